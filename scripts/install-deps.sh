@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything checkpoint needs to build and test on Debian 12. Idempotent.
+set -euo pipefail
+packages=(
+  build-essential g++ meson ninja-build pkg-config git
+  librocksdb-dev libboost-program-options-dev libboost-dev
+  libzstd-dev zstd libxxhash-dev libssl-dev
+  catch2 nlohmann-json3-dev libfmt-dev
+  clang-14 libclang-rt-14-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,77 @@
+#include "cli/command.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "checkpoint: %s\n", message.c_str());
+  return code;
+}
+
+int Fail(const Status& status) { return Fail(kExitError, status.message()); }
+
+std::optional<int> ParseArgs(const char* command, const Args& args,
+                             const po::options_description& options,
+                             const po::positional_options_description& pos,
+                             po::variables_map* vm) {
+  po::options_description all(options);
+  all.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), *vm);
+    po::notify(*vm);
+  } catch (const po::error& e) {
+    return Fail(kExitUsage, std::string(command) + ": " + e.what() + " (see 'checkpoint " +
+                                command + " --help')");
+  }
+  if (vm->count("help")) {
+    std::cout << "usage: checkpoint " << command << " [options]\n" << all;
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ParseU64(const std::string& s) {
+  if (s.empty() || s.size() > 20) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+std::optional<uint64_t> RequireU64(const po::variables_map& vm, const char* name,
+                                   int* exit_code) {
+  if (!vm.count(name)) {
+    *exit_code = Fail(kExitUsage, std::string("missing --") + name);
+    return std::nullopt;
+  }
+  std::optional<uint64_t> v = ParseU64(vm[name].as<std::string>());
+  if (!v) {
+    *exit_code = Fail(kExitUsage, std::string("--") + name + " takes a whole number, not '" +
+                                      vm[name].as<std::string>() + "'");
+  }
+  return v;
+}
+
+bool WriteOut(std::string_view s) {
+  if (std::fwrite(s.data(), 1, s.size(), stdout) == s.size()) return true;
+  return false;
+}
+
+void AddDbOption(po::options_description* d) {
+  d->add_options()("db", po::value<std::string>()->required(), "state database directory");
+}
+
+void AddJsonOption(po::options_description* d) {
+  d->add_options()("json", po::bool_switch(), "print one JSON object");
+}
+
+}  // namespace checkpoint::cli

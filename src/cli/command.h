@@ -1,0 +1,56 @@
+// Command-line plumbing shared by every subcommand: the command table, option
+// parsing with one-line usage errors, and output helpers.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkpoint/status.h"
+#include "cli/exit_codes.h"
+
+namespace checkpoint::cli {
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  const char* name;  // "state apply"
+  const char* summary;
+  int (*run)(const Args& args);
+};
+
+// Every subcommand, in help order.
+const std::vector<Command>& Commands();
+
+// Prints "checkpoint: MESSAGE" to stderr and returns `code`.
+int Fail(int code, const std::string& message);
+// The exit code for a failed library call: 1 with its message.
+int Fail(const Status& status);
+
+// Parses `args` against `options` (and positional names). On a usage error
+// prints it and returns kExitUsage; on --help prints usage and returns 0;
+// otherwise returns nullopt and fills `vm`.
+std::optional<int> ParseArgs(const char* command, const Args& args,
+                             const boost::program_options::options_description& options,
+                             const boost::program_options::positional_options_description& pos,
+                             boost::program_options::variables_map* vm);
+
+// Strict decimal u64 ("-1", "1e3", "" and overflow are rejected).
+std::optional<uint64_t> ParseU64(const std::string& s);
+// A u64 option that must be present: returns nullopt after printing a usage error.
+std::optional<uint64_t> RequireU64(const boost::program_options::variables_map& vm,
+                                   const char* name, int* exit_code);
+
+// Writes to stdout; false on error (EPIPE: the reader left, which callers
+// treat as success).
+bool WriteOut(std::string_view s);
+
+// Options shared by several commands, defined once.
+void AddDbOption(boost::program_options::options_description* d);
+void AddJsonOption(boost::program_options::options_description* d);
+
+}  // namespace checkpoint::cli

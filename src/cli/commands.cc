@@ -1,0 +1,21 @@
+// The command table (ninja's kTools[] shape): name, summary, entry point.
+#include "cli/command.h"
+
+namespace checkpoint::cli {
+
+int RunStateApply(const Args& args);
+int RunStateDump(const Args& args);
+int RunStateInfo(const Args& args);
+int RunStatePrune(const Args& args);
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {"state apply", "commit a write log as a new height (creates the database)", RunStateApply},
+      {"state dump", "print one height as a write log of puts, in key order", RunStateDump},
+      {"state info", "heights, roots, hash function and size of a database", RunStateInfo},
+      {"state prune", "drop heights below N and the nodes only they reach", RunStatePrune},
+  };
+  return kCommands;
+}
+
+}  // namespace checkpoint::cli

@@ -1,0 +1,74 @@
+// checkpoint: the command-line tool. Dispatches to one file per subcommand.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "cli/command.h"
+
+namespace checkpoint::cli {
+namespace {
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+void PrintHelp() {
+  std::printf("usage: checkpoint COMMAND [options]   (COMMAND --help for its options)\n\n");
+  for (const Command& c : Commands()) std::printf("  %-16s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  // A closed pipe (`state dump | head`) must not kill us mid-write; writes
+  // then fail with EPIPE and the command stops quietly.
+  std::signal(SIGPIPE, SIG_IGN);
+  Args args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    PrintHelp();
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  // Two-word commands first ("state apply"), then one-word ones.
+  for (size_t words = 2; words >= 1; --words) {
+    if (args.size() < words) continue;
+    std::string name = args[0];
+    for (size_t i = 1; i < words; ++i) name += " " + args[i];
+    for (const Command& c : Commands()) {
+      if (name == c.name) return c.run(Args(args.begin() + words, args.end()));
+    }
+  }
+  std::string typed = args[0] + (args.size() > 1 && args[0] == "state" ? " " + args[1] : "");
+  const Command* best = nullptr;
+  size_t best_distance = 3;
+  for (const Command& c : Commands()) {
+    size_t d = EditDistance(typed, c.name);
+    if (d < best_distance) best = &c, best_distance = d;
+  }
+  std::string msg = "unknown command '" + typed + "'";
+  if (best) msg += ", did you mean '" + std::string(best->name) + "'?";
+  return Fail(kExitUsage, msg + " (see 'checkpoint --help')");
+}
+
+}  // namespace checkpoint::cli
+
+int main(int argc, char** argv) {
+  int code = checkpoint::cli::Main(argc, argv);
+  if (std::fflush(stdout) != 0 && errno != EPIPE) {
+    std::fprintf(stderr, "checkpoint: cannot write output\n");
+    return checkpoint::cli::kExitError;
+  }
+  return code;
+}

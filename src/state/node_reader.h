@@ -1,0 +1,41 @@
+// NodeReader: reads node records of one snapshot.
+//
+// kScan keeps one store iterator and moves it forward to each record asked
+// for (a few Next()s, else a Seek), so walking a subtree in key order is a
+// forward scan of the store. kPointLookup does one Get per record: what
+// one-lookup-per-node systems do, kept for measurement. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/node_store.h"
+#include "trie/node.h"
+
+namespace checkpoint {
+
+class NodeReader {
+ public:
+  enum class Mode { kScan, kPointLookup };
+
+  NodeReader(NodeStore* store, std::shared_ptr<const StoreSnapshot> snapshot, Mode mode)
+      : store_(store), snapshot_(std::move(snapshot)), mode_(mode) {}
+
+  // `path` is the node's full bit path; `height` the one its parent names.
+  Status ReadInternal(const BitString& path, uint64_t height, InternalNode* out);
+  Status ReadLeafValue(std::string_view key, uint64_t height, std::string* value);
+
+  uint64_t seeks() const { return seeks_; }
+
+ private:
+  Status Read(const std::string& record_key, std::string* value);
+
+  NodeStore* store_;
+  std::shared_ptr<const StoreSnapshot> snapshot_;
+  Mode mode_;
+  std::unique_ptr<StoreIterator> it_;
+  std::string key_;
+  uint64_t seeks_ = 0;
+};
+
+}  // namespace checkpoint

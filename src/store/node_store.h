@@ -1,0 +1,137 @@
+// NodeStore: the narrow seam between the state database and its storage.
+//
+// Three columns (meta, nodes, stale index); atomic multi-column batches;
+// snapshots; forward iterators. RocksDB on disk is the real one; MemStore is
+// for unit tests; FaultStore wraps either and fails on cue. Implementations
+// are thread-safe: any thread may read, write and take snapshots.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+enum class Column : uint8_t { kMeta = 0, kNodes = 1, kStale = 2 };
+constexpr int kColumnCount = 3;
+
+class WriteBatch {
+ public:
+  enum class Op : uint8_t { kPut, kDelete, kDeleteRange };
+  struct Entry {
+    Op op;
+    Column column;
+    std::string key;    // kDeleteRange: begin
+    std::string value;  // kDeleteRange: end (exclusive)
+  };
+
+  void Put(Column c, std::string_view key, std::string_view value) {
+    bytes_ += key.size() + value.size() + 16;
+    entries_.push_back({Op::kPut, c, std::string(key), std::string(value)});
+  }
+  void Delete(Column c, std::string_view key) {
+    bytes_ += key.size() + 16;
+    entries_.push_back({Op::kDelete, c, std::string(key), {}});
+  }
+  void DeleteRange(Column c, std::string_view begin, std::string_view end) {
+    bytes_ += begin.size() + end.size() + 16;
+    entries_.push_back({Op::kDeleteRange, c, std::string(begin), std::string(end)});
+  }
+  void Clear() {
+    entries_.clear();
+    bytes_ = 0;
+  }
+  bool empty() const { return entries_.empty(); }
+  size_t ApproximateBytes() const { return bytes_; }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+  size_t bytes_ = 0;
+};
+
+// A consistent view; writes made after it was taken are invisible through it.
+class StoreSnapshot {
+ public:
+  virtual ~StoreSnapshot() = default;
+};
+
+class StoreIterator {
+ public:
+  virtual ~StoreIterator() = default;
+  virtual bool Valid() const = 0;
+  virtual void Seek(std::string_view target) = 0;
+  virtual void Next() = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+  virtual Status status() const = 0;
+};
+
+class NodeStore {
+ public:
+  virtual ~NodeStore() = default;
+  // NotFound when absent. `snapshot` may be null (latest).
+  virtual Status Get(Column c, std::string_view key, std::string* value,
+                     const StoreSnapshot* snapshot = nullptr) = 0;
+  // Atomic across columns; `sync` makes it durable before returning.
+  virtual Status Write(const WriteBatch& batch, bool sync) = 0;
+  virtual std::unique_ptr<StoreIterator> NewIterator(Column c,
+                                                     const StoreSnapshot* snapshot = nullptr) = 0;
+  virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
+  // Rewrites everything so deleted data returns its space.
+  virtual Status Compact() = 0;
+};
+
+struct RocksStoreOptions {
+  bool create_if_missing = false;
+  // Secondary instance: a read-only view of a database another process may
+  // keep writing; every table file is held open, so the view cannot be
+  // pulled away by the writer's compactions. Default: false (primary).
+  bool read_only = false;
+  // Block cache for data, index and filter blocks. Default: 64 MiB.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// Opens RocksDB at `dir`. Fails with NotFound if there is no database there
+// (and create_if_missing is false).
+Result<std::unique_ptr<NodeStore>> OpenRocksStore(const std::string& dir,
+                                                  const RocksStoreOptions& options);
+
+// For unit tests only: everything in memory.
+std::unique_ptr<NodeStore> NewMemStore();
+
+// Wraps `base`; the n-th call to Write (counting from 1) and every later one
+// fail with IOError, without applying, once armed. For deterministic crash tests.
+class FaultStore : public NodeStore {
+ public:
+  explicit FaultStore(NodeStore* base) : base_(base) {}
+  void FailAtWrite(uint64_t n) { fail_at_ = n; }
+  uint64_t writes() const { return writes_; }
+
+  Status Get(Column c, std::string_view key, std::string* value,
+             const StoreSnapshot* snapshot) override {
+    return base_->Get(c, key, value, snapshot);
+  }
+  Status Write(const WriteBatch& batch, bool sync) override {
+    ++writes_;
+    if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected write failure");
+    return base_->Write(batch, sync);
+  }
+  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot) override {
+    return base_->NewIterator(c, snapshot);
+  }
+  std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
+  Status Compact() override { return base_->Compact(); }
+
+ private:
+  NodeStore* base_;
+  uint64_t fail_at_ = 0;
+  uint64_t writes_ = 0;
+};
+
+}  // namespace checkpoint

@@ -1,0 +1,210 @@
+// RocksStore: the NodeStore on RocksDB.
+//
+// Memory is bounded by a fixed block cache that also holds index and filter
+// blocks, so it does not grow with the database (DESIGN §5).
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
+
+#include "store/node_store.h"
+
+namespace checkpoint {
+namespace {
+
+const char* const kColumnNames[kColumnCount] = {"default", "nodes", "stale"};
+
+Status FromRocks(const rocksdb::Status& s, const std::string& context) {
+  if (s.ok()) return Status::OK();
+  if (s.IsNotFound()) return Status::NotFound(context + ": " + s.ToString());
+  if (s.IsCorruption()) return Status::Corruption(context + ": " + s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(context + ": " + s.ToString());
+  return Status::IOError(context + ": " + s.ToString());
+}
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+class RocksSnapshot : public StoreSnapshot {
+ public:
+  RocksSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snap) : db_(db), snap(snap) {}
+  ~RocksSnapshot() override {
+    if (snap) db_->ReleaseSnapshot(snap);
+  }
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap;
+};
+
+const rocksdb::Snapshot* Raw(const StoreSnapshot* s) {
+  return s ? static_cast<const RocksSnapshot*>(s)->snap : nullptr;
+}
+
+class RocksIterator : public StoreIterator {
+ public:
+  explicit RocksIterator(rocksdb::Iterator* it) : it_(it) {}
+  bool Valid() const override { return it_->Valid(); }
+  void Seek(std::string_view target) override { it_->Seek(ToSlice(target)); }
+  void Next() override { it_->Next(); }
+  std::string_view key() const override { return {it_->key().data(), it_->key().size()}; }
+  std::string_view value() const override { return {it_->value().data(), it_->value().size()}; }
+  Status status() const override { return FromRocks(it_->status(), "iterator"); }
+
+ private:
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksStore : public NodeStore {
+ public:
+  ~RocksStore() override {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_.reset();
+    if (!secondary_dir_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(secondary_dir_, ec);
+    }
+  }
+
+  Status Get(Column c, std::string_view key, std::string* value,
+             const StoreSnapshot* snapshot) override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = Raw(snapshot);
+    rocksdb::PinnableSlice v;
+    rocksdb::Status s = db_->Get(ro, handles_[static_cast<int>(c)], ToSlice(key), &v);
+    if (s.IsNotFound()) return Status::NotFound("not found");
+    if (!s.ok()) return FromRocks(s, "read");
+    value->assign(v.data(), v.size());
+    return Status::OK();
+  }
+
+  Status Write(const WriteBatch& batch, bool sync) override {
+    if (read_only_) return Status::NotSupported("database is open read-only");
+    rocksdb::WriteBatch wb;
+    for (const auto& e : batch.entries()) {
+      auto* h = handles_[static_cast<int>(e.column)];
+      rocksdb::Status s;
+      switch (e.op) {
+        case WriteBatch::Op::kPut: s = wb.Put(h, e.key, e.value); break;
+        case WriteBatch::Op::kDelete: s = wb.Delete(h, e.key); break;
+        case WriteBatch::Op::kDeleteRange: s = wb.DeleteRange(h, e.key, e.value); break;
+      }
+      if (!s.ok()) return FromRocks(s, "write batch");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot) override {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = Raw(snapshot);
+    ro.readahead_size = 2 << 20;  // walks are long forward scans
+    return std::make_unique<RocksIterator>(db_->NewIterator(ro, handles_[static_cast<int>(c)]));
+  }
+
+  std::shared_ptr<const StoreSnapshot> GetSnapshot() override {
+    // A secondary never catches up after open, so it is a snapshot already
+    // (and RocksDB does not support snapshots on it).
+    if (read_only_) return std::make_shared<RocksSnapshot>(db_.get(), nullptr);
+    return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
+  }
+
+  Status Compact() override {
+    if (read_only_) return Status::NotSupported("database is open read-only");
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (auto* h : handles_) {
+      CHECKPOINT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
+    }
+    return Status::OK();
+  }
+
+  static Result<std::unique_ptr<NodeStore>> Open(const std::string& dir,
+                                                 const RocksStoreOptions& options);
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  bool read_only_ = false;
+  std::string secondary_dir_;
+};
+
+rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           bool bloom) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  t.cache_index_and_filter_blocks = true;
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
+  t.block_size = 16 << 10;
+  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  cf.write_buffer_size = 64 << 20;
+  cf.max_write_buffer_number = 3;
+  cf.target_file_size_base = 64 << 20;
+  cf.compression = rocksdb::kLZ4Compression;
+  return cf;
+}
+
+Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
+                                                    const RocksStoreOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    if (!options.create_if_missing) return Status::NotFound("no database at " + dir);
+  } else if (!fs::is_directory(dir, ec)) {
+    return Status::InvalidArgument(dir + " is not a directory");
+  } else if (!fs::exists(fs::path(dir) / "CURRENT", ec) && !options.create_if_missing) {
+    return Status::InvalidArgument(dir + " is not a state database");
+  } else if (!fs::exists(fs::path(dir) / "CURRENT", ec) && !fs::is_empty(dir, ec)) {
+    return Status::InvalidArgument(dir + " is not empty and not a state database");
+  }
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::DBOptions db;
+  db.create_if_missing = options.create_if_missing;
+  db.create_missing_column_families = options.create_if_missing;
+  db.max_background_jobs = 2;
+  db.bytes_per_sync = 1 << 20;
+  db.keep_log_file_num = 3;
+  db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db.max_open_files = options.read_only ? -1 : 512;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (int i = 0; i < kColumnCount; ++i) {
+    cfs.emplace_back(kColumnNames[i], ColumnOptions(cache, i == static_cast<int>(Column::kNodes)));
+  }
+  auto store = std::make_unique<RocksStore>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    // A private scratch directory for the secondary's own logs.
+    std::string tmpl = (fs::temp_directory_path() / "checkpoint-secondary-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) return Status::IOError("cannot make a temporary directory");
+    store->secondary_dir_ = tmpl;
+    store->read_only_ = true;
+    s = rocksdb::DB::OpenAsSecondary(db, dir, tmpl, cfs, &store->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db, dir, cfs, &store->handles_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::IOError("database " + dir + " is in use by another process: " + s.ToString());
+    }
+    return FromRocks(s, "open " + dir);
+  }
+  store->db_.reset(raw);
+  return std::unique_ptr<NodeStore>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NodeStore>> OpenRocksStore(const std::string& dir,
+                                                  const RocksStoreOptions& options) {
+  return RocksStore::Open(dir, options);
+}
+
+}  // namespace checkpoint
