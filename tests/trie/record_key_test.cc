@@ -1,0 +1,82 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <tuple>
+
+#include "trie/record_key.h"
+
+namespace checkpoint {
+namespace {
+
+BitString RandomPath(std::mt19937_64& rng) {
+  BitString s;
+  s.bits = static_cast<uint32_t>(rng() % 30);
+  s.bytes.assign(BytesForBits(s.bits), '\0');
+  for (auto& c : s.bytes) c = static_cast<char>(rng() % 3 == 0 ? 0xff : (rng() % 2 ? 0 : rng()));
+  if (s.bits % 8) s.bytes.back() = static_cast<char>(s.bytes.back() & (0xff << (8 - s.bits % 8)));
+  return s;
+}
+
+TEST_CASE("record keys sort in trie pre-order", "[unit][record_key]") {
+  std::mt19937_64 rng(7);
+  struct Rec {
+    BitString path;
+    RecordTag tag;
+    uint64_t height;
+    std::string key;
+  };
+  std::vector<Rec> recs;
+  for (int i = 0; i < 5000; ++i) {
+    Rec r{RandomPath(rng), rng() % 2 ? RecordTag::kLeaf : RecordTag::kInternal, rng() % 5, {}};
+    r.key = EncodeRecordKey(r.path.bytes, r.path.bits, r.tag, r.height);
+    recs.push_back(r);
+  }
+  auto by_bytes = recs, by_tree = recs;
+  std::sort(by_bytes.begin(), by_bytes.end(), [](const Rec& a, const Rec& b) { return a.key < b.key; });
+  std::sort(by_tree.begin(), by_tree.end(), [](const Rec& a, const Rec& b) {
+    int c = CompareBits(a.path.bytes, a.path.bits, b.path.bytes, b.path.bits);
+    if (c != 0) return c < 0;
+    return std::make_tuple(a.tag, a.height) < std::make_tuple(b.tag, b.height);
+  });
+  for (size_t i = 0; i < recs.size(); ++i) REQUIRE(by_bytes[i].key == by_tree[i].key);
+
+  for (const Rec& r : recs) {
+    RecordKey d;
+    REQUIRE(DecodeRecordKey(r.key, &d).ok());
+    REQUIRE(d.path == r.path);
+    REQUIRE(d.tag == r.tag);
+    REQUIRE(d.height == r.height);
+  }
+}
+
+TEST_CASE("a 9-bit descendant sorts after its 8-bit ancestor", "[unit][record_key]") {
+  // The trap DESIGN §5 names for "packed bits + length" encodings.
+  std::string a = EncodeRecordKey(std::string(1, '\0'), 8, RecordTag::kInternal, 9);
+  std::string b = EncodeRecordKey(std::string(2, '\0'), 9, RecordTag::kInternal, 1);
+  REQUIRE(a < b);
+  std::string root = EncodeRecordKey({}, 0, RecordTag::kInternal, 1);
+  REQUIRE(root < a);
+}
+
+TEST_CASE("record key decoding is strict", "[unit][record_key]") {
+  RecordKey d;
+  std::string good = EncodeRecordKey("ab", 16, RecordTag::kLeaf, 3);
+  REQUIRE(DecodeRecordKey(good, &d).ok());
+  REQUIRE_FALSE(DecodeRecordKey(good.substr(0, good.size() - 1), &d).ok());
+  REQUIRE_FALSE(DecodeRecordKey(good + "x", &d).ok());
+  std::string bad_tag = good;
+  bad_tag[good.size() - 9] = 7;
+  REQUIRE_FALSE(DecodeRecordKey(bad_tag, &d).ok());
+  std::string bad_bits = good;
+  bad_bits[3] = 9;  // "ab" 00 [bits]
+  REQUIRE_FALSE(DecodeRecordKey(bad_bits, &d).ok());
+  // Padding bits set in a 4-bit path.
+  std::string padded = EncodeRecordKey("\xf0", 4, RecordTag::kInternal, 1);
+  padded[0] = '\xf1';
+  REQUIRE_FALSE(DecodeRecordKey(padded, &d).ok());
+  REQUIRE_FALSE(DecodeRecordKey({}, &d).ok());
+}
+
+}  // namespace
+}  // namespace checkpoint
