@@ -28,7 +28,7 @@ class CommitJob : public BuilderEnv {
         kind_(db->hash_kind()),
         height_(height),
         base_empty_(base_empty),
-        reader_(store_, store_->GetSnapshot(), NodeReader::Mode::kScan),
+        reader_(db->shared_store(), store_->GetSnapshot(), NodeReader::Mode::kScan),
         builder_(kind_, height, this) {}
 
   Status Run(const NodeRef& old_root, UpdateSource* updates);

@@ -18,8 +18,10 @@ class NodeReader {
  public:
   enum class Mode { kScan, kPointLookup };
 
-  NodeReader(NodeStore* store, std::shared_ptr<const StoreSnapshot> snapshot, Mode mode)
-      : store_(store), snapshot_(std::move(snapshot)), mode_(mode) {}
+  // Holds the store: a reader (and what owns it) may outlive its StateDb.
+  NodeReader(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
+             Mode mode)
+      : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode) {}
 
   // `path` is the node's full bit path; `height` the one its parent names.
   Status ReadInternal(const BitString& path, uint64_t height, InternalNode* out);
@@ -30,7 +32,7 @@ class NodeReader {
  private:
   Status Read(const std::string& record_key, std::string* value);
 
-  NodeStore* store_;
+  std::shared_ptr<NodeStore> store_;
   std::shared_ptr<const StoreSnapshot> snapshot_;
   Mode mode_;
   std::unique_ptr<StoreIterator> it_;

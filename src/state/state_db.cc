@@ -31,15 +31,15 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
   ro.read_only = options.read_only;
   ro.block_cache_bytes = options.block_cache_bytes;
   CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<NodeStore> store, OpenRocksStore(dir, ro));
-  NodeStore* raw = store.get();
-  auto db = std::make_unique<StateDbImpl>(std::move(store), raw, options);
+  auto db = std::make_unique<StateDbImpl>(std::shared_ptr<NodeStore>(std::move(store)), options);
   CHECKPOINT_RETURN_IF_ERROR(db->Init().WithContext(dir));
   return std::unique_ptr<StateDb>(std::move(db));
 }
 
 Result<std::unique_ptr<StateDb>> StateDb::OpenOnStore(NodeStore* store,
                                                       const StateDbOptions& options) {
-  auto db = std::make_unique<StateDbImpl>(nullptr, store, options);
+  auto db = std::make_unique<StateDbImpl>(
+      std::shared_ptr<NodeStore>(store, [](NodeStore*) {}), options);
   CHECKPOINT_RETURN_IF_ERROR(db->Init());
   return std::unique_ptr<StateDb>(std::move(db));
 }
@@ -85,7 +85,7 @@ Status StateDbImpl::Init() {
     CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit());
     CHECKPOINT_RETURN_IF_ERROR(DeleteStaleUpTo(pruned_below_));
   }
-  return ScanPrefix(store_, Column::kMeta, std::string(1, kRootPrefix),
+  return ScanPrefix(store_.get(), Column::kMeta, std::string(1, kRootPrefix),
                     [&](std::string_view key, std::string_view value) {
                       if (key.size() != 9) return Status::Corruption("bad root record key");
                       NodeRef root;
@@ -115,7 +115,7 @@ Status StateDbImpl::RollBackInterruptedCommit() {
     // range and the few keys starting with 0xff one by one.
     batch.DeleteRange(Column::kNodes, {}, "\xff");
     CHECKPOINT_RETURN_IF_ERROR(flush());
-    CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(store_, Column::kNodes, "\xff",
+    CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(store_.get(), Column::kNodes, "\xff",
                                           [&](std::string_view key, std::string_view) {
                                             batch.Delete(Column::kNodes, key);
                                             return batch.ApproximateBytes() > options_.batch_bytes
@@ -125,7 +125,7 @@ Status StateDbImpl::RollBackInterruptedCommit() {
   } else {
     const std::string prefix = JournalBlobKey(height, 0).substr(0, 9);
     CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(
-        store_, Column::kMeta, prefix, [&](std::string_view, std::string_view blob) {
+        store_.get(), Column::kMeta, prefix, [&](std::string_view, std::string_view blob) {
           Reader r(blob);
           while (!r.empty()) {
             uint64_t n = r.Varint64();

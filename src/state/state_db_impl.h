@@ -12,8 +12,9 @@ namespace checkpoint {
 
 class StateDbImpl : public StateDb {
  public:
-  StateDbImpl(std::unique_ptr<NodeStore> owned, NodeStore* store, const StateDbOptions& options)
-      : owned_(std::move(owned)), store_(store), options_(options) {}
+  // `store` may be a non-owning pointer (OpenOnStore); views share it.
+  StateDbImpl(std::shared_ptr<NodeStore> store, const StateDbOptions& options)
+      : store_(std::move(store)), options_(options) {}
 
   // Reads the schema, rolls back an interrupted commit, finishes an
   // interrupted prune, loads the heights.
@@ -28,7 +29,8 @@ class StateDbImpl : public StateDb {
   Status Prune(uint64_t below) override;
   Status Compact() override { return store_->Compact(); }
 
-  NodeStore* store() { return store_; }
+  NodeStore* store() { return store_.get(); }
+  const std::shared_ptr<NodeStore>& shared_store() { return store_; }
   const StateDbOptions& options() const { return options_; }
   // The root of `height`, or NotFound with the reason.
   Result<NodeRef> RootOf(uint64_t height) const;
@@ -39,8 +41,7 @@ class StateDbImpl : public StateDb {
   Status RollBackInterruptedCommit();
   Status DeleteStaleUpTo(uint64_t height);
 
-  std::unique_ptr<NodeStore> owned_;
-  NodeStore* store_;
+  std::shared_ptr<NodeStore> store_;
   StateDbOptions options_;
   HashKind hash_ = HashKind::kSha256;
 
@@ -55,7 +56,7 @@ Status RunCommit(StateDbImpl* db, uint64_t height, const NodeRef& old_root, bool
                  UpdateSource* updates);
 
 // A view of one height; defined in state_view.cc.
-std::unique_ptr<StateView> NewStateView(NodeStore* store,
+std::unique_ptr<StateView> NewStateView(std::shared_ptr<NodeStore> store,
                                         std::shared_ptr<const StoreSnapshot> snapshot,
                                         HashKind kind, uint64_t height, const NodeRef& root);
 

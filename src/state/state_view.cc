@@ -17,9 +17,9 @@ BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
 // Pre-order walk with an explicit stack: deep tries cost heap, not C++ stack.
 class TrieIterator : public StateIterator {
  public:
-  TrieIterator(NodeStore* store, std::shared_ptr<const StoreSnapshot> snapshot,
+  TrieIterator(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
                const NodeRef& root)
-      : reader_(store, std::move(snapshot), NodeReader::Mode::kScan), root_(root) {}
+      : reader_(std::move(store), std::move(snapshot), NodeReader::Mode::kScan), root_(root) {}
 
   void SeekToFirst() override { Seek({}); }
   void Seek(std::string_view target) override {
@@ -84,9 +84,10 @@ class TrieIterator : public StateIterator {
 
 class StateViewImpl : public StateView {
  public:
-  StateViewImpl(NodeStore* store, std::shared_ptr<const StoreSnapshot> snapshot, HashKind kind,
+  StateViewImpl(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
+                HashKind kind,
                 uint64_t height, const NodeRef& root)
-      : store_(store),
+      : store_(std::move(store)),
         snapshot_(std::move(snapshot)),
         height_(height),
         root_ref_(root),
@@ -125,7 +126,7 @@ class StateViewImpl : public StateView {
   }
 
  private:
-  NodeStore* store_;
+  std::shared_ptr<NodeStore> store_;  // first: destroyed after the snapshot
   std::shared_ptr<const StoreSnapshot> snapshot_;
   uint64_t height_;
   NodeRef root_ref_;
@@ -135,7 +136,7 @@ class StateViewImpl : public StateView {
 
 }  // namespace
 
-std::unique_ptr<StateView> NewStateView(NodeStore* store,
+std::unique_ptr<StateView> NewStateView(std::shared_ptr<NodeStore> store,
                                         std::shared_ptr<const StoreSnapshot> snapshot,
                                         HashKind kind, uint64_t height, const NodeRef& root) {
   return std::make_unique<StateViewImpl>(store, std::move(snapshot), kind, height, root);

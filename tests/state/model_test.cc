@@ -163,7 +163,8 @@ TEST_CASE("a chain of thousands of prefix keys", "[unit][state]") {
 // Every record key reachable from the retained heights' roots.
 std::set<std::string> Reachable(NodeStore* store, StateDb* db) {
   std::set<std::string> out;
-  NodeReader reader(store, nullptr, NodeReader::Mode::kPointLookup);
+  NodeReader reader(std::shared_ptr<NodeStore>(store, [](NodeStore*) {}), nullptr,
+                    NodeReader::Mode::kPointLookup);
   for (const HeightInfo& info : db->Heights()) {
     std::string encoded;
     REQUIRE(store->Get(Column::kMeta, RootKey(info.height), &encoded).ok());
