@@ -27,6 +27,19 @@ struct Walk {
   uint64_t bytes = 0;
 };
 
+// The floor: every record of the nodes column, in order, nothing decoded.
+Walk RawScan(const std::shared_ptr<NodeStore>& store) {
+  const auto start = std::chrono::steady_clock::now();
+  auto it = store->NewIterator(Column::kNodes, nullptr, /*scan=*/true);
+  Walk w;
+  for (it->Seek({}); it->Valid(); it->Next()) {
+    ++w.keys;
+    w.bytes += it->key().size() + it->value().size();
+  }
+  w.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return w;
+}
+
 Walk Run(const std::shared_ptr<NodeStore>& store, const NodeRef& root, NodeReader::Mode mode) {
   const auto start = std::chrono::steady_clock::now();
   auto it = NewTrieIterator(store, store->GetSnapshot(), root, mode);
@@ -54,7 +67,8 @@ int main(int argc, char** argv) {
   po::options_description d("walk-bench");
   d.add_options()("db", po::value<std::string>()->required(), "state database")(
       "height", po::value<uint64_t>(), "height (default: latest)")(
-      "runs", po::value<int>()->default_value(3), "runs of each mode");
+      "runs", po::value<int>()->default_value(3), "runs of each mode")(
+      "mode", po::value<std::string>()->default_value("both"), "scan | point | both | raw (iterate the records, decode nothing)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, d), vm);
@@ -91,17 +105,27 @@ int main(int argc, char** argv) {
   }
   std::vector<double> scan, point;
   Walk w;
-  for (int r = 0; r < vm["runs"].as<int>(); ++r) {
-    w = Run(store, root, NodeReader::Mode::kScan);
-    scan.push_back(w.seconds);
-    std::printf("run %d scan  %8.2f s  %llu keys  %.0f keys/s\n", r + 1, w.seconds,
-                static_cast<unsigned long long>(w.keys), w.keys / w.seconds);
-    w = Run(store, root, NodeReader::Mode::kPointLookup);
-    point.push_back(w.seconds);
-    std::printf("run %d point %8.2f s  %llu keys  %.0f keys/s\n", r + 1, w.seconds,
+  const std::string mode = vm["mode"].as<std::string>();
+  auto run = [&](NodeReader::Mode m, const char* name, std::vector<double>* times, int r) {
+    w = Run(store, root, m);
+    times->push_back(w.seconds);
+    std::printf("run %d %-5s %8.2f s  %llu keys  %.0f keys/s\n", r, name, w.seconds,
                 static_cast<unsigned long long>(w.keys), w.keys / w.seconds);
     std::fflush(stdout);
+  };
+  if (mode == "raw") {
+    for (int r = 1; r <= vm["runs"].as<int>(); ++r) {
+      Walk raw = RawScan(store);
+      std::printf("run %d raw   %8.2f s  %llu records  %.1f MiB\n", r, raw.seconds,
+                  static_cast<unsigned long long>(raw.keys), raw.bytes / 1048576.0);
+    }
+    return 0;
   }
+  for (int r = 1; r <= vm["runs"].as<int>(); ++r) {
+    if (mode != "point") run(NodeReader::Mode::kScan, "scan", &scan, r);
+    if (mode != "scan") run(NodeReader::Mode::kPointLookup, "point", &point, r);
+  }
+  if (scan.empty() || point.empty()) return 0;
   std::printf("height %llu: %llu keys, %.1f MiB; median scan %.2f s, point lookups %.2f s, ratio %.1fx\n",
               static_cast<unsigned long long>(height), static_cast<unsigned long long>(w.keys),
               w.bytes / 1048576.0, Median(scan), Median(point), Median(point) / Median(scan));

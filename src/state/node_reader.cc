@@ -10,13 +10,14 @@ namespace {
 constexpr int kMaxSteps = 8;
 }  // namespace
 
-Status NodeReader::Read(const std::string& record_key, std::string* value) {
+Status NodeReader::Read(const std::string& record_key, std::string_view* value) {
   if (mode_ == Mode::kPointLookup) {
-    Status s = store_->Get(Column::kNodes, record_key, value, snapshot_.get());
+    Status s = store_->Get(Column::kNodes, record_key, &buf_, snapshot_.get());
     if (s.IsNotFound()) return Status::Corruption("missing node record");
+    *value = buf_;
     return s;
   }
-  if (!it_) it_ = store_->NewIterator(Column::kNodes, snapshot_.get());
+  if (!it_) it_ = store_->NewIterator(Column::kNodes, snapshot_.get(), /*scan=*/true);
   bool found = false;
   if (it_->Valid() && it_->key() <= record_key) {
     for (int step = 0; step < kMaxSteps && it_->Valid() && it_->key() < record_key; ++step) {
@@ -33,14 +34,14 @@ Status NodeReader::Read(const std::string& record_key, std::string* value) {
     CHECKPOINT_RETURN_IF_ERROR(it_->status());
     return Status::Corruption("missing node record");
   }
-  value->assign(it_->value());
+  *value = it_->value();
   return Status::OK();
 }
 
 Status NodeReader::ReadInternal(const BitString& path, uint64_t height, InternalNode* out) {
   key_.clear();
   AppendRecordKey(&key_, path.bytes, path.bits, RecordTag::kInternal, height);
-  std::string value;
+  std::string_view value;
   Status s = Read(key_, &value);
   if (s.ok()) s = DecodeInternalNode(value, path, out);
   if (!s.ok()) {
@@ -51,7 +52,15 @@ Status NodeReader::ReadInternal(const BitString& path, uint64_t height, Internal
 }
 
 Status NodeReader::ReadLeafValue(std::string_view key, uint64_t height, std::string* value) {
-  key_ = LeafRecordKey(key, height);
+  std::string_view v;
+  Status s = ReadLeafValue(key, height, &v);
+  if (s.ok()) value->assign(v);
+  return s;
+}
+
+Status NodeReader::ReadLeafValue(std::string_view key, uint64_t height, std::string_view* value) {
+  key_.clear();
+  AppendRecordKey(&key_, key, static_cast<uint32_t>(key.size() * 8), RecordTag::kLeaf, height);
   Status s = Read(key_, value);
   if (!s.ok()) {
     return s.WithContext("leaf " + ToHex(key) + " height " + std::to_string(height));

@@ -26,17 +26,21 @@ class NodeReader {
   // `path` is the node's full bit path; `height` the one its parent names.
   Status ReadInternal(const BitString& path, uint64_t height, InternalNode* out);
   Status ReadLeafValue(std::string_view key, uint64_t height, std::string* value);
+  // The same without a copy: *value stays valid until the next read.
+  Status ReadLeafValue(std::string_view key, uint64_t height, std::string_view* value);
 
   uint64_t seeks() const { return seeks_; }
 
  private:
-  Status Read(const std::string& record_key, std::string* value);
+  // *value points into the iterator or buf_, valid until the next Read.
+  Status Read(const std::string& record_key, std::string_view* value);
 
   std::shared_ptr<NodeStore> store_;
   std::shared_ptr<const StoreSnapshot> snapshot_;
   Mode mode_;
   std::unique_ptr<StoreIterator> it_;
   std::string key_;
+  std::string buf_;
   uint64_t seeks_ = 0;
 };
 

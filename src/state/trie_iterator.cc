@@ -5,8 +5,9 @@
 namespace checkpoint {
 namespace {
 
+// An internal child's full path; a leaf needs none (its key is in the ref).
 BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
-  if (child.kind == NodeKind::kLeaf) return child.bits;
+  if (child.kind == NodeKind::kLeaf) return {};
   BitString p = parent_path;
   AppendBits(&p, child.bits);
   return p;
@@ -28,14 +29,14 @@ class TrieIterator : public StateIterator {
   }
   bool Valid() const override { return valid_; }
   void Next() override { Settle(nullptr); }
-  std::string_view key() const override { return key_; }
+  std::string_view key() const override { return current_.leaf_key(); }
   std::string_view value() const override { return value_; }
   Status status() const override { return status_; }
 
  private:
   struct Frame {
     NodeRef ref;
-    BitString path;  // the node's full path (a leaf: its key)
+    BitString path;  // an internal node's full path (a leaf: empty, see ref.bits)
   };
 
   // Moves to the next leaf in pre-order, >= *target when given.
@@ -48,25 +49,29 @@ class TrieIterator : public StateIterator {
       if (target) {
         // Skip what lies wholly before the target: a subtree's keys all
         // start with its path.
-        int c = CompareBits(f.path.bytes, f.path.bits, *target, tbits);
+        const BitString& p = f.ref.kind == NodeKind::kLeaf ? f.ref.bits : f.path;
+        int c = CompareBits(p.bytes, p.bits, *target, tbits);
         if (c < 0 && (f.ref.kind == NodeKind::kLeaf ||
-                      !HasBitPrefix(*target, tbits, f.path.bytes, f.path.bits))) {
+                      !HasBitPrefix(*target, tbits, p.bytes, p.bits))) {
           continue;
         }
       }
       if (f.ref.kind == NodeKind::kLeaf) {
         status_ = reader_.ReadLeafValue(f.ref.leaf_key(), f.ref.height, &value_);
         if (!status_.ok()) break;
-        key_ = f.ref.leaf_key();
+        current_ = std::move(f.ref);
         valid_ = true;
         return;
       }
       InternalNode node;
       status_ = reader_.ReadInternal(f.path, f.ref.height, &node);
       if (!status_.ok()) break;
-      if (node.right.present()) stack_.push_back({node.right, ChildPath(f.path, node.right)});
-      if (node.left.present()) stack_.push_back({node.left, ChildPath(f.path, node.left)});
-      if (node.slot.present()) stack_.push_back({node.slot, node.slot.bits});
+      for (NodeRef* child : {&node.right, &node.left}) {
+        if (!child->present()) continue;
+        BitString path = ChildPath(f.path, *child);
+        stack_.push_back({std::move(*child), std::move(path)});
+      }
+      if (node.slot.present()) stack_.push_back({std::move(node.slot), {}});
     }
     stack_.clear();
   }
@@ -75,8 +80,8 @@ class TrieIterator : public StateIterator {
   NodeRef root_;
   std::vector<Frame> stack_;
   bool valid_ = false;
-  std::string key_;
-  std::string value_;
+  NodeRef current_;         // the leaf at the cursor
+  std::string_view value_;  // into the reader: valid until it reads again
   Status status_;
 };
 

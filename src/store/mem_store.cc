@@ -62,7 +62,8 @@ class MemStore : public NodeStore {
     return Status::OK();
   }
 
-  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot) override {
+  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
+                                             bool) override {
     return std::make_unique<MemIterator>(View(snapshot), c);
   }
 

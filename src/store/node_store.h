@@ -80,8 +80,10 @@ class NodeStore {
                      const StoreSnapshot* snapshot = nullptr) = 0;
   // Atomic across columns; `sync` makes it durable before returning.
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
+  // `scan`: a long forward walk; it does not fill the block cache.
   virtual std::unique_ptr<StoreIterator> NewIterator(Column c,
-                                                     const StoreSnapshot* snapshot = nullptr) = 0;
+                                                     const StoreSnapshot* snapshot = nullptr,
+                                                     bool scan = false) = 0;
   virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
   // Rewrites everything so deleted data returns its space.
   virtual Status Compact() = 0;
@@ -122,8 +124,9 @@ class FaultStore : public NodeStore {
     if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected write failure");
     return base_->Write(batch, sync);
   }
-  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot) override {
-    return base_->NewIterator(c, snapshot);
+  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
+                                             bool scan) override {
+    return base_->NewIterator(c, snapshot, scan);
   }
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
   Status Compact() override { return base_->Compact(); }

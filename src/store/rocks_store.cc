@@ -3,7 +3,6 @@
 // Memory is bounded by a fixed block cache that also holds index and filter
 // blocks, so it does not grow with the database (DESIGN §5).
 #include <rocksdb/db.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
@@ -60,6 +59,12 @@ class RocksIterator : public StoreIterator {
 class RocksStore : public NodeStore {
  public:
   ~RocksStore() override {
+    if (!read_only_) {
+      // Leave no memtable to replay: the next opener (often a read-only view)
+      // then reads only table files.
+      rocksdb::FlushOptions fo;
+      (void)db_->Flush(fo, handles_);
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_.reset();
     if (!secondary_dir_.empty()) {
@@ -98,10 +103,14 @@ class RocksStore : public NodeStore {
     return FromRocks(db_->Write(wo, &wb), "write");
   }
 
-  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot) override {
+  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
+                                             bool scan) override {
     rocksdb::ReadOptions ro;
     ro.snapshot = Raw(snapshot);
-    ro.readahead_size = 2 << 20;  // walks are long forward scans
+    if (scan) {
+      ro.readahead_size = 2 << 20;
+      ro.fill_cache = false;  // a whole-trie walk would only evict what others need
+    }
     return std::make_unique<RocksIterator>(db_->NewIterator(ro, handles_[static_cast<int>(c)]));
   }
 
@@ -132,14 +141,14 @@ class RocksStore : public NodeStore {
   std::string secondary_dir_;
 };
 
-rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>& cache,
-                                           bool bloom) {
+rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
   t.cache_index_and_filter_blocks = true;
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.block_size = 16 << 10;
-  if (bloom) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // No bloom filters: every node read names a record that exists (parents
+  // name children exactly), so a filter could only cost cache space.
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   cf.write_buffer_size = 64 << 20;
@@ -175,7 +184,7 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kColumnCount; ++i) {
-    cfs.emplace_back(kColumnNames[i], ColumnOptions(cache, i == static_cast<int>(Column::kNodes)));
+    cfs.emplace_back(kColumnNames[i], ColumnOptions(cache));
   }
   auto store = std::make_unique<RocksStore>();
   rocksdb::DB* raw = nullptr;

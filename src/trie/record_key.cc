@@ -1,5 +1,7 @@
 #include "trie/record_key.h"
 
+#include <cstring>
+
 #include "util/coding.h"
 
 namespace checkpoint {
@@ -7,9 +9,15 @@ namespace checkpoint {
 void AppendRecordKey(std::string* dst, std::string_view path_bytes, uint32_t path_bits,
                      RecordTag tag, uint64_t height) {
   dst->reserve(dst->size() + path_bytes.size() + 12);
-  for (char c : path_bytes) {
-    dst->push_back(c);
-    if (c == '\0') dst->push_back('\xff');
+  // Copy runs between zero bytes whole; zero bytes are rare in real keys.
+  while (!path_bytes.empty()) {
+    const void* zero = std::memchr(path_bytes.data(), 0, path_bytes.size());
+    size_t run = zero ? static_cast<size_t>(static_cast<const char*>(zero) - path_bytes.data())
+                      : path_bytes.size();
+    dst->append(path_bytes.data(), run);
+    if (!zero) break;
+    dst->append("\0\xff", 2);
+    path_bytes.remove_prefix(run + 1);
   }
   dst->push_back('\0');
   dst->push_back(static_cast<char>(path_bits == 0 ? 0 : (path_bits - 1) % 8 + 1));
