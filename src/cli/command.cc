@@ -47,6 +47,20 @@ std::optional<uint64_t> ParseU64(const std::string& s) {
   return v;
 }
 
+std::optional<uint64_t> ParseSize(const std::string& s) {
+  static const std::pair<const char*, uint64_t> kUnits[] = {
+      {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}, {"B", 1}};
+  for (const auto& [suffix, mult] : kUnits) {
+    const std::string suf = suffix;
+    if (s.size() > suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0) {
+      auto n = ParseU64(s.substr(0, s.size() - suf.size()));
+      if (!n || *n > UINT64_MAX / mult) return std::nullopt;
+      return *n * mult;
+    }
+  }
+  return ParseU64(s);
+}
+
 std::optional<uint64_t> RequireU64(const po::variables_map& vm, const char* name,
                                    int* exit_code) {
   if (!vm.count(name)) {

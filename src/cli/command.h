@@ -39,6 +39,8 @@ std::optional<int> ParseArgs(const char* command, const Args& args,
                              const boost::program_options::positional_options_description& pos,
                              boost::program_options::variables_map* vm);
 
+// "8MiB", "4096", "16KiB", "1GiB", "100B".
+std::optional<uint64_t> ParseSize(const std::string& s);
 // Strict decimal u64 ("-1", "1e3", "" and overflow are rejected).
 std::optional<uint64_t> ParseU64(const std::string& s);
 // A u64 option that must be present: returns nullopt after printing a usage error.

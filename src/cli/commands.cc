@@ -7,6 +7,7 @@ int RunStateApply(const Args& args);
 int RunStateDump(const Args& args);
 int RunStateInfo(const Args& args);
 int RunStatePrune(const Args& args);
+int RunCreate(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -14,6 +15,7 @@ const std::vector<Command>& Commands() {
       {"state dump", "print one height as a write log of puts, in key order", RunStateDump},
       {"state info", "heights, roots, hash function and size of a database", RunStateInfo},
       {"state prune", "drop heights below N and the nodes only they reach", RunStatePrune},
+      {"create", "checkpoint a height into a store: chunks with proofs and a manifest", RunCreate},
   };
   return kCommands;
 }

@@ -220,6 +220,12 @@ Result<NodeRef> StateDbImpl::RootOf(uint64_t height) const {
   return Status::NotFound("no height " + std::to_string(height));
 }
 
+Result<PinnedHeight> StateDbImpl::Pin(uint64_t height) {
+  std::lock_guard<std::mutex> lock(roots_mu_);
+  CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, RootOf(height));
+  return PinnedHeight{store_, store_->GetSnapshot(), hash_, height, root};
+}
+
 Result<std::unique_ptr<StateView>> StateDbImpl::View(uint64_t height) {
   std::lock_guard<std::mutex> lock(roots_mu_);
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, RootOf(height));

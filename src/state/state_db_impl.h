@@ -10,6 +10,15 @@
 
 namespace checkpoint {
 
+// One height held still: its root and a snapshot that keeps its records.
+struct PinnedHeight {
+  std::shared_ptr<NodeStore> store;
+  std::shared_ptr<const StoreSnapshot> snapshot;
+  HashKind kind;
+  uint64_t height;
+  NodeRef root;
+};
+
 class StateDbImpl : public StateDb {
  public:
   // `store` may be a non-owning pointer (OpenOnStore); views share it.
@@ -34,6 +43,7 @@ class StateDbImpl : public StateDb {
   const StateDbOptions& options() const { return options_; }
   // The root of `height`, or NotFound with the reason.
   Result<NodeRef> RootOf(uint64_t height) const;
+  Result<PinnedHeight> Pin(uint64_t height);
   // Adds a committed root (called by the commit job after its last batch).
   void Publish(uint64_t height, const NodeRef& root);
 

@@ -16,15 +16,17 @@ BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
 // Pre-order walk with an explicit stack: deep tries cost heap, not C++ stack.
 class TrieIterator : public StateIterator {
  public:
-  TrieIterator(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
-               const NodeRef& root, NodeReader::Mode mode)
-      : reader_(std::move(store), std::move(snapshot), mode), root_(root) {}
+  // Walks the subtree of `root`, whose full path is `root_path`, reading
+  // through `reader` (owned when `owned` is set).
+  TrieIterator(NodeReader* reader, std::unique_ptr<NodeReader> owned, const NodeRef& root,
+               BitString root_path)
+      : owned_(std::move(owned)), reader_(*reader), root_(root), root_path_(std::move(root_path)) {}
 
   void SeekToFirst() override { Seek({}); }
   void Seek(std::string_view target) override {
     stack_.clear();
     status_ = Status::OK();
-    if (root_.present()) stack_.push_back({root_, ChildPath({}, root_)});
+    if (root_.present()) stack_.push_back({root_, root_path_});
     Settle(&target);
   }
   bool Valid() const override { return valid_; }
@@ -76,8 +78,10 @@ class TrieIterator : public StateIterator {
     stack_.clear();
   }
 
-  NodeReader reader_;
+  std::unique_ptr<NodeReader> owned_;
+  NodeReader& reader_;
   NodeRef root_;
+  BitString root_path_;
   std::vector<Frame> stack_;
   bool valid_ = false;
   NodeRef current_;         // the leaf at the cursor
@@ -90,7 +94,15 @@ class TrieIterator : public StateIterator {
 std::unique_ptr<StateIterator> NewTrieIterator(std::shared_ptr<NodeStore> store,
                                                std::shared_ptr<const StoreSnapshot> snapshot,
                                                const NodeRef& root, NodeReader::Mode mode) {
-  return std::make_unique<TrieIterator>(std::move(store), std::move(snapshot), root, mode);
+  auto reader = std::make_unique<NodeReader>(std::move(store), std::move(snapshot), mode);
+  NodeReader* raw = reader.get();
+  return std::make_unique<TrieIterator>(raw, std::move(reader), root,
+                                        root.kind == NodeKind::kInternal ? root.bits : BitString{});
+}
+
+std::unique_ptr<StateIterator> NewSubtreeIterator(NodeReader* reader, const NodeRef& root,
+                                                  const BitString& root_path) {
+  return std::make_unique<TrieIterator>(reader, nullptr, root, root_path);
 }
 
 }  // namespace checkpoint

@@ -1,0 +1,64 @@
+// Creating checkpoints (DESIGN §6, §9): a height of a StateDb cut into
+// proof-carrying chunks plus a manifest, published atomically in a store.
+//
+// Thread-safety: CreateCheckpoint runs its own thread pool and writer thread;
+// call it from one thread per store (the store lock comes with the CLI).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "checkpoint/hash.h"
+#include "checkpoint/state_db.h"
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+struct CreateProgress {
+  uint64_t chunks_done = 0;
+  uint64_t chunks_total = 0;
+  uint64_t raw_bytes_done = 0;
+  uint64_t raw_bytes_total = 0;
+};
+
+struct CreateOptions {
+  // Upper bound on a chunk's uncompressed encoding, proof included (a chunk
+  // holding one larger leaf is the only exception). Default: 8 MiB.
+  uint64_t chunk_size = 8ull << 20;
+  // Chunk-producing threads; the output does not depend on it. Default: 0 = cores.
+  unsigned threads = 0;
+  // Manifest and chunk format to write. Default: 1 (the only one so far).
+  uint32_t format_version = 1;
+  // zstd level of the chunk files (transport only: ids never depend on it). Default: 1.
+  int zstd_level = 1;
+  // Called from the writer thread after each chunk file is written.
+  std::function<void(const CreateProgress&)> progress;
+};
+
+struct CreateResult {
+  std::string path;  // absolute path of the checkpoint directory
+  Hash id{};         // SHA-256 of the manifest
+  uint64_t height = 0;
+  Hash root{};
+  uint64_t chunks = 0;
+  uint64_t leaves = 0;
+  uint64_t bytes = 0;      // chunk files on disk
+  uint64_t raw_bytes = 0;  // uncompressed encodings
+  double seconds = 0;
+  bool existed = false;    // a complete checkpoint of the same content was already there
+};
+
+// Checkpoints `height` of `db` into the store directory `store` (made if
+// missing) as `<height>-<first 12 hex of id>`. Built in a staging directory,
+// fsynced, renamed into place; nothing is left behind on failure.
+Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
+                                      const CreateOptions& options);
+
+// File names inside a checkpoint directory.
+inline constexpr const char* kManifestFile = "manifest.json";
+inline constexpr const char* kInfoFile = "info.json";
+inline constexpr const char* kChunkDir = "chunks";
+std::string ChunkFileName(uint64_t index);  // "chunks/00000042.chunk"
+
+}  // namespace checkpoint

@@ -1,0 +1,40 @@
+// Chunks: checking one alone against a trusted root (DESIGN §6, §8).
+//
+// A chunk proves the exact contents of its key interval [lo, hi): its leaves,
+// plus stubs (hashes) for everything outside, fold to the root, and no stub
+// covers any part of the interval. Stateless; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "checkpoint/hash.h"
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+struct ChunkInfo {
+  std::string lo;
+  bool has_hi = false;  // false: the interval runs to the end of the key space
+  std::string hi;
+  uint64_t leaves = 0;
+  uint64_t stubs = 0;
+};
+
+// Checks a chunk's canonical (uncompressed) encoding against `root`.
+// Corruption: it does not decode. InvalidArgument: it decodes but does not
+// prove its interval at `root` (the message says why).
+// `on_leaf`, when given, sees each leaf in key order (before the final root
+// check: discard what it saw unless the result is OK).
+Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root,
+                   ChunkInfo* info = nullptr,
+                   const std::function<void(std::string_view key, std::string_view value)>& on_leaf = {});
+
+// A chunk file: magic, format version, one zstd frame. Refuses a frame whose
+// declared size is unknown or above `max_raw_bytes`, and trailing bytes.
+Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical);
+std::string EncodeChunkFile(std::string_view canonical, int zstd_level);
+
+}  // namespace checkpoint

@@ -1,0 +1,61 @@
+// The chunk encoding (docs/FORMAT.md §3): sizes and item writers shared by
+// the partition (which must predict sizes exactly), the producer and the
+// verifier.
+//
+// canonical chunk = u32 len(lo) ‖ lo ‖ u8 has_hi ‖ [u32 len(hi) ‖ hi] ‖ items
+// item            = 0x01 u32 klen ‖ key ‖ u32 vlen ‖ value             (a leaf inside [lo, hi))
+//                 | 0x02 u16 shared ‖ u16 rest ‖ rest bits ‖ hash[32] (a subtree outside)
+//                 | 0x03 u16 shared ‖ u16 rest ‖ rest bits ‖ hash[32] (a slot leaf outside)
+// Integers little-endian; items in key order. A stub's path (its region, or
+// the slot leaf's key) is front-coded: the first `shared` bits of the previous
+// item's path — exactly their common prefix — then `rest` more bits. A chain
+// of prefix keys thus costs a few bytes per level, not a whole key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "checkpoint/hash.h"
+#include "util/bits.h"
+
+namespace checkpoint {
+
+constexpr uint32_t kChunkFormatVersion = 1;
+constexpr uint32_t kChunkerVersion = 1;
+constexpr char kChunkFileMagic[8] = {'C', 'K', 'P', 'T', 'C', 'H', 'N', 'K'};
+constexpr size_t kChunkFileHeaderBytes = 12;  // magic ‖ u32le format version
+
+enum class ChunkItem : uint8_t { kLeaf = 1, kStub = 2, kLeafStub = 3 };
+
+// Encoded sizes. A leaf's is a function of its key and value sizes only, so
+// a subtree's is a function of its statistics: 9·leaves + key_bytes + value_bytes.
+constexpr uint64_t LeafItemBytes(uint64_t key, uint64_t value) { return 9 + key + value; }
+constexpr uint64_t StubItemBytes(uint32_t rest_bits) { return 37 + BytesForBits(rest_bits); }
+constexpr uint64_t HeaderBytes(uint64_t lo, bool has_hi, uint64_t hi) {
+  return 5 + lo + (has_hi ? 4 + hi : 0);
+}
+
+void AppendChunkHeader(std::string* dst, std::string_view lo, const std::string* hi);
+void AppendLeafItem(std::string* dst, std::string_view key, std::string_view value);
+// Appends a stub (kStub or kLeafStub) front-coded against `prev`, the
+// previous item's path, and makes `path` the new previous path.
+void AppendStubItem(std::string* dst, ChunkItem tag, BitString* prev, const BitString& path,
+                    const Hash& hash);
+// The size such an item takes after `prev`.
+uint64_t StubBytesAfter(const BitString& prev, const BitString& path);
+
+// The interval boundary between a chunk ending with key `last` and one
+// starting with key `first` (last < first): the shortest prefix of `first`
+// that is not a prefix of `last`, zero-padded to whole bytes. It is the start
+// of the highest trie position that begins with `first`, so no honest proof
+// of either chunk has a stub overlapping the other's interval.
+std::string Boundary(std::string_view last, std::string_view first);
+
+// Byte-string bounds of the keys under the bit prefix `region`:
+// [RegionStart, RegionEnd); RegionEnd is empty when the region runs to the
+// end of the key space.
+std::string RegionStart(const BitString& region);
+std::string RegionEnd(const BitString& region, bool* unbounded);
+
+}  // namespace checkpoint

@@ -1,0 +1,199 @@
+// The chunk verifier: decode, rebuild with the TrieBuilder, fold to the root,
+// and check every item against the interval.
+#include <zstd.h>
+
+#include <cstring>
+
+#include "checkpoint/chunk.h"
+#include "checkpoint/limits.h"
+#include "chunk/format.h"
+#include "trie/builder.h"
+#include "util/coding.h"
+
+namespace checkpoint {
+namespace {
+
+constexpr uint32_t kMaxBoundaryBytes = kMaxKeyBytes + 1;
+
+uint32_t U32(Reader* r) {
+  std::string_view b = r->Bytes(4);
+  if (!r->ok()) return 0;
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(b[i]);
+  return v;
+}
+
+// Rebuilds nothing to disk; a stub that would need relabelling sits at
+// another depth than its region claims, which a valid proof never does.
+class VerifyEnv : public BuilderEnv {
+ public:
+  Status WriteInternal(const BitString&, const InternalNode&) override { return Status::OK(); }
+  Result<NodeRef> Relabel(const BitString& path, const NodeRef&, const BitString&) override {
+    return Status::InvalidArgument("stub " + ToHex(path.bytes) + "/" + std::to_string(path.bits) +
+                                   " is not at the position its region names");
+  }
+};
+
+struct Interval {
+  std::string lo;
+  bool has_hi;
+  std::string hi;
+  bool Contains(std::string_view key) const { return key >= lo && (!has_hi || key < hi); }
+};
+
+}  // namespace
+
+Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, ChunkInfo* info,
+                   const std::function<void(std::string_view, std::string_view)>& on_leaf) {
+  Reader r(canonical);
+  Interval iv;
+  uint32_t n = U32(&r);
+  if (!r.ok() || n > kMaxBoundaryBytes) return Status::Corruption("bad interval start");
+  iv.lo = std::string(r.Bytes(n));
+  uint8_t has_hi = r.U8();
+  if (!r.ok() || has_hi > 1) return Status::Corruption("bad interval end flag");
+  iv.has_hi = has_hi == 1;
+  if (iv.has_hi) {
+    n = U32(&r);
+    if (!r.ok() || n > kMaxBoundaryBytes) return Status::Corruption("bad interval end");
+    iv.hi = std::string(r.Bytes(n));
+    if (!r.ok()) return Status::Corruption("truncated interval");
+    if (!(iv.lo < iv.hi)) return Status::InvalidArgument("empty interval");
+  }
+  if (!r.ok()) return Status::Corruption("truncated interval");
+
+  VerifyEnv env;
+  TrieBuilder builder(kind, 0, &env);
+  ChunkInfo out{iv.lo, iv.has_hi, iv.hi, 0, 0};
+  uint64_t index = 0;
+  bool only_item_is_stub = false;
+  BitString prev;  // the previous item's path
+  while (!r.empty()) {
+    const std::string where = "item " + std::to_string(index++);
+    const uint8_t tag = r.U8();
+    BuildItem item;
+    if (tag == static_cast<uint8_t>(ChunkItem::kLeaf)) {
+      n = U32(&r);
+      if (!r.ok() || n == 0 || n > kMaxKeyBytes) return Status::Corruption(where + ": bad key length");
+      std::string_view key = r.Bytes(n);
+      uint32_t vlen = U32(&r);
+      if (!r.ok() || vlen > kMaxValueBytes) return Status::Corruption(where + ": bad value length");
+      std::string_view value = r.Bytes(vlen);
+      if (!r.ok()) return Status::Corruption(where + ": truncated value");
+      if (!iv.Contains(key)) return Status::InvalidArgument(where + ": leaf outside the interval");
+      item.ref = MakeLeafRef(kind, key, value, 0);
+      item.path = item.ref.bits;
+      if (on_leaf) on_leaf(key, value);
+      ++out.leaves;
+      only_item_is_stub = false;
+    } else if (tag == static_cast<uint8_t>(ChunkItem::kStub) ||
+               tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
+      // Front-coded: `shared` bits of the previous path, then `rest` bits.
+      const uint16_t shared = r.U16LE();
+      const uint16_t rest_bits = r.U16LE();
+      if (!r.ok() || shared > prev.bits || rest_bits == 0 ||
+          static_cast<uint32_t>(shared) + rest_bits > kMaxKeyBytes * 8 + 1) {
+        return Status::Corruption(where + ": bad stub path length");
+      }
+      BitString rest{std::string(r.Bytes(BytesForBits(rest_bits))), rest_bits};
+      Hash hash;
+      r.Copy(hash.data(), hash.size());
+      if (!r.ok()) return Status::Corruption(where + ": truncated stub");
+      if (!LowBitsClear(rest.bytes, rest.bits)) return Status::Corruption(where + ": stub padding bits set");
+      item.path = BitPrefix(prev.bytes, shared);
+      AppendBits(&item.path, rest);
+      if (CommonPrefixBits(prev.bytes, prev.bits, item.path.bytes, item.path.bits) != shared) {
+        return Status::Corruption(where + ": stub path not front-coded canonically");
+      }
+      item.ref.hash = hash;
+      if (tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
+        if (item.path.bits % 8 != 0 || item.path.bits > kMaxKeyBytes * 8) {
+          return Status::Corruption(where + ": slot leaf key is not whole bytes");
+        }
+        item.ref.kind = NodeKind::kLeaf;
+        item.ref.bits = item.path;
+        if (iv.Contains(item.path.bytes)) {
+          return Status::InvalidArgument(where + ": a hashed slot leaf inside the interval");
+        }
+        only_item_is_stub = false;
+      } else {
+        // The region must lie wholly outside [lo, hi).
+        bool unbounded = false;
+        const std::string end = RegionEnd(item.path, &unbounded);
+        const bool before = !unbounded && end <= iv.lo;
+        const bool after = iv.has_hi && RegionStart(item.path) >= iv.hi;
+        if (!before && !after) return Status::InvalidArgument(where + ": a stub covers part of the interval");
+        // Its label starts at its branch bit: the builder must place it right
+        // below a node of depth bits - 1, else Relabel rejects it.
+        item.ref.kind = NodeKind::kInternal;
+        item.ref.bits = BitString{std::string(1, '\0'), 1};
+        only_item_is_stub = index == 1;
+      }
+      ++out.stubs;
+    } else {
+      return Status::Corruption(where + ": unknown item type");
+    }
+    prev = item.path;
+    Status s = builder.Add(std::move(item));
+    if (!s.ok()) return Status::InvalidArgument(where + ": " + s.message());
+  }
+  if (index == 1 && only_item_is_stub) {
+    // The root position has no branch bit: a stub there would cover every
+    // key, whatever region it names.
+    return Status::InvalidArgument("a stub cannot stand for the whole trie");
+  }
+  Result<NodeRef> built = builder.Finish();
+  if (!built.ok()) return Status::InvalidArgument(built.status().message());
+  const Hash got = built->present() ? built->hash : EmptyHash(kind);
+  if (got != root) {
+    return Status::InvalidArgument("proof does not reach root " + ToHex(root).substr(0, 16) + "… (got " +
+                                   ToHex(got).substr(0, 16) + "…)");
+  }
+  if (info) *info = std::move(out);
+  return Status::OK();
+}
+
+Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical) {
+  if (file.size() < kChunkFileHeaderBytes ||
+      std::memcmp(file.data(), kChunkFileMagic, sizeof(kChunkFileMagic)) != 0) {
+    return Status::Corruption("not a chunk file (bad magic)");
+  }
+  Reader r(file.substr(8, 4));
+  const uint32_t version = U32(&r);
+  if (version != kChunkFormatVersion) {
+    return Status::NotSupported("chunk format version " + std::to_string(version) + " is not supported");
+  }
+  std::string_view frame = file.substr(kChunkFileHeaderBytes);
+  const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
+  if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN) {
+    return Status::Corruption("chunk: bad zstd frame header");
+  }
+  if (declared > max_raw_bytes) {
+    return Status::Corruption("chunk: declares " + std::to_string(declared) + " bytes, more than the " +
+                              std::to_string(max_raw_bytes) + " allowed");
+  }
+  const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
+  if (ZSTD_isError(frame_size) || frame_size != frame.size()) {
+    return Status::Corruption("chunk: truncated zstd frame or trailing bytes");
+  }
+  canonical->resize(declared);
+  const size_t got = ZSTD_decompress(canonical->data(), canonical->size(), frame.data(), frame.size());
+  if (ZSTD_isError(got) || got != declared) {
+    return Status::Corruption(std::string("chunk: zstd: ") +
+                              (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "size differs from the frame header"));
+  }
+  return Status::OK();
+}
+
+std::string EncodeChunkFile(std::string_view canonical, int zstd_level) {
+  std::string out(kChunkFileMagic, sizeof(kChunkFileMagic));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(kChunkFormatVersion >> (8 * i)));
+  const size_t bound = ZSTD_compressBound(canonical.size());
+  out.resize(kChunkFileHeaderBytes + bound);
+  const size_t n = ZSTD_compress(out.data() + kChunkFileHeaderBytes, bound, canonical.data(),
+                                 canonical.size(), zstd_level);
+  out.resize(kChunkFileHeaderBytes + (ZSTD_isError(n) ? 0 : n));
+  return out;
+}
+
+}  // namespace checkpoint

@@ -1,0 +1,136 @@
+// checkpoint create --db DIR --out STORE --height N|latest [--interval K]
+//   [--chunk-size SIZE] [--threads T] [--format-version V] [--json]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/checkpoint.h"
+#include "cli/command.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+namespace {
+
+// "\r[#####     ] 42/220 chunks  310 MiB/s  ETA 12 s" on a terminal only.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~ProgressBar() {
+    if (drawn_) std::fprintf(stderr, "\r%*s\r", 78, "");
+  }
+  void Update(const CreateProgress& p) {
+    if (!enabled_) return;
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = secs > 0 ? p.raw_bytes_done / secs : 0;
+    const double eta = rate > 0 ? (p.raw_bytes_total - p.raw_bytes_done) / rate : 0;
+    const int filled = p.chunks_total ? static_cast<int>(30 * p.chunks_done / p.chunks_total) : 30;
+    std::fprintf(stderr, "\r[%-30s] %llu/%llu chunks %6.0f MiB/s ETA %4.0f s",
+                 std::string(static_cast<size_t>(filled), '#').c_str(),
+                 static_cast<unsigned long long>(p.chunks_done),
+                 static_cast<unsigned long long>(p.chunks_total), rate / 1048576, eta);
+    drawn_ = true;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+int RunCreate(const Args& args) {
+  po::options_description d("create");
+  AddDbOption(&d);
+  AddJsonOption(&d);
+  d.add_options()("out", po::value<std::string>()->required(), "checkpoint store directory (made if missing)")(
+      "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
+      "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
+      "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
+      "threads", po::value<std::string>(), "chunk-producing threads (default: cores)")(
+      "format-version", po::value<std::string>()->default_value("1"), "format to write");
+  po::variables_map vm;
+  if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
+  if (!vm.count("height")) return Fail(kExitUsage, "missing --height (a number or 'latest')");
+  const std::string height_arg = vm["height"].as<std::string>();
+  std::optional<uint64_t> interval;
+  if (vm.count("interval")) {
+    if (height_arg != "latest") return Fail(kExitUsage, "--interval goes with --height latest");
+    interval = ParseU64(vm["interval"].as<std::string>());
+    if (!interval || *interval == 0) return Fail(kExitUsage, "--interval takes a positive whole number");
+  }
+  CreateOptions options;
+  std::optional<uint64_t> chunk_size = ParseSize(vm["chunk-size"].as<std::string>());
+  if (!chunk_size) {
+    return Fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" +
+                                vm["chunk-size"].as<std::string>() + "'");
+  }
+  options.chunk_size = *chunk_size;
+  if (vm.count("threads")) {
+    auto t = ParseU64(vm["threads"].as<std::string>());
+    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
+    options.threads = static_cast<unsigned>(*t);
+  }
+  auto version = ParseU64(vm["format-version"].as<std::string>());
+  if (!version || *version != 1) {
+    return Fail(kExitUsage, "--format-version: this build writes version 1 only");
+  }
+  const bool json = vm["json"].as<bool>();
+
+  StateDbOptions db_options;
+  db_options.read_only = true;  // never the primary: the node must stay free to restart
+  auto db = StateDb::Open(vm["db"].as<std::string>(), db_options);
+  if (!db.ok()) return Fail(db.status());
+  uint64_t height = 0;
+  if (height_arg == "latest") {
+    auto latest = (*db)->LatestHeight();
+    if (!latest) return Fail(kExitError, "the database has no heights");
+    height = interval ? *latest - *latest % *interval : *latest;
+    if (interval && !(*db)->View(height).ok()) {
+      return Fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
+                                  std::to_string(*interval) + ") is no longer in the database");
+    }
+  } else {
+    auto h = ParseU64(height_arg);
+    if (!h) return Fail(kExitUsage, "--height takes a whole number or 'latest', not '" + height_arg + "'");
+    height = *h;
+  }
+
+  const std::string store = vm["out"].as<std::string>();
+  std::error_code ec;
+  const bool store_existed = std::filesystem::exists(store, ec);
+  ProgressBar bar(!json && isatty(STDERR_FILENO));
+  options.progress = [&bar](const CreateProgress& p) { bar.Update(p); };
+  Result<CreateResult> r = CreateCheckpoint(db->get(), height, store, options);
+  if (!r.ok()) {
+    if (!store_existed) std::filesystem::remove(store, ec);  // only if still empty
+    return Fail(r.status());
+  }
+  if (json) {
+    nlohmann::json j = {{"path", r->path},         {"id", ToHex(r->id)},
+                        {"height", r->height},     {"root", ToHex(r->root)},
+                        {"chunks", r->chunks},     {"leaves", r->leaves},
+                        {"bytes", r->bytes},       {"raw_bytes", r->raw_bytes},
+                        {"seconds", r->seconds},   {"existed", r->existed}};
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+  }
+  if (r->existed) {
+    std::fprintf(stderr, "checkpoint: height %llu is already checkpointed\n",
+                 static_cast<unsigned long long>(r->height));
+  } else {
+    std::cout << "height " << r->height << " root " << ToHex(r->root) << " id " << ToHex(r->id)
+              << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
+              << "\n";
+  }
+  std::cout << r->path << "\n";
+  return kExitOk;
+}
+
+}  // namespace checkpoint::cli

@@ -1,0 +1,310 @@
+// CreateCheckpoint: partition, produce chunks on a thread pool, write them
+// from one writer thread behind a bounded window, publish atomically.
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/chunk.h"
+#include "checkpoint/manifest.h"
+#include "chunk/format.h"
+#include "chunk/producer.h"
+#include "ops/files.h"
+#include "state/state_db_impl.h"
+
+namespace checkpoint {
+namespace fs = std::filesystem;
+
+std::string ChunkFileName(uint64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%s/%08llu.chunk", kChunkDir, static_cast<unsigned long long>(index));
+  return name;
+}
+
+namespace {
+
+// A finished chunk on its way to the writer.
+struct Produced {
+  size_t index;
+  std::string file;
+  Hash digest;
+  uint64_t raw_size;
+};
+
+// Runs chunk tasks on a pool; one writer thread writes files in whatever
+// order they finish (names come from the partition's indices). At most
+// `window` chunks are produced but unwritten, so memory stays near
+// window × chunk_size whatever the state's size.
+class ChunkPipeline {
+ public:
+  ChunkPipeline(const PinnedHeight& pin, const Partition& partition, const std::string& dir,
+                const CreateOptions& options, unsigned threads)
+      : pin_(pin), partition_(partition), dir_(dir), options_(options), threads_(threads),
+        window_(2 * threads + 1), digests_(partition.chunks.size()), file_bytes_(0) {}
+
+  Status Run() {
+    std::thread writer([this] { WriteLoop(); });
+    {
+      boost::asio::thread_pool pool(threads_);
+      for (size_t i = 0; i < partition_.chunks.size(); ++i) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return in_flight_ < window_ || !error_.ok(); });
+        if (!error_.ok()) break;
+        ++in_flight_;
+        lock.unlock();
+        boost::asio::post(pool, [this, i] { Produce(i); });
+      }
+      pool.join();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      producers_done_ = true;
+    }
+    cv_.notify_all();
+    writer.join();
+    return error_;
+  }
+
+  const std::vector<Hash>& digests() const { return digests_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+  const std::vector<uint64_t>& sizes() const { return sizes_; }
+
+ private:
+  void Fail(const Status& s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error_.ok()) error_ = s;
+    cv_.notify_all();
+  }
+
+  void Produce(size_t index) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!error_.ok()) {
+        --in_flight_;
+        cv_.notify_all();
+        return;
+      }
+    }
+    NodeReader reader(pin_.store, pin_.snapshot, NodeReader::Mode::kScan);
+    std::string canonical;
+    Status s = ProduceChunk(partition_, index, &reader, &canonical);
+    if (!s.ok()) {
+      Fail(s.WithContext("chunk " + std::to_string(index)));
+      std::lock_guard<std::mutex> lock(mu_);
+      --in_flight_;
+      cv_.notify_all();
+      return;
+    }
+    Produced p{index, EncodeChunkFile(canonical, options_.zstd_level),
+               HashBytes(HashKind::kSha256, canonical), canonical.size()};
+    std::lock_guard<std::mutex> lock(mu_);
+    done_.push_back(std::move(p));
+    cv_.notify_all();
+  }
+
+  void WriteLoop() {
+    sizes_.assign(partition_.chunks.size(), 0);
+    CreateProgress progress;
+    progress.chunks_total = partition_.chunks.size();
+    for (const ChunkPlan& c : partition_.chunks) progress.raw_bytes_total += c.raw_bytes;
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return !done_.empty() || (producers_done_ && done_.empty()); });
+      if (done_.empty()) return;
+      Produced p = std::move(done_.front());
+      done_.pop_front();
+      const bool failed = !error_.ok();
+      lock.unlock();
+      if (!failed) {
+        Status s = WriteFileSynced(dir_ + "/" + ChunkFileName(p.index), p.file);
+        if (!s.ok()) Fail(s);
+        digests_[p.index] = p.digest;
+        sizes_[p.index] = p.file.size();
+        file_bytes_ += p.file.size();
+        ++progress.chunks_done;
+        progress.raw_bytes_done += p.raw_size;
+        if (options_.progress && s.ok()) options_.progress(progress);
+      }
+      lock.lock();
+      --in_flight_;
+      cv_.notify_all();
+    }
+  }
+
+  const PinnedHeight& pin_;
+  const Partition& partition_;
+  const std::string& dir_;
+  const CreateOptions& options_;
+  const unsigned threads_;
+  const size_t window_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t in_flight_ = 0;
+  bool producers_done_ = false;
+  std::deque<Produced> done_;
+  Status error_;
+
+  std::vector<Hash> digests_;   // written by the writer thread only
+  std::vector<uint64_t> sizes_;
+  uint64_t file_bytes_;
+};
+
+std::string RandomSuffix() {
+  std::random_device rd;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
+  return buf;
+}
+
+std::string Now() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// A complete checkpoint of this content already in the store, if any.
+std::optional<CreateResult> FindExisting(const std::string& store, const PinnedHeight& pin,
+                                         const CreateOptions& options) {
+  std::error_code ec;
+  const std::string prefix = std::to_string(pin.height) + "-";
+  for (const auto& entry : fs::directory_iterator(store, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() != prefix.size() + 12) continue;
+    std::string bytes;
+    Manifest m;
+    if (!ReadFileBounded(entry.path() / kManifestFile, 256 << 20, &bytes).ok() ||
+        !ParseManifest(bytes, &m).ok()) {
+      continue;
+    }
+    const Hash id = ManifestId(bytes);
+    if (name != prefix + ToHex(id).substr(0, 12)) continue;
+    const Hash root = pin.root.present() ? pin.root.hash : EmptyHash(pin.kind);
+    if (m.height != pin.height || m.root != root || m.chunk_size != options.chunk_size ||
+        m.format_version != options.format_version || m.hash != pin.kind) {
+      continue;
+    }
+    CreateResult r;
+    r.path = fs::absolute(entry.path()).lexically_normal().string();
+    r.id = id;
+    r.height = m.height;
+    r.root = m.root;
+    r.chunks = m.chunks.size();
+    r.leaves = m.leaves;
+    bool complete = true;
+    for (size_t i = 0; i < m.chunks.size(); ++i) {
+      r.raw_bytes += m.chunks[i].raw_size;
+      auto size = fs::file_size(entry.path() / ChunkFileName(i), ec);
+      if (ec) complete = false;
+      else r.bytes += size;
+    }
+    if (!complete) continue;
+    r.existed = true;
+    return r;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
+                                      const CreateOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.format_version != 1) {
+    return Status::NotSupported("format version " + std::to_string(options.format_version) +
+                                " is not supported (this build writes 1)");
+  }
+  if (options.chunk_size < 1024 || options.chunk_size > (1ull << 32)) {
+    return Status::InvalidArgument("chunk size must be between 1 KiB and 4 GiB");
+  }
+  auto* impl = dynamic_cast<StateDbImpl*>(db);
+  if (!impl) return Status::InvalidArgument("not a StateDb of this library");
+  CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin, impl->Pin(height));
+
+  CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
+  if (auto existing = FindExisting(store, pin, options)) return *existing;
+
+  Partition partition;
+  {
+    NodeReader reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
+    CHECKPOINT_RETURN_IF_ERROR(ComputePartition(&reader, pin.root, options.chunk_size, &partition));
+  }
+
+  const std::string staging = store + "/.staging-" + std::to_string(height) + "-" +
+                              std::to_string(::getpid()) + "-" + RandomSuffix();
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      if (!path.empty()) RemoveTree(path);
+    }
+  } cleanup{staging};
+  CHECKPOINT_RETURN_IF_ERROR(MakeDir(staging + "/" + kChunkDir));
+
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  ChunkPipeline pipeline(pin, partition, staging, options, threads);
+  CHECKPOINT_RETURN_IF_ERROR(pipeline.Run());
+
+  Manifest m;
+  m.format_version = options.format_version;
+  m.chunker_version = kChunkerVersion;
+  m.hash = pin.kind;
+  m.chunk_size = options.chunk_size;
+  m.height = height;
+  m.root = pin.root.present() ? pin.root.hash : EmptyHash(pin.kind);
+  CreateResult result;
+  for (size_t i = 0; i < partition.chunks.size(); ++i) {
+    const ChunkPlan& c = partition.chunks[i];
+    m.chunks.push_back({c.lo, pipeline.digests()[i], c.raw_bytes, c.leaves});
+    m.leaves += c.leaves;
+    result.raw_bytes += c.raw_bytes;
+  }
+  const std::string manifest = EncodeManifest(m);
+  result.id = ManifestId(manifest);
+  result.height = height;
+  result.root = m.root;
+  result.chunks = m.chunks.size();
+  result.leaves = m.leaves;
+  result.bytes = pipeline.file_bytes();
+
+  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(staging + "/" + kManifestFile, manifest));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json info = {{"created", Now()},
+                         {"tool", "checkpoint 0.1.0"},
+                         {"seconds", result.seconds},
+                         {"threads", threads},
+                         {"zstd_level", options.zstd_level},
+                         {"bytes", result.bytes},
+                         {"raw_bytes", result.raw_bytes},
+                         {"chunk_file_bytes", pipeline.sizes()}};
+  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
+  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging + "/" + kChunkDir));
+  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging));
+
+  const std::string name = std::to_string(height) + "-" + ToHex(result.id).substr(0, 12);
+  const std::string final_path = store + "/" + name;
+  result.path = fs::absolute(final_path).lexically_normal().string();
+  std::error_code ec;
+  if (fs::exists(final_path, ec)) {
+    result.existed = true;  // the same bytes, made by an earlier run
+    return result;
+  }
+  if (::rename(staging.c_str(), final_path.c_str()) != 0) {
+    return Status::IOError("cannot publish " + final_path + ": " + std::strerror(errno));
+  }
+  cleanup.path.clear();
+  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
+  return result;
+}
+
+}  // namespace checkpoint
