@@ -90,7 +90,7 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
       continue;
     }
     SpineNode s;
-    CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(f.path, f.ref.height, &s.node));
+    CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(f.path, f.ref, &s.node));
     s.path = f.path;
     s.parent = f.parent;
     s.part = f.part;

@@ -235,10 +235,13 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (auto existing = FindExisting(store, pin, options)) return *existing;
 
   Partition partition;
+  const auto partition_start = std::chrono::steady_clock::now();
   {
     NodeReader reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
     CHECKPOINT_RETURN_IF_ERROR(ComputePartition(&reader, pin.root, options.chunk_size, &partition));
   }
+  const double partition_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
 
   const std::string staging = store + "/.staging-" + std::to_string(height) + "-" +
                               std::to_string(::getpid()) + "-" + RandomSuffix();
@@ -282,6 +285,9 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   nlohmann::json info = {{"created", Now()},
                          {"tool", "checkpoint 0.1.0"},
                          {"seconds", result.seconds},
+                         {"partition_seconds", partition_seconds},
+                         {"units", partition.units.size()},
+                         {"spine_nodes", partition.spine.size()},
                          {"threads", threads},
                          {"zstd_level", options.zstd_level},
                          {"bytes", result.bytes},

@@ -41,7 +41,7 @@ class CommitJob : public BuilderEnv {
   Result<NodeRef> Relabel(const BitString& path, const NodeRef& old,
                           const BitString& new_label) override {
     InternalNode node;
-    CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(path, old.height, &node));
+    CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(path, old, &node));
     CHECKPOINT_RETURN_IF_ERROR(
         MarkStale(EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, old.height)));
     node.label_bits = static_cast<uint16_t>(new_label.bits);
@@ -189,7 +189,7 @@ Status CommitJob::VisitInternal(Frame* f, std::vector<Frame>* stack) {
                              region.bytes, region.bits);
   if (!reached) return builder_.Add({std::move(f->path), std::move(f->ref)});
   InternalNode node;
-  CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(f->path, f->ref.height, &node));
+  CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(f->path, f->ref, &node));
   CHECKPOINT_RETURN_IF_ERROR(MarkStale(
       EncodeRecordKey(f->path.bytes, f->path.bits, RecordTag::kInternal, f->ref.height)));
   const uint32_t child_region = f->path.bits + 1;

@@ -38,12 +38,16 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
   return Status::OK();
 }
 
-Status NodeReader::ReadInternal(const BitString& path, uint64_t height, InternalNode* out) {
+Status NodeReader::ReadInternal(const BitString& path, const NodeRef& ref, InternalNode* out) {
+  const uint64_t height = ref.height;
   key_.clear();
   AppendRecordKey(&key_, path.bytes, path.bits, RecordTag::kInternal, height);
   std::string_view value;
   Status s = Read(key_, &value);
   if (s.ok()) s = DecodeInternalNode(value, path, out);
+  if (s.ok() && out->label_bits != ref.bits.bits) {
+    s = Status::Corruption("label length differs from the parent's");
+  }
   if (!s.ok()) {
     return s.WithContext("internal node at path " + ToHex(path.bytes) + "/" +
                          std::to_string(path.bits) + " height " + std::to_string(height));

@@ -23,8 +23,9 @@ class NodeReader {
              Mode mode)
       : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode) {}
 
-  // `path` is the node's full bit path; `height` the one its parent names.
-  Status ReadInternal(const BitString& path, uint64_t height, InternalNode* out);
+  // Reads the node `ref` names (its height; its label must match the
+  // record's); `path` is the node's full bit path.
+  Status ReadInternal(const BitString& path, const NodeRef& ref, InternalNode* out);
   Status ReadLeafValue(std::string_view key, uint64_t height, std::string* value);
   // The same without a copy: *value stays valid until the next read.
   Status ReadLeafValue(std::string_view key, uint64_t height, std::string_view* value);

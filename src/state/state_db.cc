@@ -62,7 +62,8 @@ Status StateDbImpl::Init() {
     return s;
   }
   if (schema != std::to_string(kSchemaVersion)) {
-    if (schema.size() < 10 && schema.find_first_not_of("0123456789") == std::string::npos &&
+    if (!schema.empty() && schema.size() < 10 &&
+        schema.find_first_not_of("0123456789") == std::string::npos &&
         std::stoul(schema) > kSchemaVersion) {
       return Status::NotSupported("database schema " + schema +
                                   " is newer than this build supports (" +
@@ -81,10 +82,22 @@ Status StateDbImpl::Init() {
   if (s.ok() && pruned.size() == 8) pruned_below_ = DecodeFixed64BE(pruned.data());
   else if (!s.IsNotFound()) return s.ok() ? Status::Corruption("bad pruned_below record") : s;
 
-  if (!options_.read_only) {
-    CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit());
-    CHECKPOINT_RETURN_IF_ERROR(DeleteStaleUpTo(pruned_below_));
-  }
+  if (!options_.read_only) CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit());
+  CHECKPOINT_RETURN_IF_ERROR(LoadRoots());
+  // Finish a prune a crash interrupted.
+  if (!options_.read_only) CHECKPOINT_RETURN_IF_ERROR(DeleteStaleUpTo(StaleBound()));
+  return Status::OK();
+}
+
+uint64_t StateDbImpl::StaleBound() const {
+  std::lock_guard<std::mutex> lock(roots_mu_);
+  // A node that left the trie at or before the lowest retained height is
+  // reached by no retained height.
+  return roots_.empty() ? 0 : roots_.begin()->first;
+}
+
+Status StateDbImpl::LoadRoots() {
+  std::lock_guard<std::mutex> lock(roots_mu_);
   return ScanPrefix(store_.get(), Column::kMeta, std::string(1, kRootPrefix),
                     [&](std::string_view key, std::string_view value) {
                       if (key.size() != 9) return Status::Corruption("bad root record key");
@@ -147,6 +160,7 @@ Status StateDbImpl::DeleteStaleUpTo(uint64_t height) {
   auto it = store_->NewIterator(Column::kStale);
   const std::string end = HeightPrefix(height + 1);
   for (it->Seek({}); it->Valid() && it->key() < end; it->Next()) {
+    if (it->key().size() <= 8) return Status::Corruption("bad stale index key");
     batch.Delete(Column::kNodes, it->key().substr(8));
     batch.Delete(Column::kStale, it->key());
     if (batch.ApproximateBytes() >= options_.batch_bytes) {
@@ -165,7 +179,11 @@ Status StateDbImpl::Commit(uint64_t height, const WriteLog& log) {
 
 Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates) {
   if (options_.read_only) return Status::NotSupported("database is open read-only");
+  if (height == UINT64_MAX) return Status::InvalidArgument("height 2^64-1 is reserved");
   std::lock_guard<std::mutex> lock(write_mu_);
+  // A failed commit whose undo failed too left its journal: undo it now, or
+  // refuse to write anything on top of it.
+  CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
   NodeRef old_root;
   bool base_empty;
   {
@@ -236,6 +254,8 @@ Result<std::unique_ptr<StateView>> StateDbImpl::View(uint64_t height) {
 Status StateDbImpl::Prune(uint64_t below) {
   if (options_.read_only) return Status::NotSupported("database is open read-only");
   std::lock_guard<std::mutex> lock(write_mu_);
+  CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
+  uint64_t pruned_below;
   {
     std::lock_guard<std::mutex> roots_lock(roots_mu_);
     if (roots_.empty()) return Status::InvalidArgument("the database has no heights");
@@ -245,17 +265,22 @@ Status StateDbImpl::Prune(uint64_t below) {
                                      ": the latest height " + std::to_string(latest) +
                                      " must stay");
     }
-    if (below <= pruned_below_) return Status::OK();
+    pruned_below = pruned_below_;
+  }
+  if (below > pruned_below) {
     // First make the heights invisible (atomically), then drop their nodes:
     // a crash in between leaves only unreachable records, removed at open.
+    // Views already taken keep their snapshots; new ones no longer see them.
     WriteBatch b;
     b.Put(Column::kMeta, kPrunedBelowKey, U64Value(below));
     b.DeleteRange(Column::kMeta, RootKey(0), RootKey(below));
     CHECKPOINT_RETURN_IF_ERROR(store_->Write(b, /*sync=*/true));
+    std::lock_guard<std::mutex> roots_lock(roots_mu_);
     pruned_below_ = below;
     roots_.erase(roots_.begin(), roots_.lower_bound(below));
   }
-  return DeleteStaleUpTo(below);
+  // Also finishes what an earlier, failed prune left.
+  return DeleteStaleUpTo(StaleBound());
 }
 
 }  // namespace checkpoint

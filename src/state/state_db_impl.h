@@ -49,6 +49,8 @@ class StateDbImpl : public StateDb {
 
  private:
   Status RollBackInterruptedCommit();
+  Status LoadRoots();
+  uint64_t StaleBound() const;
   Status DeleteStaleUpTo(uint64_t height);
 
   std::shared_ptr<NodeStore> store_;

@@ -38,7 +38,7 @@ class StateViewImpl : public StateView {
         return Status::NotFound("key not found");
       }
       InternalNode node;
-      CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(path, ref.height, &node));
+      CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(path, ref, &node));
       if (kbits == path.bits) {
         ref = std::move(node.slot);
       } else {

@@ -66,7 +66,7 @@ class TrieIterator : public StateIterator {
         return;
       }
       InternalNode node;
-      status_ = reader_.ReadInternal(f.path, f.ref.height, &node);
+      status_ = reader_.ReadInternal(f.path, f.ref, &node);
       if (!status_.ok()) break;
       for (NodeRef* child : {&node.right, &node.left}) {
         if (!child->present()) continue;

@@ -113,6 +113,7 @@ class FaultStore : public NodeStore {
  public:
   explicit FaultStore(NodeStore* base) : base_(base) {}
   void FailAtWrite(uint64_t n) { fail_at_ = n; }
+  void Disarm() { fail_at_ = 0; }
   uint64_t writes() const { return writes_; }
 
   Status Get(Column c, std::string_view key, std::string* value,

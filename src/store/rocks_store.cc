@@ -59,6 +59,13 @@ class RocksIterator : public StoreIterator {
 class RocksStore : public NodeStore {
  public:
   ~RocksStore() override {
+    if (!db_) {  // a failed open
+      if (!secondary_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(secondary_dir_, ec);
+      }
+      return;
+    }
     if (!read_only_) {
       // Leave no memtable to replay: the next opener (often a read-only view)
       // then reads only table files.

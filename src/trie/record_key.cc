@@ -66,6 +66,10 @@ Status DecodeRecordKey(std::string_view in, RecordKey* out) {
     return Status::Corruption("record key: padding bits set");
   }
   if (out->path.bits > 8191 * 8) return Status::Corruption("record key: path too long");
+  if (tag == static_cast<uint8_t>(RecordTag::kLeaf) &&
+      (out->path.bits == 0 || out->path.bits % 8 != 0)) {
+    return Status::Corruption("record key: a leaf key must be whole bytes");
+  }
   out->tag = static_cast<RecordTag>(tag);
   out->height = DecodeFixed64BE(in.data() + i + 1);
   return Status::OK();

@@ -125,6 +125,37 @@ void FaultSweep(NodeStore* base, const std::string& label) {
   REQUIRE(after->Heights().front().height == 3);
 }
 
+TEST_CASE("a failed commit whose undo failed too is undone before the next write",
+          "[unit][crash]") {
+  for (uint64_t k = 2; k <= 6; ++k) {
+    auto base = NewMemStore();
+    FaultStore faulty(base.get());
+    auto db = OpenOn(&faulty, 1024);
+    std::vector<Model> models{{}};
+    Model m1;
+    WriteLog log1 = LogFor(1, 300, &m1);
+    REQUIRE(db->Commit(1, log1).ok());
+    models.push_back(m1);
+    Model junk = m1;
+    WriteLog log2 = LogFor(2, 1000, &junk);
+    faulty.FailAtWrite(faulty.writes() + k);  // this and every later write fail: no undo
+    REQUIRE_FALSE(db->Commit(2, log2).ok());
+    faulty.Disarm();
+    // The same height again with other contents, then prune under it.
+    Model m2 = m1;
+    WriteLog other = LogFor(20, 200, &m2);
+    REQUIRE(db->Commit(2, other).ok());
+    models.push_back(m2);
+    REQUIRE(db->Prune(2).ok());
+    db.reset();
+    auto reopened = OpenOn(base.get(), 1024);
+    auto view = reopened->View(2);
+    REQUIRE(view.ok());
+    REQUIRE(test::ReadAll(view->get()) == m2);
+    REQUIRE((*view)->root() == test::ReferenceRoot(HashKind::kSha256, m2));
+  }
+}
+
 TEST_CASE("a commit or prune failing at any write leaves no trace (memory)", "[unit][crash]") {
   auto base = NewMemStore();
   FaultSweep(base.get(), "memory");

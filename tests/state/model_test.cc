@@ -181,7 +181,7 @@ std::set<std::string> Reachable(NodeStore* store, StateDb* db) {
       }
       out.insert(EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, ref.height));
       InternalNode node;
-      REQUIRE(reader.ReadInternal(path, ref.height, &node).ok());
+      REQUIRE(reader.ReadInternal(path, ref, &node).ok());
       if (node.slot.present()) stack.push_back({node.slot, node.slot.bits});
       for (const NodeRef* c : {&node.left, &node.right}) {
         if (!c->present()) continue;
@@ -202,6 +202,51 @@ std::set<std::string> Stored(NodeStore* store) {
   auto it = store->NewIterator(Column::kNodes);
   for (it->Seek({}); it->Valid(); it->Next()) out.insert(std::string(it->key()));
   return out;
+}
+
+TEST_CASE("prune across a gap in heights keeps exactly what is reachable", "[unit][state][prune]") {
+  std::mt19937_64 rng(10);
+  auto store = NewMemStore();
+  auto db = OpenMem(store.get());
+  Model m;
+  for (uint64_t h : {5, 10, 15}) {
+    WriteLog log;
+    for (int i = 0; i < 40; ++i) {
+      std::string k = test::RandomKey(rng, 4);
+      std::string v = test::RandomValue(rng);
+      REQUIRE(log.Put(k, v).ok());
+      m[k] = v;
+    }
+    REQUIRE(db->Commit(h, log).ok());
+  }
+  REQUIRE(db->Prune(7).ok());  // retains 10 and 15
+  REQUIRE(Stored(store.get()) == Reachable(store.get(), db.get()));
+}
+
+TEST_CASE("damaged meta records and reserved heights are errors, not crashes", "[unit][state]") {
+  {
+    auto store = NewMemStore();
+    { OpenMem(store.get()); }
+    WriteBatch b;
+    b.Put(Column::kMeta, kSchemaKey, "");
+    REQUIRE(store->Write(b, true).ok());
+    StateDbOptions o;
+    REQUIRE(StateDb::OpenOnStore(store.get(), o).status().IsCorruption());
+  }
+  {
+    auto store = NewMemStore();
+    auto db = OpenMem(store.get());
+    WriteLog log;
+    REQUIRE(log.Put("k", "v").ok());
+    REQUIRE(db->Commit(UINT64_MAX, log).IsInvalidArgument());
+    REQUIRE(db->Commit(1, log).ok());
+    db.reset();
+    WriteBatch b;
+    b.Put(Column::kStale, std::string(1, '\0'), "");  // shorter than a height
+    REQUIRE(store->Write(b, true).ok());
+    StateDbOptions o;
+    REQUIRE(StateDb::OpenOnStore(store.get(), o).status().IsCorruption());
+  }
 }
 
 TEST_CASE("prune keeps exactly the records retained heights reach", "[unit][state][prune]") {

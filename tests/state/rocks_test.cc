@@ -107,6 +107,14 @@ TEST_CASE("opening what is not a state database fails clearly", "[integration][r
   REQUIRE(other.status().IsInvalidArgument());
   REQUIRE(other.status().message().find("not a state database") != std::string::npos);
 
+  // A database another process (here: another instance) holds open.
+  {
+    auto first = Open(dir.Sub("busy"), /*create=*/true);
+    auto second = StateDb::Open(dir.Sub("busy"), plain);
+    REQUIRE_FALSE(second.ok());
+    REQUIRE(second.status().message().find("in use by another process") != std::string::npos);
+  }
+
   // A newer schema is refused with the versions named.
   { Open(dir.Sub("newer"), /*create=*/true); }
   {

@@ -29,6 +29,10 @@ TEST_CASE("record keys sort in trie pre-order", "[unit][record_key]") {
   std::vector<Rec> recs;
   for (int i = 0; i < 5000; ++i) {
     Rec r{RandomPath(rng), rng() % 2 ? RecordTag::kLeaf : RecordTag::kInternal, rng() % 5, {}};
+    if (r.tag == RecordTag::kLeaf) {  // a leaf's path is its key: whole bytes
+      r.path.bits = static_cast<uint32_t>(8 * std::max<size_t>(1, r.path.bytes.size()));
+      r.path.bytes.resize(r.path.bits / 8, '\x7f');
+    }
     r.key = EncodeRecordKey(r.path.bytes, r.path.bits, r.tag, r.height);
     recs.push_back(r);
   }
@@ -76,6 +80,9 @@ TEST_CASE("record key decoding is strict", "[unit][record_key]") {
   padded[0] = '\xf1';
   REQUIRE_FALSE(DecodeRecordKey(padded, &d).ok());
   REQUIRE_FALSE(DecodeRecordKey({}, &d).ok());
+  // A leaf's key is whole bytes and not empty.
+  REQUIRE_FALSE(DecodeRecordKey(EncodeRecordKey("\xf0", 4, RecordTag::kLeaf, 1), &d).ok());
+  REQUIRE_FALSE(DecodeRecordKey(EncodeRecordKey({}, 0, RecordTag::kLeaf, 1), &d).ok());
 }
 
 }  // namespace
