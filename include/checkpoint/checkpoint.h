@@ -30,8 +30,9 @@ struct CreateOptions {
   unsigned threads = 0;
   // Manifest and chunk format to write. Default: 1 (the only one so far).
   uint32_t format_version = 1;
-  // zstd level of the chunk files (transport only: ids never depend on it). Default: 1.
-  int zstd_level = 1;
+  // zstd level of the chunk files (transport only: ids never depend on it).
+  // Default: -1 (zstd's fast mode: as small as level 1 on chain-like state, faster).
+  int zstd_level = -1;
   // Called from the writer thread after each chunk file is written.
   std::function<void(const CreateProgress&)> progress;
 };

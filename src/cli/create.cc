@@ -54,7 +54,8 @@ int RunCreate(const Args& args) {
       "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
       "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
       "threads", po::value<std::string>(), "chunk-producing threads (default: cores)")(
-      "format-version", po::value<std::string>()->default_value("1"), "format to write");
+      "format-version", po::value<std::string>()->default_value("1"), "format to write")(
+      "zstd-level", po::value<int>()->default_value(-1), "chunk file compression (transport only; ids never depend on it): -7..19");
   po::variables_map vm;
   if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
   if (!vm.count("height")) return Fail(kExitUsage, "missing --height (a number or 'latest')");
@@ -81,6 +82,8 @@ int RunCreate(const Args& args) {
   if (!version || *version != 1) {
     return Fail(kExitUsage, "--format-version: this build writes version 1 only");
   }
+  options.zstd_level = vm["zstd-level"].as<int>();
+  if (options.zstd_level < -7 || options.zstd_level > 19) return Fail(kExitUsage, "--zstd-level takes -7..19");
   const bool json = vm["json"].as<bool>();
 
   StateDbOptions db_options;
