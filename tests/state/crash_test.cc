@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "../test_util.h"
 #include "state/meta.h"
 #include "store/node_store.h"
@@ -34,6 +36,8 @@ WriteLog LogFor(uint64_t h, size_t puts, Model* model) {
   }
   return log;
 }
+
+constexpr size_t kSigkillPuts = 20000;
 
 std::unique_ptr<StateDb> OpenOn(NodeStore* store, size_t batch_bytes) {
   StateDbOptions options;
@@ -171,11 +175,35 @@ TEST_CASE("a commit or prune failing at any write leaves no trace (RocksDB)",
   FaultSweep(store->get(), "rocksdb");
 }
 
+// The child of the SIGKILL test: commits heights until killed, writing each
+// committed height's number to the pipe. Hidden: runs only when exec'd.
+TEST_CASE("sigkill child", "[.sigkill-child]") {
+  const char* path = std::getenv("CRASH_CHILD_DB");
+  const char* fd = std::getenv("CRASH_CHILD_FD");
+  REQUIRE(path);
+  REQUIRE(fd);
+  const int out = std::atoi(fd);
+  StateDbOptions options;
+  options.create_if_missing = true;
+  options.batch_bytes = 64 << 10;
+  auto db = StateDb::Open(path, options);
+  REQUIRE(db.ok());
+  Model m;  // rebuilt from the database's own latest height
+  auto latest = (*db)->LatestHeight();
+  if (latest) m = test::ReadAll((*db)->View(*latest)->get());
+  for (uint64_t h = latest.value_or(0) + 1;; ++h) {
+    WriteLog log = LogFor(h, kSigkillPuts, &m);
+    REQUIRE((*db)->Commit(h, log).ok());
+    char byte = static_cast<char>(h);
+    REQUIRE(write(out, &byte, 1) == 1);
+  }
+}
+
 TEST_CASE("SIGKILL in the middle of large commits loses no committed height",
           "[integration][crash]") {
   test::TempDir dir;
   const std::string path = dir.Sub("db");
-  const size_t kPuts = 20000;
+  const size_t kPuts = kSigkillPuts;
   std::mt19937_64 rng(std::random_device{}());
   std::vector<Model> models{{}};
   uint64_t reported = 0;
@@ -185,21 +213,12 @@ TEST_CASE("SIGKILL in the middle of large commits loses no committed height",
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+      // A fresh process image: RocksDB's background threads do not survive fork().
       close(fds[0]);
-      StateDbOptions options;
-      options.create_if_missing = true;
-      options.batch_bytes = 64 << 10;
-      auto db = StateDb::Open(path, options);
-      if (!db.ok()) _exit(3);
-      Model m;  // the child rebuilds its model from the database's own dump
-      auto latest = (*db)->LatestHeight();
-      if (latest) m = test::ReadAll((*db)->View(*latest)->get());
-      for (uint64_t h = latest.value_or(0) + 1;; ++h) {
-        WriteLog log = LogFor(h, kPuts, &m);
-        if (!(*db)->Commit(h, log).ok()) _exit(4);
-        char byte = static_cast<char>(h);
-        if (write(fds[1], &byte, 1) != 1) _exit(5);
-      }
+      setenv("CRASH_CHILD_DB", path.c_str(), 1);
+      setenv("CRASH_CHILD_FD", std::to_string(fds[1]).c_str(), 1);
+      execl("/proc/self/exe", "crash_test", "[.sigkill-child]", static_cast<char*>(nullptr));
+      _exit(127);
     }
     close(fds[1]);
     char byte;
