@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "checkpoint/chunk.h"
+#include "chunk/rebuild.h"
 #include "checkpoint/limits.h"
 #include "chunk/format.h"
 #include "trie/builder.h"
@@ -23,15 +24,10 @@ uint32_t U32(Reader* r) {
   return v;
 }
 
-// Rebuilds nothing to disk; a stub that would need relabelling sits at
-// another depth than its region claims, which a valid proof never does.
-class VerifyEnv : public BuilderEnv {
+// Writes nothing.
+class VerifyEnv : public ChunkEnv {
  public:
   Status WriteInternal(const BitString&, const InternalNode&) override { return Status::OK(); }
-  Result<NodeRef> Relabel(const BitString& path, const NodeRef&, const BitString&) override {
-    return Status::InvalidArgument("stub " + ToHex(path.bytes) + "/" + std::to_string(path.bits) +
-                                   " is not at the position its region names");
-  }
 };
 
 struct Interval {
@@ -43,8 +39,20 @@ struct Interval {
 
 }  // namespace
 
+Result<NodeRef> ChunkEnv::Relabel(const BitString& path, const NodeRef&, const BitString&) {
+  return Status::InvalidArgument("stub " + ToHex(path.bytes) + "/" + std::to_string(path.bits) +
+                                 " is not at the position its region names");
+}
+
 Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, ChunkInfo* info,
                    const std::function<void(std::string_view, std::string_view)>& on_leaf) {
+  VerifyEnv env;
+  return RebuildChunk(canonical, kind, root, 0, &env, info, on_leaf);
+}
+
+Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root, uint64_t height,
+                    ChunkEnv* env, ChunkInfo* info,
+                    const std::function<void(std::string_view, std::string_view)>& on_leaf) {
   Reader r(canonical);
   Interval iv;
   uint32_t n = U32(&r);
@@ -62,8 +70,7 @@ Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, 
   }
   if (!r.ok()) return Status::Corruption("truncated interval");
 
-  VerifyEnv env;
-  TrieBuilder builder(kind, 0, &env);
+  TrieBuilder builder(kind, height, env);
   ChunkInfo out{iv.lo, iv.has_hi, iv.hi, 0, 0};
   uint64_t index = 0;
   bool only_item_is_stub = false;
@@ -81,7 +88,7 @@ Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, 
       std::string_view value = r.Bytes(vlen);
       if (!r.ok()) return Status::Corruption(where + ": truncated value");
       if (!iv.Contains(key)) return Status::InvalidArgument(where + ": leaf outside the interval");
-      item.ref = MakeLeafRef(kind, key, value, 0);
+      item.ref = MakeLeafRef(kind, key, value, height);
       item.path = item.ref.bits;
       if (on_leaf) on_leaf(key, value);
       ++out.leaves;
@@ -106,6 +113,7 @@ Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, 
         return Status::Corruption(where + ": stub path not front-coded canonically");
       }
       item.ref.hash = hash;
+      item.opaque = true;
       if (tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
         if (item.path.bits % 8 != 0 || item.path.bits > kMaxKeyBytes * 8) {
           return Status::Corruption(where + ": slot leaf key is not whole bytes");

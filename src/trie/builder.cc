@@ -13,29 +13,55 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
   ref.kind = NodeKind::kInternal;
   ref.height = height_;
   ref.bits = BitSlice(p->path.bytes, parent_depth, p->path.bits);
-  p->node.label_bits = static_cast<uint16_t>(ref.bits.bits);
-  ref.hash = InternalHash(kind_, ref.bits, p->node);
-  ref.stats = p->node.Stats();
-  CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, p->node));
+  InternalNode& node = p->open.node;
+  node.label_bits = static_cast<uint16_t>(ref.bits.bits);
+  ref.hash = InternalHash(kind_, ref.bits, node);
+  ref.stats = node.Stats();
+  if (p->complete) {
+    CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, node));
+  } else {
+    CHECKPOINT_RETURN_IF_ERROR(ReportBoundaries(p->open));
+  }
   return ref;
+}
+
+// The complete children of an incomplete node are where completeness ends.
+Status TrieBuilder::ReportBoundaries(const Open& open) {
+  const std::pair<const NodeRef*, const Entry*> entries[] = {
+      {&open.node.slot, &open.slot}, {&open.node.left, &open.left}, {&open.node.right, &open.right}};
+  for (const auto& [ref, entry] : entries) {
+    if (ref->present() && entry->complete) {
+      CHECKPOINT_RETURN_IF_ERROR(env_->OnBoundary(entry->path, *ref));
+    }
+  }
+  return Status::OK();
 }
 
 Status TrieBuilder::AttachTo(Open* parent) {
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef ref, Seal(&pending_, parent->depth));
   NodeRef* slot;
+  Entry* entry;
   if (ref.kind == NodeKind::kLeaf && pending_.path.bits == parent->depth) {
     slot = &parent->node.slot;
+    entry = &parent->slot;
+  } else if (pending_.path.Bit(parent->depth)) {
+    slot = &parent->node.right;
+    entry = &parent->right;
   } else {
-    slot = pending_.path.Bit(parent->depth) ? &parent->node.right : &parent->node.left;
+    slot = &parent->node.left;
+    entry = &parent->left;
   }
   if (slot->present()) return Status::InvalidArgument("trie builder: two items in one place");
   *slot = std::move(ref);
+  entry->path = std::move(pending_.path);
+  entry->complete = pending_.complete;
+  parent->complete = parent->complete && pending_.complete;
   return Status::OK();
 }
 
 Status TrieBuilder::Add(BuildItem item) {
   if (!has_pending_) {
-    pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}};
+    pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque};
     has_pending_ = true;
     return Status::OK();
   }
@@ -49,26 +75,32 @@ Status TrieBuilder::Add(BuildItem item) {
     return Status::InvalidArgument("trie builder: item inside a subtree item");
   }
   while (!stack_.empty() && stack_.back().depth > lcp) {
-    CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
-    pending_ = Pending{std::move(stack_.back().path), true, {}, std::move(stack_.back().node)};
-    stack_.pop_back();
+    CHECKPOINT_RETURN_IF_ERROR(CloseTop());
   }
   if (stack_.empty() || stack_.back().depth < lcp) {
-    stack_.push_back(Open{lcp, BitPrefix(item.path.bytes, lcp), {}});
+    stack_.push_back(Open{lcp, BitPrefix(item.path.bytes, lcp), {}, {}, {}, {}, true});
   }
   CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
-  pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}};
+  pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque};
+  return Status::OK();
+}
+
+Status TrieBuilder::CloseTop() {
+  CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
+  Open& top = stack_.back();
+  const bool complete = top.complete;
+  BitString path = top.path;
+  pending_ = Pending{std::move(path), true, {}, std::move(top), complete};
+  stack_.pop_back();
   return Status::OK();
 }
 
 Result<NodeRef> TrieBuilder::Finish() {
   if (!has_pending_) return NodeRef{};
-  while (!stack_.empty()) {
-    CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
-    pending_ = Pending{std::move(stack_.back().path), true, {}, std::move(stack_.back().node)};
-    stack_.pop_back();
-  }
-  return Seal(&pending_, 0);
+  while (!stack_.empty()) CHECKPOINT_RETURN_IF_ERROR(CloseTop());
+  CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, Seal(&pending_, 0));
+  if (pending_.complete) CHECKPOINT_RETURN_IF_ERROR(env_->OnBoundary(pending_.path, root));
+  return root;
 }
 
 }  // namespace checkpoint

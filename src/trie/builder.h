@@ -18,14 +18,25 @@ namespace checkpoint {
 struct BuildItem {
   BitString path;  // a leaf's key, or an existing internal node's path
   NodeRef ref;
+  // A stub: a subtree known only by its hash, whose records live elsewhere.
+  // Nodes above it are incomplete: hashed, but never written.
+  bool opaque = false;
 };
 
 // Where the builder puts what it makes.
 class BuilderEnv {
  public:
   virtual ~BuilderEnv() = default;
-  // A new internal node at `path`, written at the builder's height.
+  // A new internal node at `path`, written at the builder's height. Only
+  // complete nodes (no opaque item below) are written.
   virtual Status WriteInternal(const BitString& path, const InternalNode& node) = 0;
+  // A complete subtree (or leaf) whose parent is incomplete, or the root
+  // when everything is complete: where the complete part of the trie ends.
+  virtual Status OnBoundary(const BitString& path, const NodeRef& ref) {
+    (void)path;
+    (void)ref;
+    return Status::OK();
+  }
   // An existing internal node that keeps its children but hangs from a new
   // depth, so its label (and hash) change: returns the rewritten node's ref.
   virtual Result<NodeRef> Relabel(const BitString& path, const NodeRef& old,
@@ -44,20 +55,30 @@ class TrieBuilder {
   Result<NodeRef> Finish();
 
  private:
+  // Entries attached to an open node, with their paths and completeness.
+  struct Entry {
+    BitString path;
+    bool complete = true;
+  };
   struct Open {
     uint32_t depth;
     BitString path;
     InternalNode node;
+    Entry slot, left, right;
+    bool complete = true;
   };
   struct Pending {
     BitString path;
-    bool built = false;  // true: `node` is a finished new node; false: `ref` is an item
+    bool built = false;  // true: `open` is a finished new node; false: `ref` is an item
     NodeRef ref;
-    InternalNode node;
+    Open open;
+    bool complete = true;
   };
 
   Result<NodeRef> Seal(Pending* p, uint32_t parent_depth);
   Status AttachTo(Open* parent);
+  Status ReportBoundaries(const Open& node);
+  Status CloseTop();  // attaches pending_ to the top open node, which becomes pending_
 
   HashKind kind_;
   uint64_t height_;
