@@ -8,6 +8,8 @@ int RunStateDump(const Args& args);
 int RunStateInfo(const Args& args);
 int RunStatePrune(const Args& args);
 int RunCreate(const Args& args);
+int RunVerify(const Args& args);
+int RunRestore(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -16,6 +18,8 @@ const std::vector<Command>& Commands() {
       {"state info", "heights, roots, hash function and size of a database", RunStateInfo},
       {"state prune", "drop heights below N and the nodes only they reach", RunStatePrune},
       {"create", "checkpoint a height into a store: chunks with proofs and a manifest", RunCreate},
+      {"verify", "check every chunk of a checkpoint against a trusted root or id", RunVerify},
+      {"restore", "rebuild a state database from a checkpoint (resumable)", RunRestore},
   };
   return kCommands;
 }

@@ -73,6 +73,14 @@ class MemStore : public NodeStore {
 
   Status Compact() override { return Status::OK(); }
 
+  Status Ingest(const std::vector<SortedRun>& runs) override {
+    WriteBatch b;
+    for (const SortedRun& run : runs) {
+      for (const auto& [k, v] : run.entries) b.Put(run.column, k, v);
+    }
+    return Write(b, true);
+  }
+
  private:
   std::shared_ptr<const Maps> View(const StoreSnapshot* snapshot) {
     if (snapshot) return static_cast<const MemSnapshot*>(snapshot)->maps;

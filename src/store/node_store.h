@@ -72,6 +72,12 @@ class StoreIterator {
   virtual Status status() const = 0;
 };
 
+// Sorted key/value pairs for one column, to be ingested as a table file.
+struct SortedRun {
+  Column column;
+  std::vector<std::pair<std::string, std::string>> entries;  // strictly increasing keys
+};
+
 class NodeStore {
  public:
   virtual ~NodeStore() = default;
@@ -87,6 +93,9 @@ class NodeStore {
   virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
   // Rewrites everything so deleted data returns its space.
   virtual Status Compact() = 0;
+  // Adds every run at once, atomically across columns (RocksDB: one SST per
+  // run, ingested together). REQUIRES: no key of a run exists in the store.
+  virtual Status Ingest(const std::vector<SortedRun>& runs) = 0;
 };
 
 struct RocksStoreOptions {
@@ -107,8 +116,9 @@ Result<std::unique_ptr<NodeStore>> OpenRocksStore(const std::string& dir,
 // For unit tests only: everything in memory.
 std::unique_ptr<NodeStore> NewMemStore();
 
-// Wraps `base`; the n-th call to Write (counting from 1) and every later one
-// fail with IOError, without applying, once armed. For deterministic crash tests.
+// Wraps `base`; the n-th call to Write or Ingest (counting from 1) and every
+// later one fail with IOError, without applying, once armed. For
+// deterministic crash tests.
 class FaultStore : public NodeStore {
  public:
   explicit FaultStore(NodeStore* base) : base_(base) {}
@@ -131,6 +141,11 @@ class FaultStore : public NodeStore {
   }
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
   Status Compact() override { return base_->Compact(); }
+  Status Ingest(const std::vector<SortedRun>& runs) override {
+    ++writes_;
+    if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected ingest failure");
+    return base_->Ingest(runs);
+  }
 
  private:
   NodeStore* base_;

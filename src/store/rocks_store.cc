@@ -4,9 +4,11 @@
 // blocks, so it does not grow with the database (DESIGN §5).
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <unistd.h>
@@ -138,10 +140,54 @@ class RocksStore : public NodeStore {
     return Status::OK();
   }
 
+  Status Ingest(const std::vector<SortedRun>& runs) override {
+    if (read_only_) return Status::NotSupported("database is open read-only");
+    // Table files are written inside the database directory (same file
+    // system: ingestion links them) and removed whatever happens.
+    const std::string tmp = dir_ + "/ingest-tmp";
+    std::error_code ec;
+    std::filesystem::create_directories(tmp, ec);
+    if (ec) return Status::IOError("cannot create " + tmp + ": " + ec.message());
+    std::vector<std::string> files;
+    struct Cleanup {
+      std::vector<std::string>* files;
+      ~Cleanup() {
+        for (const auto& f : *files) ::unlink(f.c_str());
+      }
+    } cleanup{&files};
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    static std::atomic<uint64_t> counter{0};
+    for (const SortedRun& run : runs) {
+      if (run.entries.empty()) continue;
+      const std::string file = tmp + "/" + std::to_string(::getpid()) + "-" +
+                               std::to_string(counter.fetch_add(1)) + ".sst";
+      rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options_for_sst_,
+                                    handles_[static_cast<int>(run.column)]);
+      CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Open(file), "table file"));
+      files.push_back(file);
+      for (const auto& [k, v] : run.entries) {
+        CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Put(k, v), "table file"));
+      }
+      CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Finish(), "table file"));
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = handles_[static_cast<int>(run.column)];
+      arg.external_files = {file};
+      arg.options.move_files = true;
+      arg.options.snapshot_consistency = true;
+      arg.options.allow_global_seqno = true;
+      arg.options.allow_blocking_flush = true;
+      args.push_back(std::move(arg));
+    }
+    if (args.empty()) return Status::OK();
+    return FromRocks(db_->IngestExternalFiles(args), "ingest");
+  }
+
   static Result<std::unique_ptr<NodeStore>> Open(const std::string& dir,
                                                  const RocksStoreOptions& options);
 
  private:
+  std::string dir_;
+  rocksdb::Options options_for_sst_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   bool read_only_ = false;
@@ -194,6 +240,10 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     cfs.emplace_back(kColumnNames[i], ColumnOptions(cache));
   }
   auto store = std::make_unique<RocksStore>();
+  store->dir_ = dir;
+  store->options_for_sst_ = rocksdb::Options(db, ColumnOptions(cache));
+  // Leftover table files of an ingestion a crash interrupted.
+  if (!options.read_only) std::filesystem::remove_all(fs::path(dir) / "ingest-tmp", ec);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {

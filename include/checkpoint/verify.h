@@ -1,0 +1,70 @@
+// Verifying a checkpoint directory (DESIGN §8) without any database.
+//
+// Trust: `root` (from consensus: the manifest is only a table of contents
+// and each chunk stands on its proof) or `id` (trusts every manifest field);
+// `height` adds a check. With neither, only self-consistency is checked.
+// Thread-safety: VerifyCheckpoint runs its own pool; the report is a value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkpoint/hash.h"
+#include "checkpoint/manifest.h"
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+// Why a chunk failed. kCorrupt: undecodable or not the bytes the manifest
+// names (refetch it). kInvalid: the right bytes, but no valid proof (the
+// checkpoint is bad). kMissing: no file. kIncomplete: its proven interval is
+// not the one the manifest chains, so the chunks do not cover the key space.
+enum class ChunkClass { kOk, kCorrupt, kInvalid, kMissing, kIncomplete };
+const char* ChunkClassName(ChunkClass c);
+
+struct Anchors {
+  std::optional<Hash> root;
+  std::optional<Hash> id;
+  std::optional<uint64_t> height;
+  bool any() const { return root || id; }
+};
+
+// One chunk's result.
+struct ChunkCheck {
+  ChunkClass cls = ChunkClass::kOk;
+  std::string message;
+  uint64_t raw_bytes = 0;
+};
+
+struct ChunkProblem {
+  int64_t chunk;  // -1: the manifest itself
+  ChunkClass cls;
+  std::string message;
+};
+
+struct VerifyReport {
+  Manifest manifest;
+  Hash id{};
+  bool manifest_ok = false;
+  std::vector<ChunkProblem> problems;  // every bad chunk, by index
+  std::vector<std::string> extra;      // files the checkpoint does not name (not fatal)
+  uint64_t bytes = 0;                  // chunk files read
+  uint64_t raw_bytes = 0;
+  double seconds = 0;
+  bool ok() const { return manifest_ok && problems.empty(); }
+};
+
+struct VerifyOptions {
+  Anchors anchors;
+  unsigned threads = 0;  // 0: cores
+  // Chunk order to check in (tests); empty: index order. Results do not depend on it.
+  std::vector<size_t> order;
+};
+
+// Fails (IOError/NotFound) only when `dir` cannot be read at all; everything
+// about the checkpoint's contents goes into the report.
+Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOptions& options);
+
+}  // namespace checkpoint

@@ -1,0 +1,126 @@
+// checkpoint restore CKPT --db DIR [--root HEX] [--id HEX] [--height N]
+//   [--trust-manifest] [--threads T] [--force] [--json]
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <zstd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/restore.h"
+#include "cli/command.h"
+#include "cli/trust.h"
+#include "ops/files.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+
+int RunRestore(const Args& args) {
+  const auto start = std::chrono::steady_clock::now();
+  po::options_description d("restore");
+  AddDbOption(&d);
+  AddJsonOption(&d);
+  AddTrustOptions(&d);
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+      "trust-manifest", po::bool_switch(), "restore without --root or --id, on the manifest's word")(
+      "force", po::bool_switch(), "clear a destination that holds other state")(
+      "threads", po::value<std::string>(), "restoring threads (default: cores)");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("restore", args, d, pos, &vm)) return *code;
+  if (!vm.count("checkpoint")) return Fail(kExitUsage, "restore: which checkpoint? (checkpoint restore CKPT --db DIR)");
+  RestoreOptions options;
+  if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  options.trust_manifest = vm["trust-manifest"].as<bool>();
+  options.force = vm["force"].as<bool>();
+  if (!options.anchors.any() && !options.trust_manifest) {
+    return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
+  }
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  if (vm.count("threads")) {
+    auto t = ParseU64(vm["threads"].as<std::string>());
+    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
+    threads = static_cast<unsigned>(*t);
+  }
+  const std::string dir = vm["checkpoint"].as<std::string>();
+  const std::string db_dir = vm["db"].as<std::string>();
+
+  std::string manifest;
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &manifest);
+  if (s.IsNotFound()) return Fail(kExitError, "no checkpoint at " + dir + " (no manifest.json)");
+  if (!s.ok()) return Fail(s);
+  auto session = RestoreSession::Begin(db_dir, manifest, options);
+  if (!session.ok()) {
+    const Status& e = session.status();
+    // A manifest that contradicts its anchors or does not parse fails verification.
+    const bool verification = e.IsCorruption() || (e.IsInvalidArgument() && e.message().rfind("manifest", 0) == 0);
+    return Fail(verification ? kExitVerifyFailed : kExitError, e.message());
+  }
+  RestoreSession& r = **session;
+  const Manifest& m = r.manifest();
+  const std::vector<size_t> todo = r.Remaining();
+  const size_t resumed = m.chunks.size() - todo.size();
+
+  std::mutex mu;
+  std::vector<ChunkProblem> problems;
+  Status io;
+  uint64_t bytes = 0;
+  {
+    boost::asio::thread_pool pool(threads);
+    for (size_t i : todo) {
+      boost::asio::post(pool, [&, i] {
+        std::string file;
+        const uint64_t cap = ZSTD_compressBound(m.chunks[i].raw_size) + 64;
+        Status read = ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file);
+        ChunkCheck check;
+        Status add;
+        if (read.IsNotFound()) {
+          check = {ChunkClass::kMissing, "no file " + ChunkFileName(i)};
+        } else if (!read.ok()) {
+          check = {read.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, read.message()};
+        } else {
+          add = r.Add(i, file, &check);
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        bytes += file.size();
+        if (!add.ok() && io.ok()) io = add;
+        if (check.cls != ChunkClass::kOk) problems.push_back({static_cast<int64_t>(i), check.cls, check.message});
+      });
+    }
+    pool.join();
+  }
+  if (!io.ok()) return Fail(io);
+  std::sort(problems.begin(), problems.end(),
+            [](const ChunkProblem& a, const ChunkProblem& b) { return a.chunk < b.chunk; });
+  for (const ChunkProblem& p : problems) {
+    std::cout << "chunk " << p.chunk << ": " << ChunkClassName(p.cls) << ": " << p.message << "\n";
+  }
+  if (!problems.empty()) {
+    return Fail(kExitVerifyFailed, "verification failed: " + std::to_string(problems.size()) +
+                                       " bad chunks; nothing is visible yet, and verified chunks are kept for a rerun");
+  }
+  s = r.Finish();
+  if (!s.ok()) return Fail(s.IsCorruption() ? kExitVerifyFailed : kExitError, s.message());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string abs = std::filesystem::absolute(db_dir).lexically_normal().string();
+  if (vm["json"].as<bool>()) {
+    nlohmann::json j = {{"path", abs},           {"id", ToHex(r.id())},   {"height", m.height},
+                        {"root", ToHex(m.root)}, {"chunks", m.chunks.size()}, {"resumed", resumed},
+                        {"leaves", m.leaves},    {"bytes", bytes},        {"seconds", seconds}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << "restored height " << m.height << " root " << ToHex(m.root) << " chunks "
+              << m.chunks.size() << " (" << resumed << " already in) leaves " << m.leaves << "\n"
+              << abs << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace checkpoint::cli

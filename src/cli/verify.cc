@@ -1,0 +1,84 @@
+// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--json]
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/verify.h"
+#include "cli/command.h"
+#include "cli/trust.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+
+int RunVerify(const Args& args) {
+  po::options_description d("verify");
+  AddJsonOption(&d);
+  AddTrustOptions(&d);
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+      "threads", po::value<std::string>(), "verifying threads (default: cores)");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("verify", args, d, pos, &vm)) return *code;
+  if (!vm.count("checkpoint")) return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
+  VerifyOptions options;
+  if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  if (vm.count("threads")) {
+    auto t = ParseU64(vm["threads"].as<std::string>());
+    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
+    options.threads = static_cast<unsigned>(*t);
+  }
+  const std::string dir = vm["checkpoint"].as<std::string>();
+  if (!options.anchors.any()) {
+    std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");
+  }
+  Result<VerifyReport> r = VerifyCheckpoint(dir, options);
+  if (!r.ok()) return Fail(r.status());
+  const VerifyReport& rep = *r;
+  if (vm["json"].as<bool>()) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const ChunkProblem& p : rep.problems) {
+      nlohmann::json j = {{"class", ChunkClassName(p.cls)}, {"error", p.message}};
+      if (p.chunk >= 0) j["chunk"] = p.chunk;
+      else j["manifest"] = true;
+      problems.push_back(j);
+    }
+    nlohmann::json j = {{"ok", rep.ok()},
+                        {"path", std::filesystem::absolute(dir).lexically_normal().string()},
+                        {"id", ToHex(rep.id)},
+                        {"trust", options.anchors.id ? "id" : options.anchors.root ? "root" : "none"},
+                        {"problems", problems},
+                        {"extra", rep.extra},
+                        {"bytes", rep.bytes},
+                        {"raw_bytes", rep.raw_bytes},
+                        {"seconds", rep.seconds}};
+    if (rep.manifest_ok) {
+      j["height"] = rep.manifest.height;
+      j["root"] = ToHex(rep.manifest.root);
+      j["chunks"] = rep.manifest.chunks.size();
+      j["leaves"] = rep.manifest.leaves;
+    }
+    std::cout << j.dump() << "\n";
+  } else {
+    for (const ChunkProblem& p : rep.problems) {
+      std::cout << (p.chunk >= 0 ? "chunk " + std::to_string(p.chunk) : std::string("manifest"))
+                << ": " << ChunkClassName(p.cls) << ": " << p.message << "\n";
+    }
+    for (const std::string& e : rep.extra) std::cout << "extra file: " << e << "\n";
+    if (rep.manifest_ok) {
+      std::cout << (rep.ok() ? "ok" : "FAILED") << ": height " << rep.manifest.height << " root "
+                << ToHex(rep.manifest.root) << " id " << ToHex(rep.id) << " chunks "
+                << rep.manifest.chunks.size() << " leaves " << rep.manifest.leaves << " ("
+                << rep.problems.size() << " bad)\n";
+    }
+  }
+  if (!rep.ok()) {
+    std::fprintf(stderr, "checkpoint: verification failed: %zu problem%s\n", rep.problems.size(),
+                 rep.problems.size() == 1 ? "" : "s");
+    return kExitVerifyFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace checkpoint::cli

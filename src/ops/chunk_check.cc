@@ -1,0 +1,45 @@
+#include "ops/chunk_check.h"
+
+namespace checkpoint {
+
+const char* ChunkClassName(ChunkClass c) {
+  switch (c) {
+    case ChunkClass::kOk: return "ok";
+    case ChunkClass::kCorrupt: return "corrupt";
+    case ChunkClass::kInvalid: return "invalid";
+    case ChunkClass::kMissing: return "missing";
+    case ChunkClass::kIncomplete: return "incomplete";
+  }
+  return "?";
+}
+
+ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
+                      ChunkEnv* env,
+                      const std::function<void(std::string_view, std::string_view)>& on_leaf) {
+  const ManifestChunk& mc = m.chunks[index];
+  std::string canonical;
+  Status s = DecodeChunkFile(file, mc.raw_size, &canonical);
+  if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
+  if (canonical.size() != mc.raw_size) {
+    return {ChunkClass::kCorrupt, "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
+  }
+  if (HashBytes(HashKind::kSha256, canonical) != mc.digest) {
+    return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
+  }
+  ChunkInfo info;
+  s = RebuildChunk(canonical, m.hash, root, m.height, env, &info, on_leaf);
+  if (!s.ok()) return {ChunkClass::kInvalid, s.message()};
+  const bool has_hi = index + 1 < m.chunks.size();
+  if (info.lo != mc.lo || info.has_hi != has_hi || (has_hi && info.hi != m.chunks[index + 1].lo)) {
+    return {ChunkClass::kIncomplete, "proves [" + ToHex(info.lo) + ", " +
+                                         (info.has_hi ? ToHex(info.hi) : "end") +
+                                         "), not the interval the manifest chains"};
+  }
+  if (info.leaves != mc.leaves) {
+    return {ChunkClass::kInvalid, "holds " + std::to_string(info.leaves) + " leaves, the manifest says " +
+                                      std::to_string(mc.leaves)};
+  }
+  return {ChunkClass::kOk, {}, canonical.size()};
+}
+
+}  // namespace checkpoint

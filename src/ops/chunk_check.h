@@ -1,0 +1,21 @@
+// Checking one chunk file against a manifest: decode (capped), digest,
+// rebuild and proof, interval and leaf count. Shared by verify and restore.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "checkpoint/manifest.h"
+#include "checkpoint/verify.h"
+#include "chunk/rebuild.h"
+
+namespace checkpoint {
+
+// `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
+// the result is kOk), `on_leaf` every leaf.
+ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
+                      ChunkEnv* env,
+                      const std::function<void(std::string_view, std::string_view)>& on_leaf = {});
+
+}  // namespace checkpoint

@@ -1,0 +1,138 @@
+// VerifyCheckpoint: the manifest and its anchors first, then every chunk in
+// parallel, in any order, each on its own.
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <zstd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/verify.h"
+#include "ops/chunk_check.h"
+#include "ops/files.h"
+
+namespace checkpoint {
+namespace fs = std::filesystem;
+namespace {
+
+class VerifyOnlyEnv : public ChunkEnv {
+ public:
+  Status WriteInternal(const BitString&, const InternalNode&) override { return Status::OK(); }
+};
+
+// Files a checkpoint may hold besides its chunks (the pin marker comes with pinning).
+const std::set<std::string> kKnownFiles = {kManifestFile, kInfoFile, kChunkDir, "pinned"};
+
+void FindExtra(const std::string& dir, size_t chunks, VerifyReport* report) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!kKnownFiles.count(name)) report->extra.push_back(name);
+  }
+  for (const auto& e : fs::directory_iterator(fs::path(dir) / kChunkDir, ec)) {
+    const std::string rel = std::string(kChunkDir) + "/" + e.path().filename().string();
+    bool named = false;
+    // Names are fixed-width indices: parse and compare rather than list them all.
+    const std::string stem = e.path().stem().string();
+    if (e.path().extension() == ".chunk" && stem.size() == 8 &&
+        stem.find_first_not_of("0123456789") == std::string::npos) {
+      named = std::stoull(stem) < chunks && rel == ChunkFileName(std::stoull(stem));
+    }
+    if (!named) report->extra.push_back(rel);
+  }
+  std::sort(report->extra.begin(), report->extra.end());
+}
+
+}  // namespace
+
+Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("no checkpoint at " + dir);
+  VerifyReport report;
+  auto problem = [&](int64_t chunk, ChunkClass cls, std::string msg) {
+    report.problems.push_back({chunk, cls, std::move(msg)});
+  };
+  std::string bytes;
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
+  if (s.IsNotFound()) {
+    problem(-1, ChunkClass::kMissing, "no manifest.json");
+    return report;
+  }
+  if (s.IsIOError()) return s;
+  if (!s.ok()) {
+    problem(-1, ChunkClass::kCorrupt, s.message());
+    return report;
+  }
+  report.id = ManifestId(bytes);
+  const Anchors& a = options.anchors;
+  if (a.id && *a.id != report.id) {
+    problem(-1, ChunkClass::kCorrupt, "manifest id " + ToHex(report.id) + " is not the trusted id " + ToHex(*a.id));
+    return report;
+  }
+  s = ParseManifest(bytes, &report.manifest);
+  if (!s.ok()) {
+    problem(-1, s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kInvalid, s.message());
+    return report;
+  }
+  const Manifest& m = report.manifest;
+  if (a.root && *a.root != m.root) {
+    problem(-1, ChunkClass::kInvalid, "manifest root " + ToHex(m.root) + " is not the trusted root " + ToHex(*a.root));
+    return report;
+  }
+  if (a.height && *a.height != m.height) {
+    problem(-1, ChunkClass::kInvalid, "manifest height " + std::to_string(m.height) + " is not " +
+                                           std::to_string(*a.height));
+    return report;
+  }
+  report.manifest_ok = true;
+  const Hash root = a.root ? *a.root : m.root;
+
+  std::vector<ChunkCheck> results(m.chunks.size());
+  std::vector<uint64_t> file_bytes(m.chunks.size(), 0);
+  // The order asked for, then anything it left out: every chunk is checked once.
+  std::vector<size_t> order;
+  std::vector<bool> queued(m.chunks.size(), false);
+  for (size_t i : options.order) {
+    if (i < m.chunks.size() && !queued[i]) order.push_back(i), queued[i] = true;
+  }
+  for (size_t i = 0; i < m.chunks.size(); ++i) {
+    if (!queued[i]) order.push_back(i);
+  }
+  {
+    const unsigned threads =
+        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    boost::asio::thread_pool pool(threads);
+    for (size_t i : order) {
+      boost::asio::post(pool, [&, i] {
+        std::string file;
+        const uint64_t cap = ZSTD_compressBound(m.chunks[i].raw_size) + 64;
+        Status read = ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file);
+        if (read.IsNotFound()) {
+          results[i] = {ChunkClass::kMissing, "no file " + ChunkFileName(i)};
+        } else if (!read.ok()) {
+          results[i] = {read.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, read.message()};
+        } else {
+          VerifyOnlyEnv env;
+          file_bytes[i] = file.size();
+          results[i] = CheckChunk(m, root, i, file, &env);
+        }
+      });
+    }
+    pool.join();
+  }
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].cls != ChunkClass::kOk) problem(static_cast<int64_t>(i), results[i].cls, results[i].message);
+    report.bytes += file_bytes[i];
+    report.raw_bytes += results[i].raw_bytes;
+  }
+  FindExtra(dir, m.chunks.size(), &report);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace checkpoint
