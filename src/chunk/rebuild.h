@@ -19,13 +19,18 @@ namespace checkpoint {
 // relabel is rejected.
 class ChunkEnv : public BuilderEnv {
  public:
+  // Verification alone writes nothing.
+  Status WriteInternal(const BitString&, const InternalNode&, uint64_t) override {
+    return Status::OK();
+  }
   Result<NodeRef> Relabel(const BitString& path, const NodeRef& old,
                           const BitString& new_label) override;
 };
 
-// `height` is what the rebuilt records would be written at.
+// `height` is what the rebuilt records would be written at. `on_leaf` gets
+// each leaf with its item index (as WriteInternal's first_item counts).
+using LeafFn = std::function<void(uint64_t item, std::string_view key, std::string_view value)>;
 Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root, uint64_t height,
-                    ChunkEnv* env, ChunkInfo* info,
-                    const std::function<void(std::string_view, std::string_view)>& on_leaf);
+                    ChunkEnv* env, ChunkInfo* info, const LeafFn& on_leaf);
 
 }  // namespace checkpoint

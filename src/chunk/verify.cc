@@ -24,11 +24,6 @@ uint32_t U32(Reader* r) {
   return v;
 }
 
-// Writes nothing.
-class VerifyEnv : public ChunkEnv {
- public:
-  Status WriteInternal(const BitString&, const InternalNode&) override { return Status::OK(); }
-};
 
 struct Interval {
   std::string lo;
@@ -46,13 +41,14 @@ Result<NodeRef> ChunkEnv::Relabel(const BitString& path, const NodeRef&, const B
 
 Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, ChunkInfo* info,
                    const std::function<void(std::string_view, std::string_view)>& on_leaf) {
-  VerifyEnv env;
-  return RebuildChunk(canonical, kind, root, 0, &env, info, on_leaf);
+  ChunkEnv env;
+  LeafFn fn;
+  if (on_leaf) fn = [&on_leaf](uint64_t, std::string_view k, std::string_view v) { on_leaf(k, v); };
+  return RebuildChunk(canonical, kind, root, 0, &env, info, fn);
 }
 
 Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root, uint64_t height,
-                    ChunkEnv* env, ChunkInfo* info,
-                    const std::function<void(std::string_view, std::string_view)>& on_leaf) {
+                    ChunkEnv* env, ChunkInfo* info, const LeafFn& on_leaf) {
   Reader r(canonical);
   Interval iv;
   uint32_t n = U32(&r);
@@ -90,7 +86,7 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
       if (!iv.Contains(key)) return Status::InvalidArgument(where + ": leaf outside the interval");
       item.ref = MakeLeafRef(kind, key, value, height);
       item.path = item.ref.bits;
-      if (on_leaf) on_leaf(key, value);
+      if (on_leaf) on_leaf(index - 1, key, value);
       ++out.leaves;
       only_item_is_stub = false;
     } else if (tag == static_cast<uint8_t>(ChunkItem::kStub) ||

@@ -14,8 +14,7 @@ const char* ChunkClassName(ChunkClass c) {
 }
 
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
-                      ChunkEnv* env,
-                      const std::function<void(std::string_view, std::string_view)>& on_leaf) {
+                      ChunkEnv* env, const LeafFn& on_leaf) {
   const ManifestChunk& mc = m.chunks[index];
   std::string canonical;
   Status s = DecodeChunkFile(file, mc.raw_size, &canonical);

@@ -15,7 +15,6 @@ namespace checkpoint {
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
 // the result is kOk), `on_leaf` every leaf.
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
-                      ChunkEnv* env,
-                      const std::function<void(std::string_view, std::string_view)>& on_leaf = {});
+                      ChunkEnv* env, const LeafFn& on_leaf = {});
 
 }  // namespace checkpoint

@@ -66,24 +66,51 @@ Status DecodeBoundaries(std::string_view in, std::vector<Boundary>* out) {
 class CollectEnv : public ChunkEnv {
  public:
   explicit CollectEnv(uint64_t height) : height_(height) {}
-  Status WriteInternal(const BitString& path, const InternalNode& node) override {
-    records.emplace_back(EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
-                         EncodeInternalNode(node));
+  Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t first_item) override {
+    internals_.push_back({first_item,
+                          EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
+                          EncodeInternalNode(node)});
     return Status::OK();
   }
   Status OnBoundary(const BitString& path, const NodeRef& ref) override {
     boundaries.push_back({path, ref});
     return Status::OK();
   }
-  void Leaf(std::string_view key, std::string_view value) {
-    records.emplace_back(LeafRecordKey(key, height_), std::string(value));
+  void Leaf(uint64_t item, std::string_view key, std::string_view value) {
+    leaves_.push_back({item, LeafRecordKey(key, height_), std::string(value)});
   }
 
-  std::vector<std::pair<std::string, std::string>> records;
+  // All records in key order without comparing keys: an internal node's
+  // record sorts right before its first leaf's, after shallower nodes' (which
+  // the builder wrote later: it writes a node after its subtree).
+  std::vector<std::pair<std::string, std::string>> TakeSorted() {
+    std::vector<uint32_t> order(internals_.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(order.size() - 1 - i);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return internals_[a].item < internals_[b].item;
+    });
+    std::vector<std::pair<std::string, std::string>> out;
+    out.reserve(leaves_.size() + internals_.size());
+    size_t n = 0;
+    for (Record& leaf : leaves_) {
+      while (n < order.size() && internals_[order[n]].item <= leaf.item) {
+        Record& r = internals_[order[n++]];
+        out.emplace_back(std::move(r.key), std::move(r.value));
+      }
+      out.emplace_back(std::move(leaf.key), std::move(leaf.value));
+    }
+    return out;
+  }
+
   std::vector<Boundary> boundaries;
 
  private:
+  struct Record {
+    uint64_t item;  // a leaf's item index; an internal node's first item
+    std::string key, value;
+  };
   uint64_t height_;
+  std::vector<Record> leaves_, internals_;
 };
 
 // Writes the nodes above the chunks. A boundary subtree never needs a new
@@ -92,7 +119,7 @@ class TopEnv : public BuilderEnv {
  public:
   TopEnv(NodeStore* store, uint64_t height, size_t batch_bytes)
       : store_(store), height_(height), batch_bytes_(batch_bytes) {}
-  Status WriteInternal(const BitString& path, const InternalNode& node) override {
+  Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t) override {
     batch.Put(Column::kNodes, EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
               EncodeInternalNode(node));
     // Invisible until the root record: safe to write ahead in pieces.
@@ -211,13 +238,12 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
 
   CollectEnv env(m_.height);
   *check = CheckChunk(m_, m_.root, index, chunk_file, &env,
-                      [&env](std::string_view k, std::string_view v) { env.Leaf(k, v); });
+                      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); });
   if (check->cls != ChunkClass::kOk) return Status::OK();
-  std::sort(env.records.begin(), env.records.end());
   std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
   std::vector<SortedRun> runs(2);
   runs[0].column = Column::kNodes;
-  runs[0].entries = std::move(env.records);
+  runs[0].entries = env.TakeSorted();
   runs[1].column = Column::kMeta;
   runs[1].entries.emplace_back(ProgressKey(index), EncodeBoundaries(env.boundaries));
   CHECKPOINT_RETURN_IF_ERROR(impl_->store()->Ingest(runs).WithContext("chunk " + std::to_string(index)));

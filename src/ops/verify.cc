@@ -19,11 +19,6 @@ namespace checkpoint {
 namespace fs = std::filesystem;
 namespace {
 
-class VerifyOnlyEnv : public ChunkEnv {
- public:
-  Status WriteInternal(const BitString&, const InternalNode&) override { return Status::OK(); }
-};
-
 // Files a checkpoint may hold besides its chunks (the pin marker comes with pinning).
 const std::set<std::string> kKnownFiles = {kManifestFile, kInfoFile, kChunkDir, "pinned"};
 
@@ -117,7 +112,7 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
         } else if (!read.ok()) {
           results[i] = {read.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, read.message()};
         } else {
-          VerifyOnlyEnv env;
+          ChunkEnv env;
           file_bytes[i] = file.size();
           results[i] = CheckChunk(m, root, i, file, &env);
         }

@@ -33,7 +33,7 @@ class CommitJob : public BuilderEnv {
 
   Status Run(const NodeRef& old_root, UpdateSource* updates);
 
-  Status WriteInternal(const BitString& path, const InternalNode& node) override {
+  Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t) override {
     return PutRecord(EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
                      EncodeInternalNode(node));
   }
@@ -45,7 +45,7 @@ class CommitJob : public BuilderEnv {
     CHECKPOINT_RETURN_IF_ERROR(
         MarkStale(EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, old.height)));
     node.label_bits = static_cast<uint16_t>(new_label.bits);
-    CHECKPOINT_RETURN_IF_ERROR(WriteInternal(path, node));
+    CHECKPOINT_RETURN_IF_ERROR(WriteInternal(path, node, 0));
     NodeRef ref = old;
     ref.height = height_;
     ref.bits = new_label;

@@ -18,7 +18,7 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
   ref.hash = InternalHash(kind_, ref.bits, node);
   ref.stats = node.Stats();
   if (p->complete) {
-    CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, node));
+    CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, node, p->open.first_item));
   } else {
     CHECKPOINT_RETURN_IF_ERROR(ReportBoundaries(p->open));
   }
@@ -56,12 +56,16 @@ Status TrieBuilder::AttachTo(Open* parent) {
   entry->path = std::move(pending_.path);
   entry->complete = pending_.complete;
   parent->complete = parent->complete && pending_.complete;
+  if (!parent->has_first) {
+    parent->first_item = pending_.first_item;
+    parent->has_first = true;
+  }
   return Status::OK();
 }
 
 Status TrieBuilder::Add(BuildItem item) {
   if (!has_pending_) {
-    pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque};
+    pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque, items_++};
     has_pending_ = true;
     return Status::OK();
   }
@@ -78,10 +82,10 @@ Status TrieBuilder::Add(BuildItem item) {
     CHECKPOINT_RETURN_IF_ERROR(CloseTop());
   }
   if (stack_.empty() || stack_.back().depth < lcp) {
-    stack_.push_back(Open{lcp, BitPrefix(item.path.bytes, lcp), {}, {}, {}, {}, true});
+    stack_.push_back(Open{lcp, BitPrefix(item.path.bytes, lcp), {}, {}, {}, {}, true, 0, false});
   }
   CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
-  pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque};
+  pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque, items_++};
   return Status::OK();
 }
 
@@ -89,8 +93,9 @@ Status TrieBuilder::CloseTop() {
   CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
   Open& top = stack_.back();
   const bool complete = top.complete;
+  const uint64_t first = top.first_item;
   BitString path = top.path;
-  pending_ = Pending{std::move(path), true, {}, std::move(top), complete};
+  pending_ = Pending{std::move(path), true, {}, std::move(top), complete, first};
   stack_.pop_back();
   return Status::OK();
 }

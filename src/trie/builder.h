@@ -28,8 +28,11 @@ class BuilderEnv {
  public:
   virtual ~BuilderEnv() = default;
   // A new internal node at `path`, written at the builder's height. Only
-  // complete nodes (no opaque item below) are written.
-  virtual Status WriteInternal(const BitString& path, const InternalNode& node) = 0;
+  // complete nodes (no opaque item below) are written. `first_item` is the
+  // index (0-based, in Add order) of the first item below it: its record
+  // sorts right before that item's, after those of shallower nodes.
+  virtual Status WriteInternal(const BitString& path, const InternalNode& node,
+                               uint64_t first_item) = 0;
   // A complete subtree (or leaf) whose parent is incomplete, or the root
   // when everything is complete: where the complete part of the trie ends.
   virtual Status OnBoundary(const BitString& path, const NodeRef& ref) {
@@ -66,6 +69,8 @@ class TrieBuilder {
     InternalNode node;
     Entry slot, left, right;
     bool complete = true;
+    uint64_t first_item = 0;  // set by the first (smallest) attachment
+    bool has_first = false;
   };
   struct Pending {
     BitString path;
@@ -73,6 +78,7 @@ class TrieBuilder {
     NodeRef ref;
     Open open;
     bool complete = true;
+    uint64_t first_item = 0;
   };
 
   Result<NodeRef> Seal(Pending* p, uint32_t parent_depth);
@@ -86,6 +92,7 @@ class TrieBuilder {
   std::vector<Open> stack_;
   Pending pending_;
   bool has_pending_ = false;
+  uint64_t items_ = 0;
 };
 
 }  // namespace checkpoint

@@ -9,9 +9,11 @@
 namespace checkpoint {
 namespace {
 
+// Fetched once: with OpenSSL 3, passing EVP_sha256() makes every init look
+// the algorithm up again under a global lock, which dominated verification.
 const EVP_MD* Digest(HashKind kind) {
-  static const EVP_MD* sha256 = EVP_sha256();
-  static const EVP_MD* sha512_256 = EVP_sha512_256();
+  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static EVP_MD* sha512_256 = EVP_MD_fetch(nullptr, "SHA2-512/256", nullptr);
   return kind == HashKind::kSha512_256 ? sha512_256 : sha256;
 }
 
@@ -34,7 +36,7 @@ EVP_MD_CTX* ThreadContext() {
 }  // namespace
 
 Hasher::Hasher(HashKind kind) {
-  if (EVP_DigestInit_ex(ThreadContext(), Digest(kind), nullptr) != 1) Die("digest init");
+  if (EVP_DigestInit_ex2(ThreadContext(), Digest(kind), nullptr) != 1) Die("digest init");
 }
 
 void Hasher::Update(const void* data, size_t size) {
