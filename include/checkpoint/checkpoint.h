@@ -5,6 +5,7 @@
 // call it from one thread per store (the store lock comes with the CLI).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -35,6 +36,9 @@ struct CreateOptions {
   int zstd_level = -1;
   // Called from the writer thread after each chunk file is written.
   std::function<void(const CreateProgress&)> progress;
+  // When it becomes true, the run stops, removes its staging directory and
+  // returns Cancelled. Default: none.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct CreateResult {

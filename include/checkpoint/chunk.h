@@ -21,6 +21,7 @@ struct ChunkInfo {
   std::string hi;
   uint64_t leaves = 0;
   uint64_t stubs = 0;
+  uint64_t proof_bytes = 0;  // encoded size of the stubs
 };
 
 // Checks a chunk's canonical (uncompressed) encoding against `root`.

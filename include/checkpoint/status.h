@@ -13,7 +13,11 @@ namespace checkpoint {
 
 class [[nodiscard]] Status {
  public:
-  enum class Code { kOk, kNotFound, kCorruption, kInvalidArgument, kIOError, kNotSupported };
+  enum class Code {
+    kOk, kNotFound, kCorruption, kInvalidArgument, kIOError, kNotSupported,
+    kBusy,       // a lock another process holds
+    kCancelled,  // stopped on request (SIGINT/SIGTERM), after cleaning up
+  };
 
   Status() = default;
   static Status OK() { return Status(); }
@@ -26,6 +30,8 @@ class [[nodiscard]] Status {
   static Status NotSupported(std::string msg) {
     return Status(Code::kNotSupported, std::move(msg));
   }
+  static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+  static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -33,6 +39,8 @@ class [[nodiscard]] Status {
   bool IsCorruption() const { return code_ == Code::kCorruption; }
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsIOError() const { return code_ == Code::kIOError; }
+  bool IsBusy() const { return code_ == Code::kBusy; }
+  bool IsCancelled() const { return code_ == Code::kCancelled; }
   const std::string& message() const { return message_; }
   // "OK" or the message alone; callers add their own "checkpoint: " prefix.
   std::string ToString() const { return ok() ? "OK" : message_; }

@@ -132,8 +132,9 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
                        left_of_children, f.right_proof + right_stub, last_before_left});
     }
     if (n.slot.present()) {
-      stack.push_back({n.slot, {}, n.slot.bits, index, UnitPart::kSlot, f.left_proof,
-                       f.right_proof + left_stub + right_stub, f.last_left});
+      Frame slot{n.slot, BitString(), n.slot.bits, index, UnitPart::kSlot, f.left_proof,
+                 f.right_proof + left_stub + right_stub, f.last_left};
+      stack.push_back(std::move(slot));
     }
     out->spine.push_back(std::move(s));
   }

@@ -72,6 +72,7 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
   bool only_item_is_stub = false;
   BitString prev;  // the previous item's path
   while (!r.empty()) {
+    const size_t item_start = r.remaining();
     const std::string where = "item " + std::to_string(index++);
     const uint8_t tag = r.U8();
     BuildItem item;
@@ -134,6 +135,7 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
         only_item_is_stub = index == 1;
       }
       ++out.stubs;
+      out.proof_bytes += item_start - r.remaining();
     } else {
       return Status::Corruption(where + ": unknown item type");
     }

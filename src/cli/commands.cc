@@ -10,6 +10,11 @@ int RunStatePrune(const Args& args);
 int RunCreate(const Args& args);
 int RunVerify(const Args& args);
 int RunRestore(const Args& args);
+int RunList(const Args& args);
+int RunPrune(const Args& args);
+int RunPin(const Args& args);
+int RunUnpin(const Args& args);
+int RunInspect(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -20,6 +25,11 @@ const std::vector<Command>& Commands() {
       {"create", "checkpoint a height into a store: chunks with proofs and a manifest", RunCreate},
       {"verify", "check every chunk of a checkpoint against a trusted root or id", RunVerify},
       {"restore", "rebuild a state database from a checkpoint (resumable)", RunRestore},
+      {"list", "the checkpoints of a store, and leftovers of crashed runs", RunList},
+      {"prune", "delete old checkpoints: keep the newest N, every K-th, and pins", RunPrune},
+      {"pin", "keep a checkpoint out of pruning", RunPin},
+      {"unpin", "let pruning take a checkpoint again", RunUnpin},
+      {"inspect", "a checkpoint's manifest, or one chunk, in human form", RunInspect},
   };
   return kCommands;
 }

@@ -9,7 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/store.h"
 #include "cli/command.h"
+#include "cli/metrics.h"
+#include "cli/signals.h"
 
 namespace po = boost::program_options;
 
@@ -45,84 +48,113 @@ class ProgressBar {
 
 }  // namespace
 
-int RunCreate(const Args& args) {
-  po::options_description d("create");
-  AddDbOption(&d);
-  AddJsonOption(&d);
-  d.add_options()("out", po::value<std::string>()->required(), "checkpoint store directory (made if missing)")(
-      "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
-      "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
-      "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
-      "threads", po::value<std::string>(), "chunk-producing threads (default: cores)")(
-      "format-version", po::value<std::string>()->default_value("1"), "format to write")(
-      "zstd-level", po::value<int>()->default_value(-1), "chunk file compression (transport only; ids never depend on it): -7..19");
-  po::variables_map vm;
-  if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
-  if (!vm.count("height")) return Fail(kExitUsage, "missing --height (a number or 'latest')");
+namespace {
+
+struct CreateRun {
+  int code = kExitOk;
+  RunMetrics metrics;
+};
+
+CreateRun Create(const po::variables_map& vm) {
+  CreateRun run;
+  auto fail = [&run](int code, const std::string& msg) {
+    run.code = Fail(code, msg);
+    return run;
+  };
+  if (!vm.count("height")) return fail(kExitUsage, "missing --height (a number or 'latest')");
   const std::string height_arg = vm["height"].as<std::string>();
   std::optional<uint64_t> interval;
   if (vm.count("interval")) {
-    if (height_arg != "latest") return Fail(kExitUsage, "--interval goes with --height latest");
+    if (height_arg != "latest") return fail(kExitUsage, "--interval goes with --height latest");
     interval = ParseU64(vm["interval"].as<std::string>());
-    if (!interval || *interval == 0) return Fail(kExitUsage, "--interval takes a positive whole number");
+    if (!interval || *interval == 0) return fail(kExitUsage, "--interval takes a positive whole number");
   }
   CreateOptions options;
   std::optional<uint64_t> chunk_size = ParseSize(vm["chunk-size"].as<std::string>());
   if (!chunk_size) {
-    return Fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" +
-                                vm["chunk-size"].as<std::string>() + "'");
+    return fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" + vm["chunk-size"].as<std::string>() + "'");
   }
   options.chunk_size = *chunk_size;
   if (vm.count("threads")) {
     auto t = ParseU64(vm["threads"].as<std::string>());
-    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
+    if (!t || *t == 0 || *t > 1024) return fail(kExitUsage, "--threads takes a number from 1 to 1024");
     options.threads = static_cast<unsigned>(*t);
   }
   auto version = ParseU64(vm["format-version"].as<std::string>());
-  if (!version || *version != 1) {
-    return Fail(kExitUsage, "--format-version: this build writes version 1 only");
-  }
+  if (!version || *version != 1) return fail(kExitUsage, "--format-version: this build writes version 1 only");
   options.zstd_level = vm["zstd-level"].as<int>();
-  if (options.zstd_level < -7 || options.zstd_level > 19) return Fail(kExitUsage, "--zstd-level takes -7..19");
+  if (options.zstd_level < -7 || options.zstd_level > 19) return fail(kExitUsage, "--zstd-level takes -7..19");
+  std::optional<uint64_t> keep;
+  if (vm.count("keep")) {
+    keep = ParseU64(vm["keep"].as<std::string>());
+    if (!keep || *keep == 0) return fail(kExitUsage, "--keep takes a positive whole number");
+  }
+  double wait = 0;
+  if (vm.count("wait")) {
+    auto w = ParseU64(vm["wait"].as<std::string>());
+    if (!w) return fail(kExitUsage, "--wait takes whole seconds");
+    wait = static_cast<double>(*w);
+  }
   const bool json = vm["json"].as<bool>();
 
   StateDbOptions db_options;
   db_options.read_only = true;  // never the primary: the node must stay free to restart
   auto db = StateDb::Open(vm["db"].as<std::string>(), db_options);
-  if (!db.ok()) return Fail(db.status());
+  if (!db.ok()) return fail(kExitError, db.status().message());
   uint64_t height = 0;
   if (height_arg == "latest") {
     auto latest = (*db)->LatestHeight();
-    if (!latest) return Fail(kExitError, "the database has no heights");
+    if (!latest) return fail(kExitError, "the database has no heights");
     height = interval ? *latest - *latest % *interval : *latest;
     if (interval && !(*db)->View(height).ok()) {
-      return Fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
+      return fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
                                   std::to_string(*interval) + ") is no longer in the database");
     }
   } else {
     auto h = ParseU64(height_arg);
-    if (!h) return Fail(kExitUsage, "--height takes a whole number or 'latest', not '" + height_arg + "'");
+    if (!h) return fail(kExitUsage, "--height takes a whole number or 'latest', not '" + height_arg + "'");
     height = *h;
   }
 
   const std::string store = vm["out"].as<std::string>();
   std::error_code ec;
   const bool store_existed = std::filesystem::exists(store, ec);
+  auto lock = StoreLock::Acquire(store, wait);  // before anything is written to the store
+  if (!lock.ok()) {
+    if (!store_existed) std::filesystem::remove_all(store, ec);
+    return fail(lock.status().IsBusy() ? kExitBusy : kExitError, lock.status().message());
+  }
   ProgressBar bar(!json && isatty(STDERR_FILENO));
   options.progress = [&bar](const CreateProgress& p) { bar.Update(p); };
+  options.cancel = InterruptFlag();
   Result<CreateResult> r = CreateCheckpoint(db->get(), height, store, options);
   if (!r.ok()) {
-    if (!store_existed) std::filesystem::remove(store, ec);  // only if still empty
-    return Fail(r.status());
+    if (!store_existed) std::filesystem::remove_all(store, ec);  // nothing of ours is left in it
+    return fail(r.status().IsCancelled() ? kExitInterrupted : kExitError, r.status().message());
   }
+  std::vector<std::string> deleted;
+  if (keep) {
+    auto listing = ListStore(store);
+    if (!listing.ok()) return fail(kExitError, listing.status().message());
+    Retention rule;
+    rule.keep_last = *keep;
+    rule.protect = std::filesystem::path(r->path).filename().string();
+    for (const StoredCheckpoint& c : SelectForDeletion(*listing, rule)) {
+      Status s = DeleteCheckpoint(store, c);
+      if (!s.ok()) return fail(kExitError, s.message());
+      deleted.push_back(c.path);
+    }
+  }
+  run.metrics = {kExitOk, r->seconds, true, r->height, r->bytes, r->chunks};
   if (json) {
     nlohmann::json j = {{"path", r->path},         {"id", ToHex(r->id)},
                         {"height", r->height},     {"root", ToHex(r->root)},
                         {"chunks", r->chunks},     {"leaves", r->leaves},
                         {"bytes", r->bytes},       {"raw_bytes", r->raw_bytes},
-                        {"seconds", r->seconds},   {"existed", r->existed}};
+                        {"seconds", r->seconds},   {"existed", r->existed},
+                        {"deleted", deleted}};
     std::cout << j.dump() << "\n";
-    return kExitOk;
+    return run;
   }
   if (r->existed) {
     std::fprintf(stderr, "checkpoint: height %llu is already checkpointed\n",
@@ -132,8 +164,41 @@ int RunCreate(const Args& args) {
               << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
               << "\n";
   }
+  for (const std::string& d : deleted) std::cout << "deleted " << d << "\n";
   std::cout << r->path << "\n";
-  return kExitOk;
+  return run;
+}
+
+}  // namespace
+
+int RunCreate(const Args& args) {
+  const auto start = std::chrono::steady_clock::now();
+  InstallInterruptHandlers();
+  po::options_description d("create");
+  AddDbOption(&d);
+  AddJsonOption(&d);
+  d.add_options()("out", po::value<std::string>()->required(), "checkpoint store directory (made if missing)")(
+      "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
+      "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
+      "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
+      "threads", po::value<std::string>(), "chunk-producing threads (default: cores)")(
+      "keep", po::value<std::string>(), "then keep only the newest N unpinned checkpoints")(
+      "wait", po::value<std::string>(), "wait up to SECONDS for the store lock (default: exit 75 at once)")(
+      "metrics-file", po::value<std::string>(), "write Prometheus textfile metrics here")(
+      "format-version", po::value<std::string>()->default_value("1"), "format to write")(
+      "zstd-level", po::value<int>()->default_value(-1), "chunk file compression (transport only; ids never depend on it): -7..19");
+  po::variables_map vm;
+  if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
+  CreateRun run = Create(vm);
+  if (vm.count("metrics-file")) {
+    run.metrics.exit_code = run.code;
+    if (!run.metrics.success) {
+      run.metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    Status s = WriteMetricsFile(vm["metrics-file"].as<std::string>(), run.metrics);
+    if (!s.ok() && run.code == kExitOk) return Fail(s);
+  }
+  return run.code;
 }
 
 }  // namespace checkpoint::cli

@@ -58,6 +58,9 @@ class ChunkPipeline {
       for (size_t i = 0; i < partition_.chunks.size(); ++i) {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return in_flight_ < window_ || !error_.ok(); });
+        if (error_.ok() && options_.cancel && options_.cancel->load()) {
+          error_ = Status::Cancelled("interrupted");
+        }
         if (!error_.ok()) break;
         ++in_flight_;
         lock.unlock();
@@ -125,7 +128,7 @@ class ChunkPipeline {
       const bool failed = !error_.ok();
       lock.unlock();
       if (!failed) {
-        Status s = WriteFileSynced(dir_ + "/" + ChunkFileName(p.index), p.file);
+        Status s = WriteFileStartSync(dir_ + "/" + ChunkFileName(p.index), p.file);
         if (!s.ok()) Fail(s);
         digests_[p.index] = p.digest;
         sizes_[p.index] = p.file.size();
@@ -294,6 +297,10 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
                          {"raw_bytes", result.raw_bytes},
                          {"chunk_file_bytes", pipeline.sizes()}};
   CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
+  // Chunk files were written back while the pipeline ran; make them durable.
+  for (size_t i = 0; i < partition.chunks.size(); ++i) {
+    CHECKPOINT_RETURN_IF_ERROR(FsyncFile(staging + "/" + ChunkFileName(i)));
+  }
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging + "/" + kChunkDir));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging));
 
@@ -305,9 +312,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     result.existed = true;  // the same bytes, made by an earlier run
     return result;
   }
-  if (::rename(staging.c_str(), final_path.c_str()) != 0) {
-    return Status::IOError("cannot publish " + final_path + ": " + std::strerror(errno));
-  }
+  CHECKPOINT_RETURN_IF_ERROR(RenamePath(staging, final_path));
   cleanup.path.clear();
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
   return result;

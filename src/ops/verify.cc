@@ -14,6 +14,7 @@
 #include "checkpoint/verify.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
+#include "ops/verify_internal.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
@@ -44,32 +45,27 @@ void FindExtra(const std::string& dir, size_t chunks, VerifyReport* report) {
 
 }  // namespace
 
-Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOptions& options) {
+VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const ChunkReader& read_chunk,
+                          const VerifyOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return Status::NotFound("no checkpoint at " + dir);
   VerifyReport report;
   auto problem = [&](int64_t chunk, ChunkClass cls, std::string msg) {
     report.problems.push_back({chunk, cls, std::move(msg)});
   };
-  std::string bytes;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
-  if (s.IsNotFound()) {
-    problem(-1, ChunkClass::kMissing, "no manifest.json");
+  if (!manifest_bytes.ok()) {
+    const Status& s = manifest_bytes.status();
+    problem(-1, s.IsNotFound() ? ChunkClass::kMissing : ChunkClass::kCorrupt,
+            s.IsNotFound() ? "no manifest.json" : s.message());
     return report;
   }
-  if (s.IsIOError()) return s;
-  if (!s.ok()) {
-    problem(-1, ChunkClass::kCorrupt, s.message());
-    return report;
-  }
+  const std::string& bytes = manifest_bytes.value();
   report.id = ManifestId(bytes);
   const Anchors& a = options.anchors;
   if (a.id && *a.id != report.id) {
     problem(-1, ChunkClass::kCorrupt, "manifest id " + ToHex(report.id) + " is not the trusted id " + ToHex(*a.id));
     return report;
   }
-  s = ParseManifest(bytes, &report.manifest);
+  Status s = ParseManifest(bytes, &report.manifest);
   if (!s.ok()) {
     problem(-1, s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kInvalid, s.message());
     return report;
@@ -98,26 +94,26 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
   for (size_t i = 0; i < m.chunks.size(); ++i) {
     if (!queued[i]) order.push_back(i);
   }
-  {
-    const unsigned threads =
-        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-    boost::asio::thread_pool pool(threads);
-    for (size_t i : order) {
-      boost::asio::post(pool, [&, i] {
-        std::string file;
-        const uint64_t cap = ZSTD_compressBound(m.chunks[i].raw_size) + 64;
-        Status read = ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file);
-        if (read.IsNotFound()) {
-          results[i] = {ChunkClass::kMissing, "no file " + ChunkFileName(i)};
-        } else if (!read.ok()) {
-          results[i] = {read.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, read.message()};
-        } else {
-          ChunkEnv env;
-          file_bytes[i] = file.size();
-          results[i] = CheckChunk(m, root, i, file, &env);
-        }
-      });
+  auto check = [&](size_t i) {
+    // A chunk file is at most its frame's bound plus the header.
+    Result<std::string> file = read_chunk(i, ZSTD_compressBound(m.chunks[i].raw_size) + 64);
+    if (!file.ok()) {
+      const Status& e = file.status();
+      results[i] = {e.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing,
+                    e.IsNotFound() ? "no file " + ChunkFileName(i) : e.message()};
+      return;
     }
+    ChunkEnv env;
+    file_bytes[i] = file->size();
+    results[i] = CheckChunk(m, root, i, *file, &env);
+  };
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 1) {
+    for (size_t i : order) check(i);
+  } else {
+    boost::asio::thread_pool pool(threads);
+    for (size_t i : order) boost::asio::post(pool, [&, i] { check(i); });
     pool.join();
   }
   for (size_t i = 0; i < results.size(); ++i) {
@@ -125,8 +121,26 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
     report.bytes += file_bytes[i];
     report.raw_bytes += results[i].raw_bytes;
   }
-  FindExtra(dir, m.chunks.size(), &report);
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("no checkpoint at " + dir);
+  std::string bytes;
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
+  if (s.IsIOError()) return s;
+  Result<std::string> manifest = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
+  VerifyReport report = VerifyLoaded(
+      manifest,
+      [&dir](size_t i, uint64_t cap) -> Result<std::string> {
+        std::string file;
+        CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file));
+        return file;
+      },
+      options);
+  if (report.manifest_ok) FindExtra(dir, report.manifest.chunks.size(), &report);
   return report;
 }
 

@@ -194,6 +194,20 @@ class RocksStore : public NodeStore {
   std::string secondary_dir_;
 };
 
+// A directory holding only what RocksDB writes before CURRENT: a creation
+// that was killed early. Creating over it is safe; over anything else is not.
+bool OnlyRocksFiles(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    const bool ours = n == "LOCK" || n == "IDENTITY" || n == "ingest-tmp" || n.rfind("LOG", 0) == 0 ||
+                      n.rfind("MANIFEST-", 0) == 0 || n.rfind("OPTIONS-", 0) == 0 ||
+                      e.path().extension() == ".log" || e.path().extension() == ".dbtmp";
+    if (!ours) return false;
+  }
+  return !ec;
+}
+
 rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
@@ -221,7 +235,7 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     return Status::InvalidArgument(dir + " is not a directory");
   } else if (!fs::exists(fs::path(dir) / "CURRENT", ec) && !options.create_if_missing) {
     return Status::InvalidArgument(dir + " is not a state database");
-  } else if (!fs::exists(fs::path(dir) / "CURRENT", ec) && !fs::is_empty(dir, ec)) {
+  } else if (!fs::exists(fs::path(dir) / "CURRENT", ec) && !OnlyRocksFiles(dir)) {
     return Status::InvalidArgument(dir + " is not empty and not a state database");
   }
 

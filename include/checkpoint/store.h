@@ -1,0 +1,79 @@
+// A checkpoint store: a directory of checkpoints, and what operators do to it
+// (DESIGN §9): lock it, list it, prune it, pin checkpoints.
+//
+// Every change to a store happens under its lock (flock on STORE/.lock, the
+// holder's pid written into it); the kernel releases it when the holder dies,
+// so it is never stale. Deleting renames a checkpoint to a trash name first,
+// so a crash never leaves something that lists as a checkpoint.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "checkpoint/manifest.h"
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+class StoreLock {
+ public:
+  // Takes the lock of `store` (made if missing). Busy: another process holds
+  // it (the message names its pid) and `wait_seconds` passed. On success,
+  // removes what crashed runs left (staging and trash directories).
+  static Result<StoreLock> Acquire(const std::string& store, double wait_seconds);
+  StoreLock(StoreLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  StoreLock& operator=(StoreLock&&) = delete;
+  ~StoreLock();
+
+ private:
+  explicit StoreLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+struct StoredCheckpoint {
+  std::string name;  // <height>-<id12>
+  std::string path;  // absolute
+  Manifest manifest;
+  Hash id{};
+  bool pinned = false;
+  std::string pin_reason;
+  std::string created;  // from the info file (not trusted), else ""
+  double created_order = 0;  // seconds since the epoch, for ties between equal heights
+  uint64_t bytes = 0;   // chunk files
+};
+
+struct Leftover {
+  std::string path;
+  std::string kind;  // "staging", "trash", "incomplete"
+};
+
+struct StoreListing {
+  std::vector<StoredCheckpoint> checkpoints;  // ascending height
+  std::vector<Leftover> leftovers;
+};
+
+// Lists complete checkpoints (name, manifest, id and every chunk file agree)
+// and, separately, anything else that looks like one.
+Result<StoreListing> ListStore(const std::string& store);
+
+struct Retention {
+  uint64_t keep_last = 0;   // the newest N unpinned (highest height; ties: newest created)
+  uint64_t keep_every = 0;  // and every checkpoint whose height is a multiple of K (0: none)
+  std::string protect;      // a name never deleted (the one just created)
+};
+
+// The checkpoints `rule` does not keep (pins are always kept).
+std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule);
+
+// REQUIRES: the store lock. Renames to trash, fsyncs the store, removes.
+Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c);
+
+// REQUIRES: the store lock. Writes or removes CKPT/pinned.
+Status Pin(const std::string& checkpoint, const std::string& reason);
+Status Unpin(const std::string& checkpoint);
+
+inline constexpr const char* kPinFile = "pinned";
+inline constexpr const char* kLockFile = ".lock";
+
+}  // namespace checkpoint

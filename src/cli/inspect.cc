@@ -1,0 +1,113 @@
+// checkpoint inspect CKPT [--chunk I] [--json]: a checkpoint in human form.
+#include <zstd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/chunk.h"
+#include "checkpoint/manifest.h"
+#include "cli/command.h"
+#include "ops/files.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+namespace {
+
+int InspectChunk(const std::string& dir, const Manifest& m, uint64_t index, bool json) {
+  if (index >= m.chunks.size()) {
+    return Fail(kExitUsage, "--chunk " + std::to_string(index) + ": the checkpoint has " +
+                                std::to_string(m.chunks.size()) + " chunks");
+  }
+  std::string file, canonical;
+  const ManifestChunk& mc = m.chunks[index];
+  Status s = ReadFileBounded(dir + "/" + ChunkFileName(index), ZSTD_compressBound(mc.raw_size) + 64, &file);
+  if (s.ok()) s = DecodeChunkFile(file, mc.raw_size, &canonical);
+  if (!s.ok()) return Fail(kExitVerifyFailed, "chunk " + std::to_string(index) + ": " + s.message());
+  ChunkInfo info;
+  std::string first, last;
+  Status proof = VerifyChunk(canonical, m.hash, m.root, &info, [&](std::string_view k, std::string_view) {
+    if (first.empty()) first = k;
+    last = k;
+  });
+  const bool digest_ok = HashBytes(HashKind::kSha256, canonical) == mc.digest;
+  if (json) {
+    nlohmann::json j = {{"chunk", index},          {"lo", ToHex(info.lo)},
+                        {"hi", info.has_hi ? nlohmann::json(ToHex(info.hi)) : nlohmann::json(nullptr)},
+                        {"leaves", info.leaves},   {"stubs", info.stubs},
+                        {"proof_bytes", info.proof_bytes}, {"raw_bytes", canonical.size()},
+                        {"bytes", file.size()},    {"first_key", ToHex(first)},
+                        {"last_key", ToHex(last)}, {"digest_ok", digest_ok},
+                        {"proof", proof.ok() ? "ok" : proof.message()}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << "chunk " << index << " of " << m.chunks.size() << "\n"
+              << "interval   [" << ToHex(info.lo) << ", " << (info.has_hi ? ToHex(info.hi) : "end") << ")\n"
+              << "leaves     " << info.leaves << " (" << ToHex(first).substr(0, 32) << " .. "
+              << ToHex(last).substr(0, 32) << ")\n"
+              << "proof      " << info.stubs << " stubs, " << info.proof_bytes << " bytes\n"
+              << "size       " << canonical.size() << " raw, " << file.size() << " in the file\n"
+              << "digest     " << (digest_ok ? "matches the manifest" : "DIFFERS from the manifest") << "\n"
+              << "proof      " << (proof.ok() ? "reaches the manifest's root" : proof.message()) << "\n";
+  }
+  return digest_ok && proof.ok() ? kExitOk : kExitVerifyFailed;
+}
+
+}  // namespace
+
+int RunInspect(const Args& args) {
+  po::options_description d("inspect");
+  AddJsonOption(&d);
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+      "chunk", po::value<std::string>(), "show one chunk");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("inspect", args, d, pos, &vm)) return *code;
+  if (!vm.count("checkpoint")) return Fail(kExitUsage, "inspect: which checkpoint?");
+  const std::string dir = vm["checkpoint"].as<std::string>();
+  std::string bytes;
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
+  if (!s.ok()) return Fail(kExitError, s.IsNotFound() ? "no checkpoint at " + dir : s.message());
+  Manifest m;
+  s = ParseManifest(bytes, &m);
+  if (!s.ok()) return Fail(kExitVerifyFailed, "manifest: " + s.message());
+  const bool json = vm["json"].as<bool>();
+  if (vm.count("chunk")) {
+    auto index = ParseU64(vm["chunk"].as<std::string>());
+    if (!index) return Fail(kExitUsage, "--chunk takes a chunk index");
+    return InspectChunk(dir, m, *index, json);
+  }
+  uint64_t raw = 0;
+  for (const auto& c : m.chunks) raw += c.raw_size;
+  if (json) {
+    nlohmann::json chunks = nlohmann::json::array();
+    for (size_t i = 0; i < m.chunks.size(); ++i) {
+      chunks.push_back({{"chunk", i}, {"lo", ToHex(m.chunks[i].lo)}, {"leaves", m.chunks[i].leaves},
+                        {"raw_size", m.chunks[i].raw_size}, {"digest", ToHex(m.chunks[i].digest)}});
+    }
+    nlohmann::json j = {{"id", ToHex(ManifestId(bytes))}, {"format_version", m.format_version},
+                        {"chunker_version", m.chunker_version}, {"hash", HashKindName(m.hash)},
+                        {"chunk_size", m.chunk_size}, {"height", m.height}, {"root", ToHex(m.root)},
+                        {"leaves", m.leaves}, {"raw_bytes", raw}, {"chunks", chunks}};
+    std::cout << j.dump() << "\n";
+    return kExitOk;
+  }
+  std::cout << "checkpoint " << std::filesystem::absolute(dir).lexically_normal().string() << "\n"
+            << "id         " << ToHex(ManifestId(bytes)) << "\n"
+            << "height     " << m.height << "\n"
+            << "root       " << ToHex(m.root) << " (" << HashKindName(m.hash) << ")\n"
+            << "format     " << m.format_version << ", chunker " << m.chunker_version << "\n"
+            << "chunk size " << m.chunk_size << "\n"
+            << "leaves     " << m.leaves << "\n"
+            << "chunks     " << m.chunks.size() << ", " << raw << " raw bytes\n";
+  for (size_t i = 0; i < m.chunks.size(); ++i) {
+    std::cout << "  " << i << "  lo " << (m.chunks[i].lo.empty() ? "\"\"" : ToHex(m.chunks[i].lo))
+              << "  leaves " << m.chunks[i].leaves << "  raw " << m.chunks[i].raw_size << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace checkpoint::cli

@@ -1,0 +1,140 @@
+// The store commands: list, prune, pin, unpin. Each changes the store only
+// under its lock.
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/store.h"
+#include "cli/command.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+namespace {
+
+std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
+  if (!vm.count("wait")) return std::nullopt;
+  auto w = ParseU64(vm["wait"].as<std::string>());
+  if (!w) return Fail(kExitUsage, "--wait takes whole seconds");
+  *wait = static_cast<double>(*w);
+  return std::nullopt;
+}
+
+int LockFailure(const Status& s) { return Fail(s.IsBusy() ? kExitBusy : kExitError, s.message()); }
+
+// The store a checkpoint directory lives in.
+std::string StoreOf(const std::string& checkpoint) {
+  return std::filesystem::absolute(checkpoint).lexically_normal().parent_path().string();
+}
+
+}  // namespace
+
+int RunList(const Args& args) {
+  po::options_description d("list");
+  AddJsonOption(&d);
+  d.add_options()("store", po::value<std::string>(), "checkpoint store directory");
+  po::positional_options_description pos;
+  pos.add("store", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("list", args, d, pos, &vm)) return *code;
+  if (!vm.count("store")) return Fail(kExitUsage, "list: which store? (checkpoint list STORE)");
+  auto listing = ListStore(vm["store"].as<std::string>());
+  if (!listing.ok()) return Fail(listing.status());
+  if (vm["json"].as<bool>()) {
+    nlohmann::json cps = nlohmann::json::array(), left = nlohmann::json::array();
+    for (const StoredCheckpoint& c : listing->checkpoints) {
+      uint64_t raw = 0;
+      for (const auto& ch : c.manifest.chunks) raw += ch.raw_size;
+      nlohmann::json j = {{"height", c.manifest.height}, {"root", ToHex(c.manifest.root)},
+                          {"id", ToHex(c.id)},           {"path", c.path},
+                          {"pinned", c.pinned},          {"chunks", c.manifest.chunks.size()},
+                          {"bytes", c.bytes},            {"raw_bytes", raw},
+                          {"created", c.created},        {"format_version", c.manifest.format_version},
+                          {"chunk_size", c.manifest.chunk_size}};
+      if (c.pinned) j["pin_reason"] = c.pin_reason;
+      cps.push_back(j);
+    }
+    for (const Leftover& l : listing->leftovers) left.push_back({{"path", l.path}, {"kind", l.kind}});
+    std::cout << nlohmann::json{{"checkpoints", cps}, {"leftovers", left}}.dump() << "\n";
+    return kExitOk;
+  }
+  for (const StoredCheckpoint& c : listing->checkpoints) {
+    std::cout << c.manifest.height << "  " << ToHex(c.id).substr(0, 12) << "  root "
+              << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size() << " chunks  "
+              << c.bytes << " bytes  v" << c.manifest.format_version << "  "
+              << (c.created.empty() ? "-" : c.created) << (c.pinned ? "  pinned: " + c.pin_reason : "")
+              << "\n";
+  }
+  for (const Leftover& l : listing->leftovers) {
+    std::cout << "leftover (" << l.kind << ", cleaned by the next locked run): " << l.path << "\n";
+  }
+  return kExitOk;
+}
+
+int RunPrune(const Args& args) {
+  po::options_description d("prune");
+  d.add_options()("store", po::value<std::string>(), "checkpoint store directory")(
+      "keep-last", po::value<std::string>(), "keep the newest N unpinned checkpoints")(
+      "keep-every", po::value<std::string>(), "and every checkpoint whose height is a multiple of K")(
+      "dry-run", po::bool_switch(), "list what would be deleted, delete nothing")(
+      "wait", po::value<std::string>(), "wait up to SECONDS for the store lock");
+  po::positional_options_description pos;
+  pos.add("store", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("prune", args, d, pos, &vm)) return *code;
+  if (!vm.count("store")) return Fail(kExitUsage, "prune: which store? (checkpoint prune STORE --keep-last N)");
+  int code = kExitOk;
+  auto keep_last = RequireU64(vm, "keep-last", &code);
+  if (!keep_last) return code;
+  Retention rule;
+  rule.keep_last = *keep_last;
+  if (vm.count("keep-every")) {
+    auto k = ParseU64(vm["keep-every"].as<std::string>());
+    if (!k || *k == 0) return Fail(kExitUsage, "--keep-every takes a positive whole number");
+    rule.keep_every = *k;
+  }
+  double wait = 0;
+  if (auto c = ParseWait(vm, &wait)) return *c;
+  const std::string store = vm["store"].as<std::string>();
+  if (!std::filesystem::is_directory(store)) return Fail(kExitError, "no store at " + store);
+  auto lock = StoreLock::Acquire(store, wait);
+  if (!lock.ok()) return LockFailure(lock.status());
+  auto listing = ListStore(store);
+  if (!listing.ok()) return Fail(listing.status());
+  const bool dry = vm["dry-run"].as<bool>();
+  for (const StoredCheckpoint& c : SelectForDeletion(*listing, rule)) {
+    if (!dry) {
+      Status s = DeleteCheckpoint(store, c);
+      if (!s.ok()) return Fail(s);
+    }
+    std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
+  }
+  return kExitOk;
+}
+
+int RunPinCommand(const Args& args, bool pin) {
+  po::options_description d(pin ? "pin" : "unpin");
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+      "wait", po::value<std::string>(), "wait up to SECONDS for the store lock");
+  if (pin) d.add_options()("reason", po::value<std::string>()->default_value(""), "why it is kept");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs(pin ? "pin" : "unpin", args, d, pos, &vm)) return *code;
+  if (!vm.count("checkpoint")) return Fail(kExitUsage, "which checkpoint?");
+  double wait = 0;
+  if (auto c = ParseWait(vm, &wait)) return *c;
+  const std::string ckpt = vm["checkpoint"].as<std::string>();
+  if (!std::filesystem::exists(ckpt + "/manifest.json")) return Fail(kExitError, "no checkpoint at " + ckpt);
+  auto lock = StoreLock::Acquire(StoreOf(ckpt), wait);
+  if (!lock.ok()) return LockFailure(lock.status());
+  Status s = pin ? Pin(ckpt, vm["reason"].as<std::string>()) : Unpin(ckpt);
+  if (!s.ok()) return Fail(s);
+  std::cout << (pin ? "pinned " : "unpinned ") << std::filesystem::absolute(ckpt).lexically_normal().string() << "\n";
+  return kExitOk;
+}
+
+int RunPin(const Args& args) { return RunPinCommand(args, true); }
+int RunUnpin(const Args& args) { return RunPinCommand(args, false); }
+
+}  // namespace checkpoint::cli

@@ -1,0 +1,179 @@
+// Store operations: the lock, listing, retention, deletion, pins.
+#include "checkpoint/store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "checkpoint/checkpoint.h"
+#include "ops/files.h"
+
+namespace checkpoint {
+namespace fs = std::filesystem;
+namespace {
+
+bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Removes staging and trash directories crashed runs left. REQUIRES: the lock.
+void RemoveLeftovers(const std::string& store) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(store, ec)) {
+    const std::string name = e.path().filename().string();
+    if (StartsWith(name, ".staging-") || StartsWith(name, ".trash-")) RemoveTree(e.path().string());
+  }
+}
+
+std::string HolderOf(int fd) {
+  char buf[64] = {};
+  ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  return pid.empty() ? "another process" : "pid " + pid;
+}
+
+}  // namespace
+
+Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_seconds) {
+  CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
+  const std::string path = store + "/" + kLockFile;
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      ::close(fd);
+      return Status::IOError("cannot lock " + path + ": " + std::strerror(errno));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string holder = HolderOf(fd);
+      ::close(fd);
+      return Status::Busy("store " + store + " is locked by " + holder);
+    }
+    // Polling is how --wait works: flock has no timed wait.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // flock cannot tell who holds it, so the holder says so in the file.
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    ::close(fd);
+    return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  RemoveLeftovers(store);
+  return StoreLock(fd);
+}
+
+StoreLock::~StoreLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<StoreListing> ListStore(const std::string& store) {
+  std::error_code ec;
+  if (!fs::is_directory(store, ec)) return Status::NotFound("no store at " + store);
+  StoreListing out;
+  for (const auto& e : fs::directory_iterator(store, ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string path = fs::absolute(e.path()).lexically_normal().string();
+    if (StartsWith(name, ".staging-")) {
+      out.leftovers.push_back({path, "staging"});
+      continue;
+    }
+    if (StartsWith(name, ".trash-")) {
+      out.leftovers.push_back({path, "trash"});
+      continue;
+    }
+    if (!e.is_directory(ec) || name[0] == '.') continue;
+    StoredCheckpoint c;
+    c.name = name;
+    c.path = path;
+    std::string bytes;
+    bool complete = ReadFileBounded(path + "/" + kManifestFile, 256 << 20, &bytes).ok() &&
+                    ParseManifest(bytes, &c.manifest).ok();
+    if (complete) {
+      c.id = ManifestId(bytes);
+      complete = name == std::to_string(c.manifest.height) + "-" + ToHex(c.id).substr(0, 12);
+    }
+    for (size_t i = 0; complete && i < c.manifest.chunks.size(); ++i) {
+      auto size = fs::file_size(path + "/" + ChunkFileName(i), ec);
+      if (ec) complete = false;
+      else c.bytes += size;
+    }
+    if (!complete) {
+      out.leftovers.push_back({path, "incomplete"});
+      continue;
+    }
+    std::string pin;
+    if (ReadFileBounded(path + "/" + kPinFile, 1 << 16, &pin).ok()) {
+      c.pinned = true;
+      c.pin_reason = pin.substr(0, pin.find('\n'));
+    }
+    std::string info;
+    if (ReadFileBounded(path + "/" + kInfoFile, 16 << 20, &info).ok()) {
+      auto j = nlohmann::json::parse(info, nullptr, false);
+      if (j.is_object() && j.contains("created") && j["created"].is_string()) c.created = j["created"];
+    }
+    auto mtime = fs::last_write_time(path + "/" + kManifestFile, ec);
+    if (!ec) c.created_order = std::chrono::duration<double>(mtime.time_since_epoch()).count();
+    out.checkpoints.push_back(std::move(c));
+  }
+  std::sort(out.checkpoints.begin(), out.checkpoints.end(), [](const auto& a, const auto& b) {
+    if (a.manifest.height != b.manifest.height) return a.manifest.height < b.manifest.height;
+    if (a.created_order != b.created_order) return a.created_order < b.created_order;
+    return a.name < b.name;
+  });
+  std::sort(out.leftovers.begin(), out.leftovers.end(),
+            [](const Leftover& a, const Leftover& b) { return a.path < b.path; });
+  return out;
+}
+
+std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule) {
+  std::vector<StoredCheckpoint> out;
+  uint64_t unpinned_seen = 0;
+  // Newest first: highest height, then the newest created.
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    const StoredCheckpoint& c = *it;
+    const bool newest_unpinned = !c.pinned && unpinned_seen++ < rule.keep_last;
+    const bool keep = c.pinned || c.name == rule.protect || newest_unpinned ||
+                      (rule.keep_every != 0 && c.manifest.height % rule.keep_every == 0);
+    if (!keep) out.push_back(c);
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c) {
+  const std::string trash = store + "/.trash-" + c.name + "-" + std::to_string(::getpid());
+  CHECKPOINT_RETURN_IF_ERROR(RenamePath(c.path, trash));
+  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
+  RemoveTree(trash);
+  return Status::OK();
+}
+
+Status Pin(const std::string& checkpoint, const std::string& reason) {
+  const std::string tmp = checkpoint + "/.pinned.tmp";
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char when[32];
+  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  std::string text = reason.substr(0, reason.find('\n'));
+  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(tmp, text + "\n" + when + "\n"));
+  CHECKPOINT_RETURN_IF_ERROR(RenamePath(tmp, checkpoint + "/" + kPinFile));
+  return FsyncDir(checkpoint);
+}
+
+Status Unpin(const std::string& checkpoint) {
+  const std::string path = checkpoint + "/" + kPinFile;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IOError("cannot remove " + path + ": " + std::strerror(errno));
+  }
+  return FsyncDir(checkpoint);
+}
+
+}  // namespace checkpoint

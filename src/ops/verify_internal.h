@@ -1,0 +1,19 @@
+// Verification of a checkpoint held anywhere (files, memory): what
+// VerifyCheckpoint does once it has the bytes. Internal: the mutation suite
+// runs thousands of damaged checkpoints through it without touching disk.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "checkpoint/verify.h"
+
+namespace checkpoint {
+
+// Returns chunk i's file bytes (at most `cap`), NotFound when there is none.
+using ChunkReader = std::function<Result<std::string>(size_t index, uint64_t cap)>;
+
+VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const ChunkReader& read_chunk,
+                          const VerifyOptions& options);
+
+}  // namespace checkpoint

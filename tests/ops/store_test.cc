@@ -1,0 +1,179 @@
+// The store: retention rules, the lock, and create/prune failing at every
+// file operation.
+#include <unistd.h>
+
+#include "../chunk/chunk_util.h"
+#include "checkpoint/store.h"
+#include "checkpoint/verify.h"
+#include "ops/files.h"
+#include "store/node_store.h"
+
+namespace checkpoint {
+namespace {
+
+using test::Model;
+namespace fs = std::filesystem;
+
+StoredCheckpoint Entry(uint64_t height, bool pinned = false, double created = 0) {
+  StoredCheckpoint c;
+  c.name = std::to_string(height) + "-" + std::to_string(static_cast<int>(created));
+  c.manifest.height = height;
+  c.pinned = pinned;
+  c.created_order = created;
+  return c;
+}
+
+std::vector<std::string> Deleted(const std::vector<StoredCheckpoint>& entries, Retention rule) {
+  StoreListing listing;
+  listing.checkpoints = entries;  // ascending height, as ListStore gives them
+  std::vector<std::string> names;
+  for (const auto& c : SelectForDeletion(listing, rule)) names.push_back(c.name);
+  return names;
+}
+
+TEST_CASE("retention keeps the newest N unpinned, every K-th, pins and the new one", "[unit][store]") {
+  const std::vector<StoredCheckpoint> s = {Entry(100), Entry(200, true), Entry(300), Entry(400),
+                                           Entry(500), Entry(600)};
+  struct Case {
+    uint64_t keep_last, keep_every;
+    std::string protect;
+    std::vector<std::string> deleted;
+  };
+  const std::vector<Case> cases = {
+      {2, 0, "", {"100-0", "300-0", "400-0"}},  // 600, 500 newest; 200 pinned
+      {1, 0, "", {"100-0", "300-0", "400-0", "500-0"}},
+      {0, 0, "", {"100-0", "300-0", "400-0", "500-0", "600-0"}},
+      {10, 0, "", {}},
+      {1, 300, "", {"100-0", "400-0", "500-0"}},  // 300 and 600 are multiples of 300
+      {1, 200, "", {"100-0", "300-0", "500-0"}},  // 400, 600 multiples; 200 pinned
+      {1, 0, "300-0", {"100-0", "400-0", "500-0"}},  // just created: never deleted
+      {3, 100, "", {}},
+  };
+  for (const Case& c : cases) {
+    INFO("keep_last " << c.keep_last << " keep_every " << c.keep_every << " protect " << c.protect);
+    REQUIRE(Deleted(s, {c.keep_last, c.keep_every, c.protect}) == c.deleted);
+  }
+  // Ties at one height: the newest created counts as newer.
+  const std::vector<StoredCheckpoint> ties = {Entry(5, false, 1), Entry(5, false, 2), Entry(7, false, 3)};
+  REQUIRE(Deleted(ties, {2, 0, ""}) == std::vector<std::string>{"5-1"});
+  // Pins do not use up the N.
+  const std::vector<StoredCheckpoint> pinned = {Entry(1), Entry(2), Entry(3, true), Entry(4, true)};
+  REQUIRE(Deleted(pinned, {1, 0, ""}) == std::vector<std::string>{"1-0"});
+}
+
+TEST_CASE("the store lock is exclusive, names its holder, and waits when asked", "[unit][store]") {
+  test::TempDir dir;
+  const std::string store = dir.Sub("store");
+  {
+    auto first = StoreLock::Acquire(store, 0);
+    REQUIRE(first.ok());
+    auto second = StoreLock::Acquire(store, 0);
+    REQUIRE(second.status().IsBusy());
+    REQUIRE(second.status().message().find("pid " + std::to_string(getpid())) != std::string::npos);
+    auto waited = StoreLock::Acquire(store, 0.2);  // gives up after the wait
+    REQUIRE(waited.status().IsBusy());
+  }
+  REQUIRE(StoreLock::Acquire(store, 0).ok());  // released with its holder
+}
+
+struct StoreFixture {
+  test::TempDir dir;
+  std::unique_ptr<NodeStore> mem = NewMemStore();
+  std::unique_ptr<StateDb> db;
+  std::vector<Hash> roots{{}};
+  StoreFixture() {
+    db = test::MemDb(mem.get());
+    std::mt19937_64 rng(1);
+    Model m;
+    for (uint64_t h = 1; h <= 4; ++h) {
+      for (int i = 0; i < 500; ++i) m[test::RandomKey(rng, 6) + std::to_string(i)] = test::RandomValue(rng, 200);
+      test::CommitModel(db.get(), h, m);
+      roots.push_back(db->Heights().back().root);
+    }
+  }
+  std::string store() const { return dir.Sub("store"); }
+};
+
+// Nothing incomplete lists as a checkpoint, and every listed one verifies.
+void RequireConsistent(const StoreFixture& f) {
+  if (!fs::exists(f.store())) return;  // the failure came before the store existed
+  auto listing = ListStore(f.store());
+  REQUIRE(listing.ok());
+  for (const StoredCheckpoint& c : listing->checkpoints) {
+    VerifyOptions vo;
+    vo.anchors.root = f.roots[c.manifest.height];
+    auto report = VerifyCheckpoint(c.path, vo);
+    REQUIRE(report.ok());
+    REQUIRE(report->ok());
+  }
+}
+
+TEST_CASE("create and prune failing at every file operation leave a consistent store",
+          "[integration][store][crash]") {
+  StoreFixture f;
+  CreateOptions o;
+  o.chunk_size = 4 << 10;
+  uint64_t k = 1;
+  for (;; ++k) {
+    SetFileFaultForTesting(k);
+    auto r = CreateCheckpoint(f.db.get(), 2, f.store(), o);
+    SetFileFaultForTesting(0);
+    RequireConsistent(f);
+    if (r.ok()) break;
+    REQUIRE(r.status().IsIOError());
+  }
+  INFO("create survived failures at file operations 1.." << k - 1);
+  REQUIRE(k > 10);
+  for (uint64_t h : {3, 4}) REQUIRE(CreateCheckpoint(f.db.get(), h, f.store(), o).ok());
+  {
+    auto lock = StoreLock::Acquire(f.store(), 0);  // cleans what the failures left
+    REQUIRE(lock.ok());
+    REQUIRE(ListStore(f.store())->leftovers.empty());
+  }
+
+  // Prune down to one, failing at every step.
+  for (uint64_t j = 1;; ++j) {
+    auto lock = StoreLock::Acquire(f.store(), 0);
+    REQUIRE(lock.ok());
+    auto listing = ListStore(f.store());
+    REQUIRE(listing.ok());
+    auto doomed = SelectForDeletion(*listing, {1, 0, ""});
+    if (doomed.empty()) break;
+    SetFileFaultForTesting(j);
+    Status s;
+    for (const auto& c : doomed) {
+      s = DeleteCheckpoint(f.store(), c);
+      if (!s.ok()) break;
+    }
+    SetFileFaultForTesting(0);
+    RequireConsistent(f);
+  }
+  auto listing = ListStore(f.store());
+  REQUIRE(listing->checkpoints.size() == 1);
+  REQUIRE(listing->checkpoints[0].manifest.height == 4);
+}
+
+TEST_CASE("pins survive pruning", "[integration][store]") {
+  StoreFixture f;
+  CreateOptions o;
+  o.chunk_size = 4 << 10;
+  std::vector<std::string> paths;
+  for (uint64_t h = 1; h <= 4; ++h) paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
+  auto lock = StoreLock::Acquire(f.store(), 0);
+  REQUIRE(lock.ok());
+  REQUIRE(Pin(paths[0], "serving peers").ok());
+  auto listing = ListStore(f.store());
+  REQUIRE(listing->checkpoints[0].pinned);
+  REQUIRE(listing->checkpoints[0].pin_reason == "serving peers");
+  for (const auto& c : SelectForDeletion(*listing, {1, 0, ""})) REQUIRE(DeleteCheckpoint(f.store(), c).ok());
+  listing = ListStore(f.store());
+  REQUIRE(listing->checkpoints.size() == 2);  // the pinned 1 and the newest 4
+  REQUIRE(Unpin(paths[0]).ok());
+  for (const auto& c : SelectForDeletion(*ListStore(f.store()), {1, 0, ""})) {
+    REQUIRE(DeleteCheckpoint(f.store(), c).ok());
+  }
+  REQUIRE(ListStore(f.store())->checkpoints.size() == 1);
+}
+
+}  // namespace
+}  // namespace checkpoint
