@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds with warnings as errors (g++, and the library
-# and unit tests with clang++ 14 too), runs every test, and ends with the line
-# "N passed, N failed".
+# Installs what is needed and runs every test, ending with "N passed, N failed":
+#   1. g++, warnings as errors: every suite (unit, integration, fuzz corpora);
+#   2. clang++ 14 with ASan+UBSan: unit tests, fuzz corpora, a small integration set;
+#   3. clang++ 14 libFuzzer builds: each fuzz target for FUZZ_SECONDS (default 20) on a
+#      copy of its corpus; a crash fails and its input is kept under build-fuzz/crashes/;
+#   4. the benchmark harness once on the small workload (its numbers are not asserted).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >/dev/null || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -9,8 +12,11 @@ scripts/install-deps.sh >/dev/null || { echo "dependency install failed"; echo "
 jobs=$(nproc)
 passed=0
 failed=0
+fuzz_seconds=${FUZZ_SECONDS:-20}
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1
 
-build() {  # build DIR [meson options...]
+setup() {  # setup DIR [meson options...]: configure once, then build
   local dir=$1; shift
   if [ ! -d "$dir" ]; then
     meson setup "$dir" --werror --buildtype=debugoptimized "$@" >"$dir.setup.log" 2>&1 ||
@@ -19,29 +25,57 @@ build() {  # build DIR [meson options...]
   ninja -C "$dir" -j "$jobs"
 }
 
-run_suite() {  # run_suite DIR [meson test args...]
-  local dir=$1; shift
-  meson test -C "$dir" --num-processes "$jobs" --print-errorlogs "$@" | tee "$dir/test.out"
-  local ok fail skip timeout
-  ok=$(awk '/^Ok:/ {print $2}' "$dir/test.out")
-  fail=$(awk '/^Fail:/ {print $2}' "$dir/test.out")
-  timeout=$(awk '/^Timeout:/ {print $2}' "$dir/test.out")
+count() {  # count DIR: add a meson test run's results
+  local ok fail timeout
+  ok=$(awk '/^Ok:/ {print $2}' "$1/test.out")
+  fail=$(awk '/^Fail:/ {print $2}' "$1/test.out")
+  timeout=$(awk '/^Timeout:/ {print $2}' "$1/test.out")
   passed=$((passed + ${ok:-0}))
   failed=$((failed + ${fail:-0} + ${timeout:-0}))
+  [ -n "$ok" ] || failed=$((failed + 1))  # meson itself failed
 }
 
-if build build-test; then
-  run_suite build-test
+echo "== 1. g++: all suites"
+if setup build-test; then
+  meson test -C build-test --num-processes "$jobs" --print-errorlogs | tee build-test/test.out
+  count build-test
 else
   failed=$((failed + 1))
 fi
 
-# clang++ 14 must compile the whole project too (the fuzzers and sanitizers need it).
-if CXX=clang++ build build-test-clang; then
-  run_suite build-test-clang --suite unit
+echo "== 2. clang++ ASan+UBSan"
+if CXX=clang++ setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false; then
+  meson test -C build-asan --num-processes "$jobs" --print-errorlogs \
+    --suite unit --suite fuzzing rocksdb store crash-rocksdb | tee build-asan/test.out
+  count build-asan
 else
-  echo "clang++ build failed"
   failed=$((failed + 1))
+fi
+
+echo "== 3. libFuzzer, $fuzz_seconds s a target"
+if CXX=clang++ setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+     -Dtests=false -Dtools=false -Dbench=false; then
+  mkdir -p build-fuzz/crashes
+  for target in chunk_file chunk_proof manifest write_log node_record; do
+    rm -rf "build-fuzz/corpus-$target" && cp -r "fuzz/corpus/$target" "build-fuzz/corpus-$target"
+    if "build-fuzz/fuzz/${target}_fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
+         -artifact_prefix="build-fuzz/crashes/$target-" "build-fuzz/corpus-$target" >"build-fuzz/$target.log" 2>&1; then
+      echo "fuzz $target: ok ($(grep -o 'Done [0-9]* runs' "build-fuzz/$target.log"))"
+      passed=$((passed + 1))
+    else
+      echo "fuzz $target: FAILED"; tail -30 "build-fuzz/$target.log"
+      failed=$((failed + 1))
+    fi
+  done
+else
+  failed=$((failed + 1))
+fi
+
+echo "== 4. benchmark harness, small workload"
+if bench/run.sh --quick --build build-test --out build-test/bench-quick.md >build-test/bench.log 2>&1; then
+  echo "bench --quick: ok"; passed=$((passed + 1))
+else
+  echo "bench --quick: FAILED"; tail -20 build-test/bench.log; failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"
