@@ -5,7 +5,7 @@ packages=(
   build-essential g++ meson ninja-build pkg-config git
   librocksdb-dev libboost-program-options-dev libboost-dev
   libzstd-dev zstd libxxhash-dev libssl-dev
-  catch2 nlohmann-json3-dev libfmt-dev
+  catch2 nlohmann-json3-dev libfmt-dev time
   clang-14 libclang-rt-14-dev
 )
 missing=()

@@ -1,0 +1,185 @@
+// bench-tool: the baselines and machine limits bench/run.sh measures next to
+// checkpoint itself, in-process with the same libraries. Never a test.
+//
+//   bench-tool point-create --db DIR --height N --chunk-size SIZE
+//       one thread, one point lookup per node, the same chunks as `create`
+//       (prints their checkpoint id, which must equal create's)
+//   bench-tool hash  --checkpoint DIR   hash the leaf and internal-node messages a verifier hashes
+//   bench-tool zstd  --checkpoint DIR   compress the chunks' canonical bytes as create does
+//   bench-tool dump  --db DIR           every record through a RocksDB iterator, into zstd -1
+#include <boost/program_options.hpp>
+#include <zstd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/chunk.h"
+#include "checkpoint/manifest.h"
+#include "chunk/format.h"
+#include "chunk/producer.h"
+#include "ops/files.h"
+#include "state/meta.h"
+#include "store/node_store.h"
+#include "trie/node.h"
+
+namespace po = boost::program_options;
+using namespace checkpoint;
+
+namespace {
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void Die(const std::string& msg) {
+  std::fprintf(stderr, "bench-tool: %s\n", msg.c_str());
+  std::exit(1);
+}
+
+std::vector<std::string> LoadCanonical(const std::string& dir, Manifest* m) {
+  std::string bytes;
+  if (!ReadFileBounded(dir + "/manifest.json", 1 << 30, &bytes).ok() || !ParseManifest(bytes, m).ok()) {
+    Die("cannot read the manifest of " + dir);
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < m->chunks.size(); ++i) {
+    std::string file, canonical;
+    if (!ReadFileBounded(dir + "/" + ChunkFileName(i), 1ull << 32, &file).ok() ||
+        !DecodeChunkFile(file, m->chunks[i].raw_size, &canonical).ok()) {
+      Die("cannot read chunk " + std::to_string(i));
+    }
+    out.push_back(std::move(canonical));
+  }
+  return out;
+}
+
+int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size) {
+  RocksStoreOptions ro;
+  ro.read_only = true;
+  auto opened = OpenRocksStore(db_dir, ro);
+  if (!opened.ok()) Die(opened.status().message());
+  std::shared_ptr<NodeStore> store(std::move(opened).value());
+  std::string encoded, hash_name;
+  NodeRef root;
+  if (!store->Get(Column::kMeta, RootKey(height), &encoded).ok() || !DecodeNodeRef(encoded, &root).ok() ||
+      !store->Get(Column::kMeta, kHashKey, &hash_name).ok()) {
+    Die("no height " + std::to_string(height));
+  }
+  const double start = Now();
+  NodeReader reader(store, store->GetSnapshot(), NodeReader::Mode::kPointLookup);
+  Partition p;
+  if (!ComputePartition(&reader, root, chunk_size, &p).ok()) Die("partition failed");
+  Manifest m;
+  m.hash = *ParseHashKind(hash_name);
+  m.chunk_size = chunk_size;
+  m.height = height;
+  m.root = root.present() ? root.hash : EmptyHash(m.hash);
+  uint64_t file_bytes = 0;
+  for (size_t i = 0; i < p.chunks.size(); ++i) {
+    std::string canonical;
+    if (!ProduceChunk(p, i, &reader, &canonical).ok()) Die("chunk failed");
+    file_bytes += EncodeChunkFile(canonical, -1).size();
+    m.chunks.push_back({p.chunks[i].lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), p.chunks[i].leaves});
+    m.leaves += p.chunks[i].leaves;
+  }
+  std::printf("point-create id %s chunks %zu bytes %llu seconds %.3f\n", ToHex(ManifestId(EncodeManifest(m))).c_str(),
+              m.chunks.size(), static_cast<unsigned long long>(file_bytes), Now() - start);
+  return 0;
+}
+
+int HashMessages(const std::string& dir) {
+  Manifest m;
+  auto chunks = LoadCanonical(dir, &m);
+  // Collect the leaves first (untimed): views into the decoded chunks.
+  std::vector<std::pair<std::string_view, std::string_view>> leaves;
+  for (const std::string& c : chunks) {
+    (void)VerifyChunk(c, m.hash, Hash{}, nullptr,
+                      [&](std::string_view k, std::string_view v) { leaves.emplace_back(k, v); });
+  }
+  const std::string internal(100, '\x01');  // an internal-node message: prefix, label, three hashes
+  uint64_t bytes = 0;
+  const double start = Now();
+  for (const auto& [k, v] : leaves) {
+    (void)LeafHash(m.hash, k, v);       // each leaf message
+    (void)HashBytes(m.hash, internal);  // and about one internal node per leaf
+    bytes += 9 + k.size() + v.size() + internal.size();
+  }
+  std::printf("hash leaves %zu message_bytes %llu seconds %.3f\n", leaves.size(),
+              static_cast<unsigned long long>(bytes), Now() - start);
+  return 0;
+}
+
+int Zstd(const std::string& dir) {
+  Manifest m;
+  auto chunks = LoadCanonical(dir, &m);
+  const double start = Now();
+  uint64_t in = 0, out = 0;
+  for (const std::string& c : chunks) {
+    in += c.size();
+    out += EncodeChunkFile(c, -1).size();
+  }
+  std::printf("zstd in %llu out %llu seconds %.3f\n", static_cast<unsigned long long>(in),
+              static_cast<unsigned long long>(out), Now() - start);
+  return 0;
+}
+
+int Dump(const std::string& db_dir) {
+  RocksStoreOptions ro;
+  ro.read_only = true;
+  auto store = OpenRocksStore(db_dir, ro);
+  if (!store.ok()) Die(store.status().message());
+  const double start = Now();
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
+  std::string buf, out(ZSTD_CStreamOutSize(), '\0');
+  uint64_t in_bytes = 0, out_bytes = 0;
+  auto flush = [&](ZSTD_EndDirective mode) {
+    ZSTD_inBuffer input{buf.data(), buf.size(), 0};
+    bool done = false;
+    while (!done) {
+      ZSTD_outBuffer output{out.data(), out.size(), 0};
+      size_t left = ZSTD_compressStream2(cctx, &output, &input, mode);
+      out_bytes += output.pos;
+      done = mode == ZSTD_e_end ? left == 0 : input.pos == input.size;
+    }
+    buf.clear();
+  };
+  for (Column c : {Column::kMeta, Column::kNodes, Column::kStale}) {
+    auto it = (*store)->NewIterator(c, nullptr, /*scan=*/true);
+    for (it->Seek({}); it->Valid(); it->Next()) {
+      buf.append(it->key()).append(it->value());
+      in_bytes += it->key().size() + it->value().size();
+      if (buf.size() >= (1 << 20)) flush(ZSTD_e_continue);
+    }
+  }
+  flush(ZSTD_e_end);
+  ZSTD_freeCCtx(cctx);
+  std::printf("dump in %llu out %llu seconds %.3f\n", static_cast<unsigned long long>(in_bytes),
+              static_cast<unsigned long long>(out_bytes), Now() - start);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) Die("usage: bench-tool point-create|hash|zstd|dump [options]");
+  const std::string mode = argv[1];
+  po::options_description d("bench-tool");
+  d.add_options()("db", po::value<std::string>())("checkpoint", po::value<std::string>())(
+      "height", po::value<uint64_t>()->default_value(1))("chunk-size", po::value<uint64_t>()->default_value(8 << 20));
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc - 1, argv + 1, d), vm);
+  } catch (const po::error& e) {
+    Die(e.what());
+  }
+  if (mode == "point-create" && vm.count("db")) {
+    return PointCreate(vm["db"].as<std::string>(), vm["height"].as<uint64_t>(), vm["chunk-size"].as<uint64_t>());
+  }
+  if (mode == "hash" && vm.count("checkpoint")) return HashMessages(vm["checkpoint"].as<std::string>());
+  if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
+  if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
+  Die("usage: bench-tool point-create --db D [--height N --chunk-size S] | hash --checkpoint C | zstd --checkpoint C | dump --db D");
+}

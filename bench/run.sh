@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The benchmark harness: standard workloads, checkpoint's commands with 1 and
+# 2 threads, and baselines measured in the same run on the same data,
+# reported as ratios. Writes a markdown table (bench/RESULTS.md by default).
+#
+#   bench/run.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
+#
+# Workloads (gen-state, fixed seeds, cached in --cache): S 100 k keys, M 1 M,
+# L 10 M (≈1.9 GB of keys and values), L+h (L plus 20 heights at 1% churn).
+# --quick runs S only (CI runs it so the harness never rots; its numbers are
+# not asserted). Each figure is the median of --runs runs (default 3), with
+# min–max; times are wall seconds unless marked cpu.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0 runs=3 build=build cache=${XDG_CACHE_HOME:-$HOME/.cache}/checkpoint-bench out=bench/RESULTS.md
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --runs) runs=$2; shift ;;
+    --build) build=$2; shift ;;
+    --cache) cache=$2; shift ;;
+    --out) out=$2; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -x "$build/src/cli/checkpoint" ] || { [ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null; ninja -C "$build" >/dev/null; }
+cp_bin=$build/src/cli/checkpoint
+gen_bin=$build/tools/gen-state
+tool=$build/bench/bench-tool
+walk=$build/bench/walk-bench
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$cache"
+
+# measure NAME CMD...: runs CMD $runs times under /usr/bin/time; records
+# median/min/max wall, median cpu and peak RSS in $work/NAME.
+measure() {
+  local name=$1; shift
+  : >"$work/$name.runs"
+  for _ in $(seq 1 "$runs"); do
+    [ -n "${before:-}" ] && eval "$before"
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/$name.err" ||
+      { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
+    tail -1 "$work/time" >>"$work/$name.runs"
+  done
+  sort -n -k1,1 "$work/$name.runs" | awk -v n="$runs" '
+    { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
+    END { m = int((n + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f\n", wall[m], wall[1], wall[n], cpu[m], rss[m] / 1024 }' \
+    >"$work/$name"
+}
+get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # get NAME FIELD: 1 median 2 min 3 max 4 cpu 5 MiB
+ratio() { awk -v a="$(get "$1" 1)" -v b="$(get "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
+cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
+
+workloads="S"
+[ "$quick" = 1 ] || workloads="S M L L+h"
+{
+  echo "# Benchmark results"
+  echo
+  echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+  echo "Median of $runs runs (min–max), wall seconds; cpu = user+sys; RSS = peak MiB. \`bench/run.sh\` made this file."
+} >"$work/results.md"
+
+for w in $workloads; do
+  case $w in
+    S) keys=100000 heights=1 ;;
+    M) keys=1000000 heights=1 ;;
+    L) keys=10000000 heights=1 ;;
+    L+h) keys=10000000 heights=21 ;;
+  esac
+  db=$cache/$w
+  stamp="$keys $heights 0.01 1"
+  if [ "$(cat "$db.stamp" 2>/dev/null)" != "$stamp" ]; then
+    rm -rf "$db" && "$gen_bin" --db "$db" --keys "$keys" --heights "$heights" --churn 0.01 --seed 1 >"$db.roots" 2>/dev/null
+    echo "$stamp" >"$db.stamp"
+  fi
+  h=$heights
+  root=$(grep "^height $h " "$db.roots" | awk '{print $4}')
+  store=$work/store
+  rm -rf "$store"
+  ckpt=$("$cp_bin" create --db "$db" --out "$store" --height "$h" | tail -1)
+  tar -cf - -C "$(dirname "$db")" "$(basename "$db")" | zstd -1 -T2 -q -o "$work/db.tar.zst" -f
+
+  before="rm -rf $work/c"
+  measure create1 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 1
+  measure create2 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 2
+  before=""
+  measure tarzstd sh -c "tar -cf - -C '$(dirname "$db")' '$(basename "$db")' | zstd -1 -T2 -q >/dev/null"
+  measure verify1 "$cp_bin" verify "$ckpt" --root "$root" --threads 1
+  measure verify2 "$cp_bin" verify "$ckpt" --root "$root" --threads 2
+  before="rm -rf $work/r"
+  measure restore1 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 1
+  measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
+  before="rm -rf $work/u && mkdir $work/u"
+  measure untar sh -c "zstd -d -q -c '$work/db.tar.zst' | tar -x -C '$work/u'"
+  before=""
+  measure pointcreate "$tool" point-create --db "$db" --height "$h" --chunk-size 8388608
+  measure scan "$walk" --db "$db" --height "$h" --runs 1 --mode scan
+  measure point "$walk" --db "$db" --height "$h" --runs 1 --mode point
+  measure raw "$walk" --db "$db" --runs 1 --mode raw
+  measure dump "$tool" dump --db "$db"
+  measure hash "$tool" hash --checkpoint "$ckpt"
+  measure zstd "$tool" zstd --checkpoint "$ckpt"
+  measure seqread sh -c "cat '$db'/* >/dev/null"
+  # The in-process tools also print their own timing of the work alone.
+  hash_s=$("$tool" hash --checkpoint "$ckpt" | awk '{print $NF}')
+  pc_id=$("$tool" point-create --db "$db" --height "$h" --chunk-size 8388608 | awk '{print $3}')
+  [ "$(basename "$ckpt" | cut -d- -f2)" = "${pc_id:0:12}" ] || { echo "bench: point-create made other chunks" >&2; exit 1; }
+  db_bytes=$(du -sb "$db" | cut -f1)
+  ck_bytes=$(du -sb "$ckpt" | cut -f1)
+  raw=$("$cp_bin" inspect "$ckpt" --json | sed 's/.*"raw_bytes":\([0-9]*\).*/\1/')
+
+  cat >>"$work/results.md" <<TABLE
+
+## $w: $keys keys, $heights height(s); database $((db_bytes / 1048576)) MiB, checkpoint $((ck_bytes / 1048576)) MiB ($((raw / 1048576)) MiB raw)
+
+| measure | seconds | cpu s | RSS MiB |
+| --- | --- | --- | --- |
+| create, 1 thread | $(cell create1) | $(get create1 4) | $(get create1 5) |
+| create, 2 threads | $(cell create2) | $(get create2 4) | $(get create2 5) |
+| \`tar -cf - DB \| zstd -1 -T2\` | $(cell tarzstd) | $(get tarzstd 4) | $(get tarzstd 5) |
+| one point lookup per node, same chunks (1 thread) | $(cell pointcreate) | $(get pointcreate 4) | $(get pointcreate 5) |
+| verify, 1 thread | $(cell verify1) | $(get verify1 4) | $(get verify1 5) |
+| verify, 2 threads | $(cell verify2) | $(get verify2 4) | $(get verify2 5) |
+| restore, 1 thread | $(cell restore1) | $(get restore1 4) | $(get restore1 5) |
+| restore, 2 threads | $(cell restore2) | $(get restore2 4) | $(get restore2 5) |
+| \`zstd -d \| tar -x\` | $(cell untar) | $(get untar 4) | $(get untar 5) |
+| walk in key order: forward scan | $(cell scan) | $(get scan 4) | $(get scan 5) |
+| walk in key order: point lookups | $(cell point) | $(get point 4) | $(get point 5) |
+| every record, raw iterator (floor of a scan) | $(cell raw) | $(get raw 4) | $(get raw 5) |
+| RocksDB iterator dump through zstd | $(cell dump) | $(get dump 4) | $(get dump 5) |
+| hashing the node messages (1 thread, in-process: ${hash_s} s of work) | $(cell hash) | $(get hash 4) | $(get hash 5) |
+| zstd over the chunk bytes (1 thread, in-process) | $(cell zstd) | $(get zstd 4) | $(get zstd 5) |
+| sequential read of the database files | $(cell seqread) | $(get seqread 4) | $(get seqread 5) |
+
+| ratio | value | target |
+| --- | --- | --- |
+| create (2 threads) / tar \| zstd | $(ratio create2 tarzstd) | ≤ 1.5 |
+| one-lookup-per-node / create (2 threads) | $(ratio pointcreate create2) | ≥ 5 |
+| point-lookup walk / scan walk | $(ratio point scan) | ≥ 10 |
+| create speed-up 1 → 2 threads | $(ratio create1 create2) | ≥ 1.8 |
+| restore (2 threads) / untar | $(ratio restore2 untar) | ≤ 2 |
+| verify speed (2 threads) / hashing speed | $(awk -v h="$hash_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | ≥ 0.5 |
+| peak RSS create / restore (MiB) | $(get create2 5) / $(get restore2 5) | ≤ 512, flat from M to L |
+TABLE
+done
+cp "$work/results.md" "$out"
+echo "wrote $out"
