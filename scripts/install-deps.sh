@@ -6,7 +6,7 @@ packages=(
   librocksdb-dev libboost-program-options-dev libboost-dev
   libzstd-dev zstd libxxhash-dev libssl-dev
   catch2 nlohmann-json3-dev libfmt-dev time
-  clang-14 libclang-rt-14-dev
+  clang clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

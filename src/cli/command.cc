@@ -84,6 +84,20 @@ void AddDbOption(po::options_description* d) {
   d->add_options()("db", po::value<std::string>()->required(), "state database directory");
 }
 
+void AddThreadsOption(po::options_description* d, const char* what) {
+  d->add_options()("threads", po::value<std::string>(), what);
+}
+
+std::optional<unsigned> ParseThreads(const po::variables_map& vm, int* exit_code) {
+  if (!vm.count("threads")) return 0u;
+  auto t = ParseU64(vm["threads"].as<std::string>());
+  if (!t || *t == 0 || *t > 1024) {
+    *exit_code = Fail(kExitUsage, "--threads takes a number from 1 to 1024");
+    return std::nullopt;
+  }
+  return static_cast<unsigned>(*t);
+}
+
 void AddJsonOption(po::options_description* d) {
   d->add_options()("json", po::bool_switch(), "print one JSON object");
 }

@@ -54,5 +54,8 @@ bool WriteOut(std::string_view s);
 // Options shared by several commands, defined once.
 void AddDbOption(boost::program_options::options_description* d);
 void AddJsonOption(boost::program_options::options_description* d);
+void AddThreadsOption(boost::program_options::options_description* d, const char* what);
+// --threads: 0 (cores) when absent; nullopt after printing a usage error.
+std::optional<unsigned> ParseThreads(const boost::program_options::variables_map& vm, int* exit_code);
 
 }  // namespace checkpoint::cli

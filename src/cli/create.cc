@@ -50,6 +50,17 @@ class ProgressBar {
 
 namespace {
 
+// A store this run made and left empty (but for its lock file) goes away
+// again; one holding anything else — another run's work — stays.
+void RemoveIfEmpty(const std::string& store) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(store, ec)) {
+    if (e.path().filename() != ".lock") return;
+  }
+  std::filesystem::remove(std::filesystem::path(store) / ".lock", ec);
+  std::filesystem::remove(store, ec);
+}
+
 struct CreateRun {
   int code = kExitOk;
   RunMetrics metrics;
@@ -75,11 +86,13 @@ CreateRun Create(const po::variables_map& vm) {
     return fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" + vm["chunk-size"].as<std::string>() + "'");
   }
   options.chunk_size = *chunk_size;
-  if (vm.count("threads")) {
-    auto t = ParseU64(vm["threads"].as<std::string>());
-    if (!t || *t == 0 || *t > 1024) return fail(kExitUsage, "--threads takes a number from 1 to 1024");
-    options.threads = static_cast<unsigned>(*t);
+  int threads_code = kExitOk;
+  auto threads = ParseThreads(vm, &threads_code);
+  if (!threads) {
+    run.code = threads_code;
+    return run;
   }
+  options.threads = *threads;
   auto version = ParseU64(vm["format-version"].as<std::string>());
   if (!version || *version != 1) return fail(kExitUsage, "--format-version: this build writes version 1 only");
   options.zstd_level = vm["zstd-level"].as<int>();
@@ -121,7 +134,7 @@ CreateRun Create(const po::variables_map& vm) {
   const bool store_existed = std::filesystem::exists(store, ec);
   auto lock = StoreLock::Acquire(store, wait);  // before anything is written to the store
   if (!lock.ok()) {
-    if (!store_existed) std::filesystem::remove_all(store, ec);
+    if (!store_existed) RemoveIfEmpty(store);
     return fail(lock.status().IsBusy() ? kExitBusy : kExitError, lock.status().message());
   }
   ProgressBar bar(!json && isatty(STDERR_FILENO));
@@ -129,7 +142,7 @@ CreateRun Create(const po::variables_map& vm) {
   options.cancel = InterruptFlag();
   Result<CreateResult> r = CreateCheckpoint(db->get(), height, store, options);
   if (!r.ok()) {
-    if (!store_existed) std::filesystem::remove_all(store, ec);  // nothing of ours is left in it
+    if (!store_existed) RemoveIfEmpty(store);
     return fail(r.status().IsCancelled() ? kExitInterrupted : kExitError, r.status().message());
   }
   std::vector<std::string> deleted;
@@ -177,11 +190,11 @@ int RunCreate(const Args& args) {
   po::options_description d("create");
   AddDbOption(&d);
   AddJsonOption(&d);
+  AddThreadsOption(&d, "chunk-producing threads (default: cores)");
   d.add_options()("out", po::value<std::string>()->required(), "checkpoint store directory (made if missing)")(
       "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
       "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
       "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
-      "threads", po::value<std::string>(), "chunk-producing threads (default: cores)")(
       "keep", po::value<std::string>(), "then keep only the newest N unpinned checkpoints")(
       "wait", po::value<std::string>(), "wait up to SECONDS for the store lock (default: exit 75 at once)")(
       "metrics-file", po::value<std::string>(), "write Prometheus textfile metrics here")(

@@ -29,8 +29,8 @@ int RunRestore(const Args& args) {
   AddTrustOptions(&d);
   d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
       "trust-manifest", po::bool_switch(), "restore without --root or --id, on the manifest's word")(
-      "force", po::bool_switch(), "clear a destination that holds other state")(
-      "threads", po::value<std::string>(), "restoring threads (default: cores)");
+      "force", po::bool_switch(), "clear a destination that holds other state");
+  AddThreadsOption(&d, "restoring threads (default: cores)");
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
@@ -43,12 +43,10 @@ int RunRestore(const Args& args) {
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  if (vm.count("threads")) {
-    auto t = ParseU64(vm["threads"].as<std::string>());
-    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
-    threads = static_cast<unsigned>(*t);
-  }
+  int code = kExitOk;
+  auto parsed = ParseThreads(vm, &code);
+  if (!parsed) return code;
+  const unsigned threads = *parsed ? *parsed : std::max(1u, std::thread::hardware_concurrency());
   const std::string dir = vm["checkpoint"].as<std::string>();
   const std::string db_dir = vm["db"].as<std::string>();
 

@@ -15,8 +15,8 @@ int RunVerify(const Args& args) {
   po::options_description d("verify");
   AddJsonOption(&d);
   AddTrustOptions(&d);
-  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
-      "threads", po::value<std::string>(), "verifying threads (default: cores)");
+  AddThreadsOption(&d, "verifying threads (default: cores)");
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory");
   po::positional_options_description pos;
   pos.add("checkpoint", 1);
   po::variables_map vm;
@@ -24,11 +24,10 @@ int RunVerify(const Args& args) {
   if (!vm.count("checkpoint")) return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
   VerifyOptions options;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
-  if (vm.count("threads")) {
-    auto t = ParseU64(vm["threads"].as<std::string>());
-    if (!t || *t == 0 || *t > 1024) return Fail(kExitUsage, "--threads takes a number from 1 to 1024");
-    options.threads = static_cast<unsigned>(*t);
-  }
+  int code = kExitOk;
+  auto threads = ParseThreads(vm, &code);
+  if (!threads) return code;
+  options.threads = *threads;
   const std::string dir = vm["checkpoint"].as<std::string>();
   if (!options.anchors.any()) {
     std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");

@@ -305,33 +305,38 @@ Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& opt
 
 }  // namespace
 
-Result<std::unique_ptr<RestoreSession>> RestoreSession::Begin(const std::string& db_dir,
-                                                              std::string_view manifest,
-                                                              const RestoreOptions& options) {
+namespace {
+
+// Parses and anchors the manifest, opens the database with `open`, starts.
+template <typename OpenFn>
+Result<std::unique_ptr<RestoreSession>> StartSession(std::string_view manifest,
+                                                     const RestoreOptions& options, OpenFn&& open) {
   Hash id;
   CHECKPOINT_ASSIGN_OR_RETURN(Manifest m, ParseAnchored(manifest, options, &id));
-  if (options.force) RemoveTree(db_dir);
   StateDbOptions o;
   o.create_if_missing = true;
   o.hash = m.hash;
-  CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, StateDb::Open(db_dir, o));
+  CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, open(o));
   auto session = std::make_unique<RestoreSessionImpl>(std::move(db), std::move(m), id);
   CHECKPOINT_RETURN_IF_ERROR(session->Start(options));
   return std::unique_ptr<RestoreSession>(std::move(session));
 }
 
+}  // namespace
+
+Result<std::unique_ptr<RestoreSession>> RestoreSession::Begin(const std::string& db_dir,
+                                                              std::string_view manifest,
+                                                              const RestoreOptions& options) {
+  return StartSession(manifest, options, [&](const StateDbOptions& o) {
+    if (options.force) RemoveTree(db_dir);
+    return StateDb::Open(db_dir, o);
+  });
+}
+
 Result<std::unique_ptr<RestoreSession>> RestoreSession::BeginOnStore(NodeStore* store,
                                                                      std::string_view manifest,
                                                                      const RestoreOptions& options) {
-  Hash id;
-  CHECKPOINT_ASSIGN_OR_RETURN(Manifest m, ParseAnchored(manifest, options, &id));
-  StateDbOptions o;
-  o.create_if_missing = true;
-  o.hash = m.hash;
-  CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, StateDb::OpenOnStore(store, o));
-  auto session = std::make_unique<RestoreSessionImpl>(std::move(db), std::move(m), id);
-  CHECKPOINT_RETURN_IF_ERROR(session->Start(options));
-  return std::unique_ptr<RestoreSession>(std::move(session));
+  return StartSession(manifest, options, [&](const StateDbOptions& o) { return StateDb::OpenOnStore(store, o); });
 }
 
 }  // namespace checkpoint

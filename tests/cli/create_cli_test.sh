@@ -5,21 +5,7 @@
 set -u
 cp_bin=$1
 gen_bin=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect() {  # expect CODE PATTERN -- command...
-  local want=$1 pattern=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ] || { fail "$* -> exit $got, want $want ($(head -c 300 "$work/err"))"; return; }
-  if [ -n "$pattern" ] && { [ "$(wc -l <"$work/err")" != 1 ] || ! grep -q -- "^checkpoint: .*$pattern" "$work/err"; }; then
-    fail "$* -> stderr '$(cat "$work/err")' does not match '$pattern'"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 db=$work/db
 "$gen_bin" --db "$db" --keys 20000 --heights 7 --churn 0.02 --seed 3 >"$work/gen.out" 2>/dev/null || fail "gen-state"
@@ -61,5 +47,4 @@ expect 1 "cannot create directory" -- "$cp_bin" create --db "$db" --out "$work/f
 expect 1 "is no longer in the database" -- "$cp_bin" create --db "$db" --out "$work/store" --height latest --interval 3
 ls -a "$work/store" | grep -q staging && fail "staging debris in the store"
 
-echo "$failures failures"
-[ "$failures" = 0 ]
+finish

@@ -6,20 +6,8 @@
 set -u
 cp_bin=$1
 gen_bin=$2
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect() {  # expect CODE PATTERN -- command...
-  local want=$1 pattern=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ] || { fail "$* -> exit $got, want $want ($(head -c 300 "$work/err"))"; return; }
-  if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$work/err" "$work/out"; then
-    fail "$* -> output lacks '$pattern': $(cat "$work/err" "$work/out" | head -c 300)"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
+
 # Waits until FILE holds PID (the lock holder writes its pid there): a
 # condition, checked as often as needed, not a guessed delay.
 wait_for_holder() {
@@ -41,7 +29,7 @@ root_of() { grep "^height $1 " "$work/gen.out" | awk '{print $4}'; }
 "$cp_bin" create --db "$db" --out "$store" --height 2 --chunk-size 4KiB --threads 1 >"$work/a.out" 2>&1 &
 a=$!
 if wait_for_holder "$store/.lock" "$a"; then
-  expect 75 "locked by pid $a" -- "$cp_bin" create --db "$db" --out "$store" --height 3
+  expect_out 75 "locked by pid $a" -- "$cp_bin" create --db "$db" --out "$store" --height 3
   # A prune racing the create waits for it, then never deletes what it made.
   "$cp_bin" prune "$store" --keep-last 1 --wait 600 >"$work/prune.out" 2>&1 &
   p=$!
@@ -60,25 +48,25 @@ for h in 3 4 5; do
 done
 grep -q '^checkpoint_last_run_exit_code 0$' "$work/m.prom" || fail "metrics: $(cat "$work/m.prom")"
 grep -q '^checkpoint_last_success_height 5$' "$work/m.prom" || fail "metrics height"
-expect 1 "" -- "$cp_bin" create --db "$db" --out "$store" --height 99 --metrics-file "$work/m.prom"
+expect_out 1 "" -- "$cp_bin" create --db "$db" --out "$store" --height 99 --metrics-file "$work/m.prom"
 grep -q '^checkpoint_last_run_exit_code 1$' "$work/m.prom" || fail "metrics after a failure: $(cat "$work/m.prom")"
 grep -q '^checkpoint_last_success_height 5$' "$work/m.prom" || fail "a failure lost the last success"
 c3=$(tail -1 "$work/c3")
-expect 0 "" -- "$cp_bin" pin "$c3" --reason "peers syncing"
-expect 0 "would delete" -- "$cp_bin" prune "$store" --keep-last 1 --dry-run
+expect_out 0 "" -- "$cp_bin" pin "$c3" --reason "peers syncing"
+expect_out 0 "would delete" -- "$cp_bin" prune "$store" --keep-last 1 --dry-run
 "$cp_bin" list "$store" --json >"$work/list"
 grep -q '"pinned":true' "$work/list" || fail "list does not show the pin"
 n_before=$(grep -o '"height":' "$work/list" | wc -l)
-expect 0 "deleted" -- "$cp_bin" prune "$store" --keep-last 1
+expect_out 0 "deleted" -- "$cp_bin" prune "$store" --keep-last 1
 "$cp_bin" list "$store" --json >"$work/list"
 [ "$(grep -o '"height":' "$work/list" | wc -l)" = 2 ] || fail "prune kept $(cat "$work/list") (had $n_before)"
 grep -q "\"height\":3," "$work/list" || fail "prune deleted the pinned checkpoint"
-expect 0 "" -- "$cp_bin" unpin "$c3"
-expect 0 "reaches the manifest's root" -- "$cp_bin" inspect "$c3" --chunk 0
-expect 0 "leaves" -- "$cp_bin" inspect "$c3"
-expect 2 "the checkpoint has" -- "$cp_bin" inspect "$c3" --chunk 999999
+expect_out 0 "" -- "$cp_bin" unpin "$c3"
+expect_out 0 "reaches the manifest's root" -- "$cp_bin" inspect "$c3" --chunk 0
+expect_out 0 "leaves" -- "$cp_bin" inspect "$c3"
+expect_out 2 "the checkpoint has" -- "$cp_bin" inspect "$c3" --chunk 999999
 # create --keep after a run: only the newest N unpinned stay.
-expect 0 "deleted" -- "$cp_bin" create --db "$db" --out "$store" --height 6 --chunk-size 64KiB --keep 1
+expect_out 0 "deleted" -- "$cp_bin" create --db "$db" --out "$store" --height 6 --chunk-size 64KiB --keep 1
 [ "$("$cp_bin" list "$store" | grep -c '^[0-9]')" = 1 ] || fail "create --keep 1 left: $("$cp_bin" list "$store")"
 
 # SIGTERM: staging removed, lock released, exit 130.
@@ -95,7 +83,7 @@ if wait_for_holder "$work/s2/.lock" "$t"; then
     ls -a "$work/s2" | grep -q staging && fail "SIGTERM left a staging directory"
     "$cp_bin" list "$work/s2" | grep -q '^[0-9]' && fail "an interrupted create published a checkpoint"
   fi
-  expect 0 "" -- "$cp_bin" create --db "$db" --out "$work/s2" --height 1 --chunk-size 64KiB
+  expect_out 0 "" -- "$cp_bin" create --db "$db" --out "$work/s2" --height 1 --chunk-size 64KiB
 else
   wait "$t"
 fi
@@ -143,5 +131,4 @@ for path in $("$cp_bin" list "$work/cron" --json | grep -o '"path":"[^"]*"' | cu
   "$cp_bin" verify "$path" --root "$r" >/dev/null 2>&1 || fail "cron checkpoint of height $h does not verify against its root"
 done
 
-echo "$failures failures"
-[ "$failures" = 0 ]
+finish

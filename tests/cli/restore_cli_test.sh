@@ -5,20 +5,7 @@
 set -u
 cp_bin=$1
 gen_bin=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-expect() {  # expect CODE PATTERN -- command...
-  local want=$1 pattern=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  [ "$got" = "$want" ] || { fail "$* -> exit $got, want $want ($(head -c 300 "$work/err"))"; return; }
-  if [ -n "$pattern" ] && ! grep -q -- "$pattern" "$work/err"; then
-    fail "$* -> stderr '$(cat "$work/err")' lacks '$pattern'"
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 "$gen_bin" --db "$work/src" --keys 60000 --heights 2 --churn 0.05 --seed 9 >"$work/gen.out" 2>/dev/null || fail "gen-state"
 root=$(grep '^height 2 ' "$work/gen.out" | awk '{print $4}')
@@ -27,32 +14,32 @@ ckpt=$("$cp_bin" create --db "$work/src" --out "$work/store" --height 2 --chunk-
 id=$(sha256sum "$ckpt/manifest.json" | cut -c1-64)
 "$cp_bin" state dump --db "$work/src" --height 2 >"$work/want.dump"
 
-expect 0 "self-consistency only" -- "$cp_bin" verify "$ckpt"
-expect 0 "" -- "$cp_bin" verify "$ckpt" --root "$root" --threads 1
+expect_out 0 "self-consistency only" -- "$cp_bin" verify "$ckpt"
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --root "$root" --threads 1
 [ -s "$work/err" ] && fail "verify --root printed to stderr: $(cat "$work/err")"
-expect 0 "" -- "$cp_bin" verify "$ckpt" --id "$id" --height 2 --json
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --id "$id" --height 2 --json
 grep -q '"ok":true' "$work/out" || fail "verify --json: $(cat "$work/out")"
-expect 3 "verification failed" -- "$cp_bin" verify "$ckpt" --root "$root1"
-expect 3 "verification failed" -- "$cp_bin" verify "$ckpt" --root "$root" --height 1
-expect 2 "takes 64 hex digits" -- "$cp_bin" verify "$ckpt" --root abc
-expect 1 "no checkpoint at" -- "$cp_bin" verify "$work/nothing" --root "$root"
+expect_out 3 "verification failed" -- "$cp_bin" verify "$ckpt" --root "$root1"
+expect_out 3 "verification failed" -- "$cp_bin" verify "$ckpt" --root "$root" --height 1
+expect_out 2 "takes 64 hex digits" -- "$cp_bin" verify "$ckpt" --root abc
+expect_out 1 "no checkpoint at" -- "$cp_bin" verify "$work/nothing" --root "$root"
 
 cp -r "$ckpt" "$work/bad"
 printf 'x' | dd of="$work/bad/chunks/00000002.chunk" bs=1 seek=100 conv=notrunc 2>/dev/null
-expect 3 "" -- "$cp_bin" verify "$work/bad" --root "$root" --json
+expect_out 3 "" -- "$cp_bin" verify "$work/bad" --root "$root" --json
 grep -q '"chunk":2,"class":"corrupt"' "$work/out" || grep -q '"class":"corrupt"' "$work/out" || fail "no corrupt class: $(cat "$work/out")"
-expect 3 "verification failed" -- "$cp_bin" restore "$work/bad" --db "$work/baddb" --root "$root"
+expect_out 3 "verification failed" -- "$cp_bin" restore "$work/bad" --db "$work/baddb" --root "$root"
 grep -q '^chunk 2: corrupt' "$work/out" || fail "restore did not name chunk 2: $(cat "$work/out")"
 "$cp_bin" state info --db "$work/baddb" --json | grep -q '"heights":\[\]' || fail "a failed restore left a visible height"
 
-expect 2 "needs a trust anchor" -- "$cp_bin" restore "$ckpt" --db "$work/r0"
+expect_out 2 "needs a trust anchor" -- "$cp_bin" restore "$ckpt" --db "$work/r0"
 [ -e "$work/r0" ] && fail "a refused restore created the database"
-expect 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --trust-manifest --json
+expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --trust-manifest --json
 grep -q "\"root\":\"$root\"" "$work/out" || fail "restore --json: $(cat "$work/out")"
 "$cp_bin" state dump --db "$work/r1" --height 2 | cmp -s - "$work/want.dump" || fail "restored dump differs"
-expect 1 "holds other state" -- "$cp_bin" restore "$ckpt" --db "$work/src" --root "$root"
-expect 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --root "$root" --force
-expect 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --root "$root1"
+expect_out 1 "holds other state" -- "$cp_bin" restore "$ckpt" --db "$work/src" --root "$root"
+expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --root "$root" --force
+expect_out 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --root "$root1"
 
 # Real kills at random moments (fault injection, not synchronisation): each
 # rerun must finish with the same state.
@@ -70,5 +57,4 @@ for round in 1 2 3; do
   [ "$(basename "$again")" = "$(basename "$ckpt")" ] || fail "re-created checkpoint differs: $again"
 done
 
-echo "$failures failures"
-[ "$failures" = 0 ]
+finish

@@ -5,28 +5,7 @@
 set -u
 cp_bin=$1
 gen_bin=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect CODE PATTERN -- command...: exit code, and stderr is one line matching PATTERN.
-expect() {
-  local want=$1 pattern=$2
-  shift 3
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$* -> exit $got, want $want ($(head -c 300 "$work/err"))"
-    return
-  fi
-  if [ -n "$pattern" ]; then
-    if [ "$(wc -l <"$work/err")" != 1 ] || ! grep -q -- "^checkpoint: .*$pattern" "$work/err"; then
-      fail "$* -> stderr '$(cat "$work/err")' does not match '$pattern'"
-    fi
-  fi
-}
+source "$(dirname "$0")/lib.sh"
 
 db=$work/db
 printf 'put 6b31 7631\nput 6B32 76_bad\n' >"$work/bad.log"
@@ -87,5 +66,4 @@ expect 1 "the latest height 3 must stay" -- "$cp_bin" state prune --db "$work/ge
 "$cp_bin" state dump --db "$work/gen" --height 3 | head -1 >/dev/null
 [ "${PIPESTATUS[0]}" = 0 ] || fail "dump | head exited ${PIPESTATUS[0]}"
 
-echo "$failures failures"
-[ "$failures" = 0 ]
+finish
