@@ -14,9 +14,10 @@ const char* ChunkClassName(ChunkClass c) {
 }
 
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
-                      ChunkEnv* env, const LeafFn& on_leaf) {
+                      ChunkEnv* env, const LeafFn& on_leaf, std::string* kept) {
   const ManifestChunk& mc = m.chunks[index];
-  std::string canonical;
+  std::string local;
+  std::string& canonical = kept ? *kept : local;
   Status s = DecodeChunkFile(file, mc.raw_size, &canonical);
   if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
   if (canonical.size() != mc.raw_size) {

@@ -13,8 +13,9 @@
 namespace checkpoint {
 
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
-// the result is kOk), `on_leaf` every leaf.
+// the result is kOk), `on_leaf` every leaf, with views into *canonical (the
+// decompressed chunk, kept by the caller; may be null when nothing is kept).
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
-                      ChunkEnv* env, const LeafFn& on_leaf = {});
+                      ChunkEnv* env, const LeafFn& on_leaf = {}, std::string* canonical = nullptr);
 
 }  // namespace checkpoint

@@ -62,42 +62,48 @@ Status DecodeBoundaries(std::string_view in, std::vector<Boundary>* out) {
   return Status::OK();
 }
 
-// Collects one chunk's complete nodes and where completeness ends.
+// Collects one chunk's complete nodes and where completeness ends. Record
+// keys and internal-node values go into one arena; leaf values stay where
+// they are, in the decompressed chunk: no two strings per record.
 class CollectEnv : public ChunkEnv {
  public:
   explicit CollectEnv(uint64_t height) : height_(height) {}
   Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t first_item) override {
-    internals_.push_back({first_item,
-                          EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
-                          EncodeInternalNode(node)});
+    Record r{first_item, arena_.size(), 0, nullptr, 0, 0};
+    AppendRecordKey(&arena_, path.bytes, path.bits, RecordTag::kInternal, height_);
+    r.key_len = arena_.size() - r.key_off;
+    r.value_off = arena_.size();
+    AppendInternalNode(&arena_, node);
+    r.value_len = arena_.size() - r.value_off;
+    internals_.push_back(r);
     return Status::OK();
   }
   Status OnBoundary(const BitString& path, const NodeRef& ref) override {
     boundaries.push_back({path, ref});
     return Status::OK();
   }
+  // REQUIRES: `value` outlives TakeSorted's result.
   void Leaf(uint64_t item, std::string_view key, std::string_view value) {
-    leaves_.push_back({item, LeafRecordKey(key, height_), std::string(value)});
+    Record r{item, arena_.size(), 0, value.data(), 0, value.size()};
+    AppendRecordKey(&arena_, key, static_cast<uint32_t>(key.size() * 8), RecordTag::kLeaf, height_);
+    r.key_len = arena_.size() - r.key_off;
+    leaves_.push_back(r);
   }
 
   // All records in key order without comparing keys: an internal node's
   // record sorts right before its first leaf's, after shallower nodes' (which
   // the builder wrote later: it writes a node after its subtree).
-  std::vector<std::pair<std::string, std::string>> TakeSorted() {
+  std::vector<std::pair<std::string_view, std::string_view>> TakeSorted() const {
     std::vector<uint32_t> order(internals_.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(order.size() - 1 - i);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return internals_[a].item < internals_[b].item;
-    });
-    std::vector<std::pair<std::string, std::string>> out;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return internals_[a].item < internals_[b].item; });
+    std::vector<std::pair<std::string_view, std::string_view>> out;
     out.reserve(leaves_.size() + internals_.size());
     size_t n = 0;
-    for (Record& leaf : leaves_) {
-      while (n < order.size() && internals_[order[n]].item <= leaf.item) {
-        Record& r = internals_[order[n++]];
-        out.emplace_back(std::move(r.key), std::move(r.value));
-      }
-      out.emplace_back(std::move(leaf.key), std::move(leaf.value));
+    for (const Record& leaf : leaves_) {
+      while (n < order.size() && internals_[order[n]].item <= leaf.item) out.push_back(View(internals_[order[n++]]));
+      out.push_back(View(leaf));
     }
     return out;
   }
@@ -107,9 +113,16 @@ class CollectEnv : public ChunkEnv {
  private:
   struct Record {
     uint64_t item;  // a leaf's item index; an internal node's first item
-    std::string key, value;
+    size_t key_off, key_len;
+    const char* value;  // a leaf's value in the chunk; null: in the arena at value_off
+    size_t value_off, value_len;
   };
+  std::pair<std::string_view, std::string_view> View(const Record& r) const {
+    const char* v = r.value ? r.value : arena_.data() + r.value_off;
+    return {std::string_view(arena_.data() + r.key_off, r.key_len), std::string_view(v, r.value_len)};
+  }
   uint64_t height_;
+  std::string arena_;
   std::vector<Record> leaves_, internals_;
 };
 
@@ -237,15 +250,19 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
   } release{this, index};
 
   CollectEnv env(m_.height);
+  std::string canonical;  // the leaf values' home until the ingestion
   *check = CheckChunk(m_, m_.root, index, chunk_file, &env,
-                      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); });
+                      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
+                      &canonical);
   if (check->cls != ChunkClass::kOk) return Status::OK();
   std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
+  const std::string progress_key = ProgressKey(index);
+  const std::string progress = EncodeBoundaries(env.boundaries);
   std::vector<SortedRun> runs(2);
   runs[0].column = Column::kNodes;
   runs[0].entries = env.TakeSorted();
   runs[1].column = Column::kMeta;
-  runs[1].entries.emplace_back(ProgressKey(index), EncodeBoundaries(env.boundaries));
+  runs[1].entries.emplace_back(progress_key, progress);
   CHECKPOINT_RETURN_IF_ERROR(impl_->store()->Ingest(runs).WithContext("chunk " + std::to_string(index)));
   std::lock_guard<std::mutex> lock(mu_);
   done_[index] = true;

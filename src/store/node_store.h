@@ -73,9 +73,10 @@ class StoreIterator {
 };
 
 // Sorted key/value pairs for one column, to be ingested as a table file.
+// Views: the caller keeps the bytes alive until Ingest returns.
 struct SortedRun {
   Column column;
-  std::vector<std::pair<std::string, std::string>> entries;  // strictly increasing keys
+  std::vector<std::pair<std::string_view, std::string_view>> entries;  // strictly increasing keys
 };
 
 class NodeStore {

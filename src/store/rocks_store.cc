@@ -166,7 +166,7 @@ class RocksStore : public NodeStore {
       CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Open(file), "table file"));
       files.push_back(file);
       for (const auto& [k, v] : run.entries) {
-        CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Put(k, v), "table file"));
+        CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Put(ToSlice(k), ToSlice(v)), "table file"));
       }
       CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Finish(), "table file"));
       rocksdb::IngestExternalFileArg arg;

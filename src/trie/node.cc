@@ -122,13 +122,18 @@ NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value,
   return ref;
 }
 
+void AppendInternalNode(std::string* dst, const InternalNode& node) {
+  dst->push_back(static_cast<char>(kRecordFormat));
+  PutFixed16LE(dst, node.label_bits);
+  EncodeEntry(dst, node.slot, /*slot=*/true);
+  EncodeEntry(dst, node.left, false);
+  EncodeEntry(dst, node.right, false);
+}
+
 std::string EncodeInternalNode(const InternalNode& node) {
   std::string out;
-  out.push_back(static_cast<char>(kRecordFormat));
-  PutFixed16LE(&out, node.label_bits);
-  EncodeEntry(&out, node.slot, /*slot=*/true);
-  EncodeEntry(&out, node.left, false);
-  EncodeEntry(&out, node.right, false);
+  out.reserve(256);
+  AppendInternalNode(&out, node);
   return out;
 }
 

@@ -68,6 +68,7 @@ NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value,
 
 // Record value of an internal node; see docs/STORAGE.md.
 std::string EncodeInternalNode(const InternalNode& node);
+void AppendInternalNode(std::string* dst, const InternalNode& node);
 // Checks everything that can be checked without reading other records: sizes,
 // child keys and labels under `path`, at least two entries.
 Status DecodeInternalNode(std::string_view in, const BitString& path, InternalNode* out);
