@@ -11,7 +11,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "store/node_store.h"
 
@@ -194,6 +197,22 @@ class RocksStore : public NodeStore {
   std::string secondary_dir_;
 };
 
+// Scratch directories of read-only opens whose process is gone (SIGKILL
+// skips the destructor that removes them).
+void RemoveDeadScratchDirs() {
+  std::error_code ec;
+  const std::string prefix = "checkpoint-secondary-";
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789") != dash) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
+    if (::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(e.path(), ec);
+  }
+}
+
 // A directory holding only what RocksDB writes before CURRENT: a creation
 // that was killed early. Creating over it is safe; over anything else is not.
 bool OnlyRocksFiles(const std::string& dir) {
@@ -261,8 +280,11 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {
-    // A private scratch directory for the secondary's own logs.
-    std::string tmpl = (fs::temp_directory_path() / "checkpoint-secondary-XXXXXX").string();
+    // A private scratch directory for the secondary's own logs, named by pid
+    // so that those of killed processes can be recognised and removed.
+    RemoveDeadScratchDirs();
+    std::string tmpl = (fs::temp_directory_path() /
+                        ("checkpoint-secondary-" + std::to_string(::getpid()) + "-XXXXXX")).string();
     if (!mkdtemp(tmpl.data())) return Status::IOError("cannot make a temporary directory");
     store->secondary_dir_ = tmpl;
     store->read_only_ = true;

@@ -2,6 +2,9 @@
 // isolation across instances, and prune returning space.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 
 #include "../test_util.h"
@@ -155,6 +158,25 @@ TEST_CASE("a read-only view is not disturbed by another instance's commits and p
   WriteLog log;
   REQUIRE(log.Put("x", "y").ok());
   REQUIRE(reader->Commit(7, log).code() == Status::Code::kNotSupported);
+}
+
+TEST_CASE("read-only opens remove the scratch directories of killed readers",
+          "[integration][rocksdb]") {
+  test::TempDir dir;
+  { Open(dir.Sub("db"), /*create=*/true); }
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  REQUIRE(dead > 0);
+  waitpid(dead, nullptr, 0);  // its pid now names no process
+  const auto tmp = std::filesystem::temp_directory_path();
+  const auto leftover = tmp / ("checkpoint-secondary-" + std::to_string(dead) + "-XXXXXX");
+  const auto live = tmp / ("checkpoint-secondary-" + std::to_string(getpid()) + "-keepme");
+  std::filesystem::create_directories(leftover);
+  std::filesystem::create_directories(live);
+  { Open(dir.Sub("db"), false, /*read_only=*/true); }
+  REQUIRE_FALSE(std::filesystem::exists(leftover));
+  REQUIRE(std::filesystem::exists(live));  // a running process's stays
+  std::filesystem::remove_all(live);
 }
 
 TEST_CASE("prune and compaction return space", "[integration][rocksdb][prune]") {
