@@ -13,12 +13,6 @@ uint64_t MaxHeaderBytes(const BitString& region) {
   return HeaderBytes(BytesForBits(region.bits), true, BytesForBits(region.bits) + 1);
 }
 
-BitString Extend(const BitString& path, bool bit) {
-  BitString r = path;
-  AppendBits(&r, BitString{std::string(1, bit ? '\x80' : '\0'), 1});
-  return r;
-}
-
 struct Frame {
   NodeRef ref;
   BitString path;
@@ -96,7 +90,7 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
     s.part = f.part;
     const int index = static_cast<int>(out->spine.size());
     const InternalNode& n = s.node;
-    const BitString left_region = Extend(f.path, false);
+    const BitString left_region = Extended(f.path, false);
     // Left of a child: the slot leaf, then (for the right child) the left subtree.
     BitString last = f.last_left;
     uint64_t left_of_children = f.left_proof;
@@ -114,21 +108,11 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
     const uint64_t left_stub = n.left.present() ? kRightStubBytes : 0;
     // Pushed in reverse so they pop in key order: slot, left, right.
     if (n.right.present()) {
-      BitString path;
-      if (n.right.kind == NodeKind::kInternal) {
-        path = f.path;
-        AppendBits(&path, n.right.bits);
-      }
-      stack.push_back({n.right, std::move(path), Extend(f.path, true), index, UnitPart::kRight,
+      stack.push_back({n.right, ChildPath(f.path, n.right), Extended(f.path, true), index, UnitPart::kRight,
                        left_of_right, f.right_proof, last});
     }
     if (n.left.present()) {
-      BitString path;
-      if (n.left.kind == NodeKind::kInternal) {
-        path = f.path;
-        AppendBits(&path, n.left.bits);
-      }
-      stack.push_back({n.left, std::move(path), left_region, index, UnitPart::kLeft,
+      stack.push_back({n.left, ChildPath(f.path, n.left), left_region, index, UnitPart::kLeft,
                        left_of_children, f.right_proof + right_stub, last_before_left});
     }
     if (n.slot.present()) {

@@ -8,12 +8,6 @@
 namespace checkpoint {
 namespace {
 
-BitString Extend(const BitString& path, bool bit) {
-  BitString r = path;
-  AppendBits(&r, BitString{std::string(1, bit ? '\x80' : '\0'), 1});
-  return r;
-}
-
 // The spine from the root down to a unit: (spine node, part taken there).
 std::vector<std::pair<const SpineNode*, UnitPart>> Chain(const Partition& p, const Unit& u) {
   std::vector<std::pair<const SpineNode*, UnitPart>> chain;
@@ -34,7 +28,7 @@ void AppendLeftStubs(const Partition& p, const Unit& u, BitString* prev, std::st
       AppendStubItem(out, ChunkItem::kLeafStub, prev, s->path, n.slot.hash);
     }
     if (n.left.present() && part == UnitPart::kRight) {
-      AppendStubItem(out, ChunkItem::kStub, prev, Extend(s->path, false), n.left.hash);
+      AppendStubItem(out, ChunkItem::kStub, prev, Extended(s->path, false), n.left.hash);
     }
   }
 }
@@ -45,10 +39,10 @@ void AppendRightStubs(const Partition& p, const Unit& u, BitString* prev, std::s
     const auto& [s, part] = *it;
     const InternalNode& n = s->node;
     if (part == UnitPart::kSlot && n.left.present()) {
-      AppendStubItem(out, ChunkItem::kStub, prev, Extend(s->path, false), n.left.hash);
+      AppendStubItem(out, ChunkItem::kStub, prev, Extended(s->path, false), n.left.hash);
     }
     if (part != UnitPart::kRight && n.right.present()) {
-      AppendStubItem(out, ChunkItem::kStub, prev, Extend(s->path, true), n.right.hash);
+      AppendStubItem(out, ChunkItem::kStub, prev, Extended(s->path, true), n.right.hash);
     }
   }
 }

@@ -1,5 +1,4 @@
 // checkpoint inspect CKPT [--chunk I] [--json]: a checkpoint in human form.
-#include <zstd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -9,6 +8,7 @@
 #include "checkpoint/chunk.h"
 #include "checkpoint/manifest.h"
 #include "cli/command.h"
+#include "ops/chunk_check.h"
 #include "ops/files.h"
 
 namespace po = boost::program_options;
@@ -21,9 +21,11 @@ int InspectChunk(const std::string& dir, const Manifest& m, uint64_t index, bool
     return Fail(kExitUsage, "--chunk " + std::to_string(index) + ": the checkpoint has " +
                                 std::to_string(m.chunks.size()) + " chunks");
   }
-  std::string file, canonical;
+  std::string canonical;
   const ManifestChunk& mc = m.chunks[index];
-  Status s = ReadFileBounded(dir + "/" + ChunkFileName(index), ZSTD_compressBound(mc.raw_size) + 64, &file);
+  Result<std::string> read = ReadChunkFile(dir, m, index);
+  Status s = read.status();
+  const std::string file = read.ok() ? std::move(read).value() : std::string();
   if (s.ok()) s = DecodeChunkFile(file, mc.raw_size, &canonical);
   if (!s.ok()) return Fail(kExitVerifyFailed, "chunk " + std::to_string(index) + ": " + s.message());
   ChunkInfo info;

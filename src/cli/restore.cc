@@ -2,7 +2,6 @@
 //   [--trust-manifest] [--threads T] [--force] [--json]
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <zstd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,6 +14,7 @@
 #include "checkpoint/restore.h"
 #include "cli/command.h"
 #include "cli/trust.h"
+#include "ops/chunk_check.h"
 #include "ops/files.h"
 
 namespace po = boost::program_options;
@@ -74,20 +74,16 @@ int RunRestore(const Args& args) {
     boost::asio::thread_pool pool(threads);
     for (size_t i : todo) {
       boost::asio::post(pool, [&, i] {
-        std::string file;
-        const uint64_t cap = ZSTD_compressBound(m.chunks[i].raw_size) + 64;
-        Status read = ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file);
+        Result<std::string> file = ReadChunkFile(dir, m, i);
         ChunkCheck check;
         Status add;
-        if (read.IsNotFound()) {
-          check = {ChunkClass::kMissing, "no file " + ChunkFileName(i)};
-        } else if (!read.ok()) {
-          check = {read.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, read.message()};
+        if (!file.ok()) {
+          check = ReadFailure(file.status(), i);
         } else {
-          add = r.Add(i, file, &check);
+          add = r.Add(i, *file, &check);
         }
         std::lock_guard<std::mutex> lock(mu);
-        bytes += file.size();
+        if (file.ok()) bytes += file->size();
         if (!add.ok() && io.ok()) io = add;
         if (check.cls != ChunkClass::kOk) problems.push_back({static_cast<int64_t>(i), check.cls, check.message});
       });

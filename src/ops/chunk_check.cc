@@ -1,5 +1,11 @@
 #include "ops/chunk_check.h"
 
+#include <zstd.h>
+
+#include "checkpoint/checkpoint.h"
+#include "chunk/format.h"
+#include "ops/files.h"
+
 namespace checkpoint {
 
 const char* ChunkClassName(ChunkClass c) {
@@ -11,6 +17,18 @@ const char* ChunkClassName(ChunkClass c) {
     case ChunkClass::kIncomplete: return "incomplete";
   }
   return "?";
+}
+
+Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index) {
+  std::string file;
+  const uint64_t cap = ZSTD_compressBound(m.chunks[index].raw_size) + kChunkFileHeaderBytes;
+  CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(index), cap, &file));
+  return file;
+}
+
+ChunkCheck ReadFailure(const Status& s, size_t index) {
+  if (s.IsNotFound()) return {ChunkClass::kMissing, "no file " + ChunkFileName(index)};
+  return {s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, s.message()};
 }
 
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,

@@ -12,6 +12,12 @@
 
 namespace checkpoint {
 
+// Reads chunk `index`'s file from checkpoint `dir`, refusing more than its
+// frame can take (NotFound: no file; Corruption: too large).
+Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index);
+// The class of a chunk whose file could not be read.
+ChunkCheck ReadFailure(const Status& s, size_t index);
+
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
 // the result is kOk), `on_leaf` every leaf, with views into *canonical (the
 // decompressed chunk, kept by the caller; may be null when nothing is kept).

@@ -95,12 +95,9 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
     if (!queued[i]) order.push_back(i);
   }
   auto check = [&](size_t i) {
-    // A chunk file is at most its frame's bound plus the header.
-    Result<std::string> file = read_chunk(i, ZSTD_compressBound(m.chunks[i].raw_size) + 64);
+    Result<std::string> file = read_chunk(m, i);
     if (!file.ok()) {
-      const Status& e = file.status();
-      results[i] = {e.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing,
-                    e.IsNotFound() ? "no file " + ChunkFileName(i) : e.message()};
+      results[i] = ReadFailure(file.status(), i);
       return;
     }
     ChunkEnv env;
@@ -134,11 +131,7 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
   Result<std::string> manifest = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
   VerifyReport report = VerifyLoaded(
       manifest,
-      [&dir](size_t i, uint64_t cap) -> Result<std::string> {
-        std::string file;
-        CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(i), cap, &file));
-        return file;
-      },
+      [&dir](const Manifest& m, size_t i) { return ReadChunkFile(dir, m, i); },
       options);
   if (report.manifest_ok) FindExtra(dir, report.manifest.chunks.size(), &report);
   return report;

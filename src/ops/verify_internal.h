@@ -10,8 +10,8 @@
 
 namespace checkpoint {
 
-// Returns chunk i's file bytes (at most `cap`), NotFound when there is none.
-using ChunkReader = std::function<Result<std::string>(size_t index, uint64_t cap)>;
+// Returns chunk i's file bytes (see ReadChunkFile), NotFound when there is none.
+using ChunkReader = std::function<Result<std::string>(const Manifest& m, size_t index)>;
 
 VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const ChunkReader& read_chunk,
                           const VerifyOptions& options);

@@ -195,11 +195,7 @@ Status CommitJob::VisitInternal(Frame* f, std::vector<Frame>* stack) {
   const uint32_t child_region = f->path.bits + 1;
   for (NodeRef* child : {&node.right, &node.left}) {
     if (!child->present()) continue;
-    BitString path;
-    if (child->kind == NodeKind::kInternal) {
-      path = f->path;
-      AppendBits(&path, child->bits);
-    }
+    BitString path = ChildPath(f->path, *child);
     stack->push_back({std::move(*child), std::move(path), child_region});
   }
   if (node.slot.present()) stack->push_back({std::move(node.slot), {}, f->path.bits});

@@ -5,14 +5,6 @@
 namespace checkpoint {
 namespace {
 
-// An internal child's full path; a leaf needs none (its key is in the ref).
-BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
-  if (child.kind == NodeKind::kLeaf) return {};
-  BitString p = parent_path;
-  AppendBits(&p, child.bits);
-  return p;
-}
-
 // Pre-order walk with an explicit stack: deep tries cost heap, not C++ stack.
 class TrieIterator : public StateIterator {
  public:

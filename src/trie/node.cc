@@ -81,6 +81,13 @@ SubtreeStats InternalNode::Stats() const {
   return s;
 }
 
+BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
+  if (child.kind != NodeKind::kInternal) return {};
+  BitString p = parent_path;
+  AppendBits(&p, child.bits);
+  return p;
+}
+
 Hash LeafHash(HashKind kind, std::string_view key, std::string_view value) {
   Hasher h(kind);
   const uint8_t prefix = kLeafPrefix;

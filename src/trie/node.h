@@ -57,6 +57,10 @@ struct InternalNode {
   int EntryCount() const { return slot.present() + left.present() + right.present(); }
 };
 
+// The full path of `child` below a node at `parent_path`: an internal
+// child's is the parent's path and its label; a leaf needs none (empty).
+BitString ChildPath(const BitString& parent_path, const NodeRef& child);
+
 Hash LeafHash(HashKind kind, std::string_view key, std::string_view value);
 // `label` is the node's label (bits [parent depth, path end) of its path).
 Hash InternalHash(HashKind kind, const BitString& label, const Hash& slot, const Hash& left,

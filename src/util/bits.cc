@@ -62,6 +62,12 @@ void AppendBits(BitString* dst, const BitString& suffix) {
   }
 }
 
+BitString Extended(const BitString& path, bool bit) {
+  BitString r = path;
+  AppendBits(&r, BitString{std::string(1, bit ? '\x80' : '\0'), 1});
+  return r;
+}
+
 bool HasBitPrefix(std::string_view s, uint32_t sbits, std::string_view prefix,
                   uint32_t prefix_bits) {
   return sbits >= prefix_bits && CommonPrefixBits(s, sbits, prefix, prefix_bits) == prefix_bits;

@@ -39,6 +39,8 @@ BitString BitSlice(std::string_view bytes, uint32_t from, uint32_t to);
 
 // Appends `suffix` to `dst`.
 void AppendBits(BitString* dst, const BitString& suffix);
+// `path` followed by one bit: the region of a child position.
+BitString Extended(const BitString& path, bool bit);
 
 // True when the first `prefix_bits` of `s` equal `prefix`.
 bool HasBitPrefix(std::string_view s, uint32_t sbits, std::string_view prefix,

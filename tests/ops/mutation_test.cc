@@ -48,9 +48,12 @@ VerifyReport Check(const std::string& manifest, const std::vector<std::string>& 
   VerifyOptions o;
   o.anchors = anchors;
   o.threads = 1;
-  return VerifyLoaded(manifest, [&](size_t i, uint64_t cap) -> Result<std::string> {
+  return VerifyLoaded(manifest, [&](const Manifest& m, size_t i) -> Result<std::string> {
     if (i >= files.size() || files[i] == "\x01missing") return Status::NotFound("no file");
-    if (files[i].size() > cap) return Status::Corruption("chunk file larger than its frame can be");
+    // The same cap ReadChunkFile applies to a file on disk.
+    if (files[i].size() > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
+      return Status::Corruption("chunk file larger than its frame can be");
+    }
     return files[i];
   }, o);
 }
