@@ -30,13 +30,30 @@ struct Interval {
   bool has_hi;
   std::string hi;
   bool Contains(std::string_view key) const { return key >= lo && (!has_hi || key < hi); }
+  // Whether some byte string starting with the bits `region` lies inside.
+  bool Overlaps(const BitString& region) const {
+    bool unbounded = false;
+    const std::string end = RegionEnd(region, &unbounded);
+    return (!has_hi || RegionStart(region) < hi) && (unbounded || end > lo);
+  }
 };
+
+// `path` cut to its first `bits` bits, in place.
+void TruncateBits(BitString* path, uint32_t bits) {
+  path->bytes.resize(BytesForBits(bits));
+  path->bits = bits;
+  if (bits % 8 != 0) path->bytes.back() = static_cast<char>(path->bytes.back() & (0xff << (8 - bits % 8)));
+}
+
+Status Bad(bool corrupt, uint64_t item, const char* what) {
+  std::string m = "item " + std::to_string(item) + ": " + what;
+  return corrupt ? Status::Corruption(std::move(m)) : Status::InvalidArgument(std::move(m));
+}
 
 }  // namespace
 
-Result<NodeRef> ChunkEnv::Relabel(const BitString& path, const NodeRef&, const BitString&) {
-  return Status::InvalidArgument("stub " + ToHex(path.bytes) + "/" + std::to_string(path.bits) +
-                                 " is not at the position its region names");
+Result<NodeRef> ChunkEnv::Relabel(const BitString&, const NodeRef&, const BitString&) {
+  return Status::InvalidArgument("a stub is not at the position its region names");
 }
 
 Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, ChunkInfo* info,
@@ -47,6 +64,8 @@ Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root, 
   return RebuildChunk(canonical, kind, root, 0, &env, info, fn);
 }
 
+// The rule of docs/FORMAT.md §3, "What a valid chunk proves": the numbers
+// below are its steps.
 Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root, uint64_t height,
                     ChunkEnv* env, ChunkInfo* info, const LeafFn& on_leaf) {
   Reader r(canonical);
@@ -66,91 +85,85 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
   }
   if (!r.ok()) return Status::Corruption("truncated interval");
 
+  const Hash empty = EmptyHash(kind);
   TrieBuilder builder(kind, height, env);
-  ChunkInfo out{iv.lo, iv.has_hi, iv.hi, 0, 0};
+  ChunkInfo out{iv.lo, iv.has_hi, iv.hi, 0, 0, 0};
   uint64_t index = 0;
-  bool only_item_is_stub = false;
-  BitString prev;  // the previous item's path
-  while (!r.empty()) {
+  BitString prev;  // the previous item's path, updated in place
+  for (; !r.empty(); ++index) {
     const size_t item_start = r.remaining();
-    const std::string where = "item " + std::to_string(index++);
     const uint8_t tag = r.U8();
     BuildItem item;
     if (tag == static_cast<uint8_t>(ChunkItem::kLeaf)) {
       n = U32(&r);
-      if (!r.ok() || n == 0 || n > kMaxKeyBytes) return Status::Corruption(where + ": bad key length");
+      if (!r.ok() || n == 0 || n > kMaxKeyBytes) return Bad(true, index, "bad key length");
       std::string_view key = r.Bytes(n);
       uint32_t vlen = U32(&r);
-      if (!r.ok() || vlen > kMaxValueBytes) return Status::Corruption(where + ": bad value length");
+      if (!r.ok() || vlen > kMaxValueBytes) return Bad(true, index, "bad value length");
       std::string_view value = r.Bytes(vlen);
-      if (!r.ok()) return Status::Corruption(where + ": truncated value");
-      if (!iv.Contains(key)) return Status::InvalidArgument(where + ": leaf outside the interval");
+      if (!r.ok()) return Bad(true, index, "truncated value");
+      // 2. A leaf lies inside the interval.
+      if (!iv.Contains(key)) return Bad(false, index, "leaf outside the interval");
       item.ref = MakeLeafRef(kind, key, value, height);
-      item.path = item.ref.bits;
-      if (on_leaf) on_leaf(index - 1, key, value);
+      prev = item.ref.bits;
+      if (on_leaf) on_leaf(index, key, value);
       ++out.leaves;
-      only_item_is_stub = false;
     } else if (tag == static_cast<uint8_t>(ChunkItem::kStub) ||
                tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
-      // Front-coded: `shared` bits of the previous path, then `rest` bits.
+      const bool slot_stub = tag == static_cast<uint8_t>(ChunkItem::kLeafStub);
+      // 1. Front-coded: exactly the `shared` bits common with the previous path, then `rest`.
       const uint16_t shared = r.U16LE();
       const uint16_t rest_bits = r.U16LE();
       if (!r.ok() || shared > prev.bits || rest_bits == 0 ||
-          static_cast<uint32_t>(shared) + rest_bits > kMaxKeyBytes * 8 + 1) {
-        return Status::Corruption(where + ": bad stub path length");
+          static_cast<uint32_t>(shared) + rest_bits > kMaxKeyBytes * 8) {
+        return Bad(true, index, "bad stub path length");
       }
-      BitString rest{std::string(r.Bytes(BytesForBits(rest_bits))), rest_bits};
+      const BitString rest{std::string(r.Bytes(BytesForBits(rest_bits))), rest_bits};
       Hash hash;
       r.Copy(hash.data(), hash.size());
-      if (!r.ok()) return Status::Corruption(where + ": truncated stub");
-      if (!LowBitsClear(rest.bytes, rest.bits)) return Status::Corruption(where + ": stub padding bits set");
-      item.path = BitPrefix(prev.bytes, shared);
-      AppendBits(&item.path, rest);
-      if (CommonPrefixBits(prev.bytes, prev.bits, item.path.bytes, item.path.bits) != shared) {
-        return Status::Corruption(where + ": stub path not front-coded canonically");
+      if (!r.ok()) return Bad(true, index, "truncated stub");
+      if (!LowBitsClear(rest.bytes, rest.bits)) return Bad(true, index, "stub padding bits set");
+      // The bit after the shared prefix must differ from the previous path's.
+      if (shared < prev.bits && prev.Bit(shared) == rest.Bit(0)) {
+        return Bad(true, index, "stub path not front-coded canonically");
+      }
+      TruncateBits(&prev, shared);
+      AppendBits(&prev, rest);
+      // 4. A stub stands for something present.
+      if (hash == empty) return Bad(false, index, "a stub of the empty hash");
+      if (slot_stub) {
+        if (prev.bits % 8 != 0) return Bad(true, index, "slot leaf key is not whole bytes");
+        // 2. The slot leaf lies outside the interval; 5. its node (path = its key) reaches into it.
+        if (iv.Contains(prev.bytes)) return Bad(false, index, "a hashed slot leaf inside the interval");
+        if (!iv.Overlaps(prev)) return Bad(false, index, "a slot-leaf stub below a node outside the interval");
+        item.ref.kind = NodeKind::kLeaf;
+        item.ref.bits = prev;
+      } else {
+        // 2. The region lies wholly outside [lo, hi); 5. its parent's reaches into it.
+        if (iv.Overlaps(prev)) return Bad(false, index, "a stub covers part of the interval");
+        BitString parent = prev;
+        TruncateBits(&parent, prev.bits - 1);
+        if (!iv.Overlaps(parent)) return Bad(false, index, "a subtree stub below a node outside the interval");
+        // A label from the branch bit on: the builder places it directly
+        // below the node of depth |region| − 1 (3).
+        item.ref.kind = NodeKind::kInternal;
+        item.ref.bits = BitString{std::string(1, '\0'), 1};
       }
       item.ref.hash = hash;
       item.opaque = true;
-      if (tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
-        if (item.path.bits % 8 != 0 || item.path.bits > kMaxKeyBytes * 8) {
-          return Status::Corruption(where + ": slot leaf key is not whole bytes");
-        }
-        item.ref.kind = NodeKind::kLeaf;
-        item.ref.bits = item.path;
-        if (iv.Contains(item.path.bytes)) {
-          return Status::InvalidArgument(where + ": a hashed slot leaf inside the interval");
-        }
-        only_item_is_stub = false;
-      } else {
-        // The region must lie wholly outside [lo, hi).
-        bool unbounded = false;
-        const std::string end = RegionEnd(item.path, &unbounded);
-        const bool before = !unbounded && end <= iv.lo;
-        const bool after = iv.has_hi && RegionStart(item.path) >= iv.hi;
-        if (!before && !after) return Status::InvalidArgument(where + ": a stub covers part of the interval");
-        // Its label starts at its branch bit: the builder must place it right
-        // below a node of depth bits - 1, else Relabel rejects it.
-        item.ref.kind = NodeKind::kInternal;
-        item.ref.bits = BitString{std::string(1, '\0'), 1};
-        only_item_is_stub = index == 1;
-      }
       ++out.stubs;
       out.proof_bytes += item_start - r.remaining();
     } else {
-      return Status::Corruption(where + ": unknown item type");
+      return Bad(true, index, "unknown item type");
     }
-    prev = item.path;
+    item.path = prev;
     Status s = builder.Add(std::move(item));
-    if (!s.ok()) return Status::InvalidArgument(where + ": " + s.message());
+    if (!s.ok()) return Status::InvalidArgument("item " + std::to_string(index) + ": " + s.message());
   }
-  if (index == 1 && only_item_is_stub) {
-    // The root position has no branch bit: a stub there would cover every
-    // key, whatever region it names.
-    return Status::InvalidArgument("a stub cannot stand for the whole trie");
-  }
+  // 3. Fold; 6. the root must be the trusted one.
   Result<NodeRef> built = builder.Finish();
   if (!built.ok()) return Status::InvalidArgument(built.status().message());
-  const Hash got = built->present() ? built->hash : EmptyHash(kind);
+  const Hash got = built->present() ? built->hash : empty;
   if (got != root) {
     return Status::InvalidArgument("proof does not reach root " + ToHex(root).substr(0, 16) + "… (got " +
                                    ToHex(got).substr(0, 16) + "…)");

@@ -7,6 +7,7 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
     if (p->ref.kind == NodeKind::kLeaf) return p->ref;
     const uint32_t old_start = p->path.bits - p->ref.bits.bits;
     if (old_start == parent_depth) return p->ref;
+    if (p->stub) return Status::InvalidArgument("a subtree stub is not directly below the node its region names");
     return env_->Relabel(p->path, p->ref, BitSlice(p->path.bytes, parent_depth, p->path.bits));
   }
   NodeRef ref;
@@ -41,7 +42,11 @@ Status TrieBuilder::AttachTo(Open* parent) {
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef ref, Seal(&pending_, parent->depth));
   NodeRef* slot;
   Entry* entry;
-  if (ref.kind == NodeKind::kLeaf && pending_.path.bits == parent->depth) {
+  const bool in_slot = ref.kind == NodeKind::kLeaf && pending_.path.bits == parent->depth;
+  if (pending_.stub && ref.kind == NodeKind::kLeaf && !in_slot) {
+    return Status::InvalidArgument("a slot-leaf stub is not in the leaf slot of the node at its key");
+  }
+  if (in_slot) {
     slot = &parent->node.slot;
     entry = &parent->slot;
   } else if (pending_.path.Bit(parent->depth)) {
@@ -53,7 +58,13 @@ Status TrieBuilder::AttachTo(Open* parent) {
   }
   if (slot->present()) return Status::InvalidArgument("trie builder: two items in one place");
   *slot = std::move(ref);
-  entry->path = std::move(pending_.path);
+  // Only a complete entry's path is ever reported; dropping the others keeps
+  // memory proportional to the input, not to depth × depth on a chain of stubs.
+  if (pending_.complete) {
+    entry->path = std::move(pending_.path);
+  } else {
+    entry->path = BitString{};
+  }
   entry->complete = pending_.complete;
   parent->complete = parent->complete && pending_.complete;
   if (!parent->has_first) {
@@ -63,9 +74,20 @@ Status TrieBuilder::AttachTo(Open* parent) {
   return Status::OK();
 }
 
+void TrieBuilder::SetPending(BuildItem item) {
+  last_path_ = item.path;
+  pending_.path = std::move(item.path);
+  pending_.built = false;
+  pending_.ref = std::move(item.ref);
+  pending_.open = Open{};
+  pending_.complete = !item.opaque;
+  pending_.stub = item.opaque;
+  pending_.first_item = items_++;
+}
+
 Status TrieBuilder::Add(BuildItem item) {
   if (!has_pending_) {
-    pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque, items_++};
+    SetPending(std::move(item));
     has_pending_ = true;
     return Status::OK();
   }
@@ -82,20 +104,25 @@ Status TrieBuilder::Add(BuildItem item) {
     CHECKPOINT_RETURN_IF_ERROR(CloseTop());
   }
   if (stack_.empty() || stack_.back().depth < lcp) {
-    stack_.push_back(Open{lcp, BitPrefix(item.path.bytes, lcp), {}, {}, {}, {}, true, 0, false});
+    stack_.push_back(Open{lcp, {}, {}, {}, {}, true, 0, false});
   }
   CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
-  pending_ = Pending{std::move(item.path), false, std::move(item.ref), {}, !item.opaque, items_++};
+  SetPending(std::move(item));
   return Status::OK();
 }
 
+// Every open node's path is a prefix of the last item's: the stack is that
+// item's spine, so nodes keep only their depth.
 Status TrieBuilder::CloseTop() {
   CHECKPOINT_RETURN_IF_ERROR(AttachTo(&stack_.back()));
   Open& top = stack_.back();
-  const bool complete = top.complete;
-  const uint64_t first = top.first_item;
-  BitString path = top.path;
-  pending_ = Pending{std::move(path), true, {}, std::move(top), complete, first};
+  pending_.path = BitPrefix(last_path_.bytes, top.depth);
+  pending_.built = true;
+  pending_.ref = NodeRef{};
+  pending_.complete = top.complete;
+  pending_.stub = false;
+  pending_.first_item = top.first_item;
+  pending_.open = std::move(top);
   stack_.pop_back();
   return Status::OK();
 }
@@ -103,6 +130,7 @@ Status TrieBuilder::CloseTop() {
 Result<NodeRef> TrieBuilder::Finish() {
   if (!has_pending_) return NodeRef{};
   while (!stack_.empty()) CHECKPOINT_RETURN_IF_ERROR(CloseTop());
+  if (pending_.stub) return Status::InvalidArgument("a stub cannot stand for the whole trie");
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, Seal(&pending_, 0));
   if (pending_.complete) CHECKPOINT_RETURN_IF_ERROR(env_->OnBoundary(pending_.path, root));
   return root;

@@ -18,8 +18,12 @@ namespace checkpoint {
 struct BuildItem {
   BitString path;  // a leaf's key, or an existing internal node's path
   NodeRef ref;
-  // A stub: a subtree known only by its hash, whose records live elsewhere.
-  // Nodes above it are incomplete: hashed, but never written.
+  // A stub: a subtree (kInternal, path = its region: parent path ‖ branch
+  // bit) or a slot leaf (kLeaf, path = its key) known only by its hash, whose
+  // records live elsewhere. Nodes above it are incomplete: hashed, but never
+  // written. A stub hangs only where its path names: a subtree stub directly
+  // below the node of depth |region| − 1, a slot-leaf stub in the slot of the
+  // node whose path is its key — never elsewhere, never as the root.
   bool opaque = false;
 };
 
@@ -64,8 +68,7 @@ class TrieBuilder {
     bool complete = true;
   };
   struct Open {
-    uint32_t depth;
-    BitString path;
+    uint32_t depth;  // its path is the first `depth` bits of last_path_
     InternalNode node;
     Entry slot, left, right;
     bool complete = true;
@@ -78,9 +81,11 @@ class TrieBuilder {
     NodeRef ref;
     Open open;
     bool complete = true;
+    bool stub = false;  // an opaque item
     uint64_t first_item = 0;
   };
 
+  void SetPending(BuildItem item);
   Result<NodeRef> Seal(Pending* p, uint32_t parent_depth);
   Status AttachTo(Open* parent);
   Status ReportBoundaries(const Open& node);
@@ -91,6 +96,7 @@ class TrieBuilder {
   BuilderEnv* env_;
   std::vector<Open> stack_;
   Pending pending_;
+  BitString last_path_;  // the last item's path
   bool has_pending_ = false;
   uint64_t items_ = 0;
 };
