@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "checkpoint/chunk.h"
 #include "checkpoint/status.h"
 #include "trie/node.h"
 
@@ -411,6 +412,19 @@ void RandomInterval(const TrueTrie& t, Choices* c, std::string* lo, bool* has_hi
 void Mutate(const TrueTrie& t, Choices* c, Chunk* chunk) {
   const uint64_t rounds = 1 + c->Below(4);
   for (uint64_t r = 0; r < rounds; ++r) MutateOnce(t, c, chunk);
+}
+
+Verdict ProductionVerifier(std::string_view bytes, HashKind kind, const Hash& root) {
+  Verdict v;
+  ChunkInfo info;
+  Status s = VerifyChunk(bytes, kind, root, &info,
+                         [&](std::string_view k, std::string_view val) { v.leaves[std::string(k)] = std::string(val); });
+  v.ok = s.ok();
+  v.reason = s.message();
+  v.lo = info.lo;
+  v.has_hi = info.has_hi;
+  v.hi = info.hi;
+  return v;
 }
 
 std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int forgeries, Stats* stats) {

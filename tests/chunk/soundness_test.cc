@@ -151,26 +151,13 @@ TEST_CASE("canonical encodings only: no empty or non-maximal stubs", "[unit][sou
   REQUIRE(s.message().find("below a node outside the interval") != std::string::npos);
 }
 
-oracle::Verdict Production(std::string_view bytes, HashKind kind, const Hash& root) {
-  oracle::Verdict v;
-  ChunkInfo info;
-  Status s = VerifyChunk(bytes, kind, root, &info,
-                         [&](std::string_view k, std::string_view val) { v.leaves[std::string(k)] = std::string(val); });
-  v.ok = s.ok();
-  v.reason = s.message();
-  v.lo = info.lo;
-  v.has_hi = info.has_hi;
-  v.hi = info.hi;
-  return v;
-}
-
 TEST_CASE("oracle: whatever the verifier accepts is exactly the truth", "[unit][soundness][oracle]") {
   const char* env = std::getenv("ORACLE_ROUNDS");
   const uint64_t rounds = env ? std::strtoull(env, nullptr, 10) : 4000;
   oracle::Stats stats;
   for (uint64_t seed = 1; seed <= rounds; ++seed) {
     oracle::Choices c(seed);
-    const std::string failure = oracle::RunRound(&c, {Production}, 25, &stats);
+    const std::string failure = oracle::RunRound(&c, {oracle::ProductionVerifier}, 25, &stats);
     INFO("seed " << seed);
     REQUIRE(failure == "");
   }
