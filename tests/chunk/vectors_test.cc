@@ -29,6 +29,13 @@ std::vector<Vector> Vectors() {
        1024, "696f16039c4757745e92cb350579159636abbb18f6bfdb0e866328e58a53fc68", ""},
       {"a leaf larger than the chunk size", {{"a", big}, {"b", "y"}}, 1024,
        "ba9121c167f596a81cd0647801021608e7273fbd24e3902e09683d6bb905fd1d", ""},
+      // The subtree {a1, a2} is a unit only with the header bound 10 + 2·ceil(|region|/8):
+      // 2·(11 + 457) + 38 + 38 + 12 = 1024. With one byte more it would split, and
+      // "0" would take a1 into the first chunk.
+      {"unit at the header bound",
+       {{"0", std::string(100, 'x')}, {"a1", std::string(457, 'x')}, {"a2", std::string(457, 'x')},
+        {"b", std::string(1000, 'x')}},
+       1024, "c3c92518d055c0fd8d8ebd09a8b069e644b1fba1156ad51f1fdaf454429785e5", ""},
   };
 }
 
