@@ -32,6 +32,8 @@ Hash HashBytes(HashKind kind, std::string_view data);
 // Lowercase hex; ParseHex accepts either case and rejects odd lengths.
 std::string ToHex(std::string_view bytes);
 std::string ToHex(const Hash& hash);
+// At most `max_bytes` bytes as hex, then "…": for error lines naming paths or keys.
+std::string ToHexAbbrev(std::string_view bytes, size_t max_bytes = 16);
 std::optional<std::string> ParseHex(std::string_view hex);
 
 }  // namespace checkpoint

@@ -57,7 +57,11 @@ std::string RegionEnd(const BitString& region, bool* unbounded) {
   // Drop trailing 1 bits, then set the last remaining 0 bit: the smallest
   // byte string above every extension of the region.
   uint32_t n = region.bits;
-  while (n > 0 && region.Bit(n - 1)) --n;
+  while (n % 8 != 0 && region.Bit(n - 1)) --n;
+  if (n % 8 == 0) {
+    while (n >= 8 && static_cast<uint8_t>(region.bytes[n / 8 - 1]) == 0xff) n -= 8;  // whole bytes of ones
+    while (n > 0 && region.Bit(n - 1)) --n;
+  }
   *unbounded = n == 0;
   if (n == 0) return {};
   BitString end = BitPrefix(region.bytes, n);

@@ -69,7 +69,7 @@ Status AppendUnitLeaves(const Unit& u, NodeReader* reader, BitString* prev, std:
   *prev = BitString::FromKey(last);
   CHECKPOINT_RETURN_IF_ERROR(it->status());
   if (leaves != u.ref.stats.leaves) {
-    return Status::Corruption("subtree at " + ToHex(u.path.bytes) + ": leaf count differs from its statistics");
+    return Status::Corruption("subtree at " + ToHexAbbrev(u.path.bytes) + ": leaf count differs from its statistics");
   }
   return Status::OK();
 }

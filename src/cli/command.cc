@@ -9,7 +9,14 @@ namespace po = boost::program_options;
 namespace checkpoint::cli {
 
 int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "checkpoint: %s\n", message.c_str());
+  // One line of bounded length, whatever a hostile input put into the message.
+  constexpr size_t kMaxErrorLine = 400;
+  std::string line = message.substr(0, kMaxErrorLine);
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (message.size() > kMaxErrorLine) line += "…";
+  std::fprintf(stderr, "checkpoint: %s\n", line.c_str());
   return code;
 }
 

@@ -142,7 +142,7 @@ class TopEnv : public BuilderEnv {
     return s;
   }
   Result<NodeRef> Relabel(const BitString& path, const NodeRef&, const BitString&) override {
-    return Status::Corruption("restored chunks do not fit together at " + ToHex(path.bytes));
+    return Status::Corruption("restored chunks do not fit together at " + ToHexAbbrev(path.bytes));
   }
   WriteBatch batch;
 

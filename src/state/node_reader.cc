@@ -49,7 +49,7 @@ Status NodeReader::ReadInternal(const BitString& path, const NodeRef& ref, Inter
     s = Status::Corruption("label length differs from the parent's");
   }
   if (!s.ok()) {
-    return s.WithContext("internal node at path " + ToHex(path.bytes) + "/" +
+    return s.WithContext("internal node at path " + ToHexAbbrev(path.bytes) + "/" +
                          std::to_string(path.bits) + " height " + std::to_string(height));
   }
   return s;

@@ -96,6 +96,11 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+std::string ToHexAbbrev(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() <= max_bytes) return ToHex(bytes);
+  return ToHex(bytes.substr(0, max_bytes)) + "…";
+}
+
 std::string ToHex(const Hash& hash) {
   return ToHex(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
