@@ -1,6 +1,8 @@
 // Soundness: "accepted against root R ⇒ exactly the state's leaves of the
 // interval at R". The forgeries found by hand (issue: slot-leaf stubs out of
 // their slot), then the oracle over adversarial structure.
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -65,6 +67,26 @@ void RequireRejectedEverywhere(const std::string& dir, const Hash& root) {
     any_rejected = any_rejected || check.cls != ChunkClass::kOk;
   }
   REQUIRE(any_rejected);
+  // And through the command line: verify, inspect and restore all say exit 3.
+  const char* bin = std::getenv("CHECKPOINT_BIN");
+  if (!bin) return;
+  const std::string quiet = " >/dev/null 2>&1";
+  auto run = [&](const std::string& args) {
+    const int rc = std::system((std::string(bin) + " " + args + quiet).c_str());
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  const std::string r = " --root " + ToHex(root);
+  REQUIRE(run("verify " + dir + r) == 3);
+  REQUIRE(run("restore " + dir + " --db " + dir + ".db" + r) == 3);
+  REQUIRE(run("state info --db " + dir + ".db") == 0);  // a database, but no height
+  std::string heights;
+  {
+    FILE* p = popen((std::string(bin) + " state info --json --db " + dir + ".db").c_str(), "r");
+    char buf[4096];
+    while (p && fgets(buf, sizeof(buf), p)) heights += buf;
+    if (p) pclose(p);
+  }
+  REQUIRE(heights.find("\"heights\":[]") != std::string::npos);
 }
 
 TEST_CASE("slot-leaf stubs hang only in their slot", "[unit][soundness]") {
