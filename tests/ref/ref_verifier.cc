@@ -52,7 +52,8 @@ std::string Le(uint64_t v, int bytes) {
 }
 
 std::string LeafHash(const EVP_MD* md, std::string_view key, std::string_view value) {
-  return Digest(md, {std::string_view("\x00", 1), Le(key.size(), 4), key, Le(value.size(), 4), value});
+  return Digest(md,
+                {std::string_view("\x00", 1), Le(key.size(), 4), key, Le(value.size(), 4), value});
 }
 
 // ---- Paths: bit strings, most significant bit first, zero-padded to whole bytes ------------
@@ -62,9 +63,13 @@ struct Path {
   uint32_t bits = 0;
 };
 
-int Bit(const Path& p, uint32_t i) { return (static_cast<uint8_t>(p.bytes[i / 8]) >> (7 - i % 8)) & 1; }
+int Bit(const Path& p, uint32_t i) {
+  return (static_cast<uint8_t>(p.bytes[i / 8]) >> (7 - i % 8)) & 1;
+}
 
-Path KeyPath(std::string_view key) { return Path{std::string(key), static_cast<uint32_t>(8 * key.size())}; }
+Path KeyPath(std::string_view key) {
+  return Path{std::string(key), static_cast<uint32_t>(8 * key.size())};
+}
 
 void SetBit(Path* p, uint32_t i) {
   p->bytes[i / 8] = static_cast<char>(static_cast<uint8_t>(p->bytes[i / 8]) | (0x80u >> (i % 8)));
@@ -74,7 +79,8 @@ void SetBit(Path* p, uint32_t i) {
 Path Prefix(const Path& p, uint32_t n) {
   Path out{p.bytes.substr(0, (n + 7) / 8), n};
   if (n % 8 != 0)
-    out.bytes.back() = static_cast<char>(static_cast<uint8_t>(out.bytes.back()) & ~(0xffu >> (n % 8)));
+    out.bytes.back() =
+        static_cast<char>(static_cast<uint8_t>(out.bytes.back()) & ~(0xffu >> (n % 8)));
   return out;
 }
 
@@ -99,7 +105,8 @@ bool PathLess(const Path& a, const Path& b) {
 std::string Label(const Path& p, uint32_t from, uint32_t to) {
   std::string out((to - from + 7) / 8, '\0');
   for (uint32_t i = 0; i < to - from; ++i)
-    if (Bit(p, from + i)) out[i / 8] = static_cast<char>(static_cast<uint8_t>(out[i / 8]) | (0x80u >> (i % 8)));
+    if (Bit(p, from + i))
+      out[i / 8] = static_cast<char>(static_cast<uint8_t>(out[i / 8]) | (0x80u >> (i % 8)));
   return out;
 }
 
@@ -185,7 +192,8 @@ std::string Decode(std::string_view canonical, RefResult* res, std::vector<Item>
       if (rest < 1) return "step 1: stub rest is 0";
       if (shared > prev.bits) return "step 1: stub shared exceeds the previous path";
       if (shared + rest > kMaxPathBits) return "step 1: stub path too long";
-      if (!r.Bytes((rest + 7) / 8, &rest_bytes) || !r.Bytes(32, &hash)) return "step 1: truncated stub";
+      if (!r.Bytes((rest + 7) / 8, &rest_bytes) || !r.Bytes(32, &hash))
+        return "step 1: truncated stub";
       if (rest % 8 != 0 && (static_cast<uint8_t>(rest_bytes.back()) & (0xffu >> (rest % 8))) != 0)
         return "step 1: stub rest has nonzero unused bits";
       Path rest_path{std::string(rest_bytes), static_cast<uint32_t>(rest)};
@@ -204,7 +212,8 @@ std::string Decode(std::string_view canonical, RefResult* res, std::vector<Item>
     } else {
       return "step 1: bad item tag " + std::to_string(tag) + " (or bytes after the last item)";
     }
-    if (!items->empty() && !PathLess(prev, it.path)) return "step 3: items not in strictly increasing path order";
+    if (!items->empty() && !PathLess(prev, it.path))
+      return "step 3: items not in strictly increasing path order";
     prev = it.path;
     items->push_back(std::move(it));
   }
@@ -228,7 +237,8 @@ std::string CheckItem(const Item& it, const RefResult& iv, const std::string& em
       if (Overlaps(it.path, iv)) return "step 2: subtree stub region overlaps [lo, hi)";
       if (it.hash == empty_hash) return "step 4: stub of H(\"\")";
       // Parent path = the region without its last bit.
-      if (!Overlaps(Prefix(it.path, it.path.bits - 1), iv)) return "step 5: subtree stub is not maximal";
+      if (!Overlaps(Prefix(it.path, it.path.bits - 1), iv))
+        return "step 5: subtree stub is not maximal";
       return "";
     }
   }
@@ -324,13 +334,16 @@ std::string FoldRoot(Folder& f) {
 
 }  // namespace
 
-std::string RefHash(const std::string& hash, std::string_view data) { return Digest(Md(hash), {data}); }
+std::string RefHash(const std::string& hash, std::string_view data) {
+  return Digest(Md(hash), {data});
+}
 
 std::string RefLeafHash(const std::string& hash, std::string_view key, std::string_view value) {
   return LeafHash(Md(hash), key, value);
 }
 
-std::string RefTrieRoot(const std::string& hash, std::vector<std::pair<std::string, std::string>> kvs) {
+std::string RefTrieRoot(const std::string& hash,
+                        std::vector<std::pair<std::string, std::string>> kvs) {
   std::sort(kvs.begin(), kvs.end());  // byte order of distinct keys = path order
   std::vector<Item> items;
   for (const auto& [k, v] : kvs) items.push_back(Item{Kind::kLeaf, KeyPath(k), k, v, ""});
@@ -340,7 +353,8 @@ std::string RefTrieRoot(const std::string& hash, std::vector<std::pair<std::stri
   return root;
 }
 
-RefResult RefVerifyChunk(std::string_view canonical, const std::string& hash, std::string_view root) {
+RefResult RefVerifyChunk(std::string_view canonical, const std::string& hash,
+                         std::string_view root) {
   const EVP_MD* md = Md(hash);
   if (root.size() != 32) throw std::invalid_argument("refv: root must be 32 bytes");
   RefResult res;

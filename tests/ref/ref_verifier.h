@@ -25,7 +25,8 @@ struct RefResult {
 // hash: "sha256" or "sha512_256"; root: 32 raw bytes. ok is true exactly when the canonical
 // encoding satisfies every rule of FORMAT.md §3 against that root. Throws std::invalid_argument
 // for an unknown hash name or a root that is not 32 bytes (a caller error, not a rejection).
-RefResult RefVerifyChunk(std::string_view canonical, const std::string& hash, std::string_view root);
+RefResult RefVerifyChunk(std::string_view canonical, const std::string& hash,
+                         std::string_view root);
 
 // §1 primitives, exposed for tests that need to make roots and stub hashes themselves.
 std::string RefHash(const std::string& hash, std::string_view data);  // H(data)

@@ -1,12 +1,11 @@
 // Self-test of the reference verifier against docs/FORMAT.md: the §1 worked example and root
 // vectors, the §5 chunks spelled out in full, and one hand-made rejection per rule of §3.
-#include <catch2/catch.hpp>
+#include "ref_verifier.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <map>
 #include <string>
-
-#include "ref_verifier.h"
 
 namespace {
 
@@ -15,7 +14,8 @@ using KV = std::vector<std::pair<std::string, std::string>>;
 
 std::string Unhex(std::string_view h) {
   std::string out;
-  for (size_t i = 0; i + 1 < h.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
+  for (size_t i = 0; i + 1 < h.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(h.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -40,12 +40,15 @@ std::string Leaf(const std::string& k, const std::string& v) {
   return "\x01" + Le(k.size(), 4) + k + Le(v.size(), 4) + v;
 }
 // tag 2 = subtree stub, 3 = slot-leaf stub; rest_bits given as bytes (MSB first).
-std::string Stub(int tag, int shared, int rest, const std::string& rest_bytes, const std::string& hash) {
+std::string Stub(int tag, int shared, int rest, const std::string& rest_bytes,
+                 const std::string& hash) {
   return std::string(1, static_cast<char>(tag)) + Le(shared, 2) + Le(rest, 2) + rest_bytes + hash;
 }
 
 // §1 formulas, written out as in FORMAT.md's Python (independent of the verifier's fold).
-std::string H(const std::string& hash, const std::string& data) { return refv::RefHash(hash, data); }
+std::string H(const std::string& hash, const std::string& data) {
+  return refv::RefHash(hash, data);
+}
 std::string LeafH(const std::string& hash, const std::string& k, const std::string& v) {
   return H(hash, std::string(1, '\0') + Le(k.size(), 4) + k + Le(v.size(), 4) + v);
 }
@@ -64,7 +67,8 @@ std::string FullChunk(KV kvs) {
   return c;
 }
 
-void Accepts(const std::string& chunk, const std::string& root, const std::string& hash = "sha256") {
+void Accepts(const std::string& chunk, const std::string& root,
+             const std::string& hash = "sha256") {
   auto r = RefVerifyChunk(chunk, hash, root);
   INFO(r.reason);
   CHECK(r.ok);
@@ -91,16 +95,19 @@ TEST_CASE("§1 worked example", "[unit][ref]") {
 
 TEST_CASE("§1 trie root vectors, as roots and as full chunks", "[unit][ref]") {
   KV oasis;
-  for (int i = 0; i < 1000; ++i) oasis.emplace_back("key " + std::to_string(i), "value " + std::to_string(i));
+  for (int i = 0; i < 1000; ++i)
+    oasis.emplace_back("key " + std::to_string(i), "value " + std::to_string(i));
   struct Vec {
     KV kvs;
     const char* sha256;
     const char* sha512_256;
   };
   std::vector<Vec> vecs = {
-      {{}, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      {{},
+       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
        "c672b8d1ef56ed28ab87c3622c5114069bdd3ad7b8f9737498d0c01ecef0967a"},
-      {{{"a", "b"}}, "51c24b0cf18c37847ab4cf38851da55be19ef7ed03bbbe6841fc065d5d97432b",
+      {{{"a", "b"}},
+       "51c24b0cf18c37847ab4cf38851da55be19ef7ed03bbbe6841fc065d5d97432b",
        "5358b4c3a2d06b406c4d5d6127bd19bfd30847418390a4fb92532879718b3d76"},
       {kPrefixKeys, "3557e946e171972fd41cd6709bd74ea92c1c8ec742b19f605c828f1a876840b9",
        "ae58f2d9876563631cc58f0c0d0ac9d2b5682e853bfe510e12332276cd16fc72"},
@@ -139,7 +146,8 @@ TEST_CASE("§5 one-key chunk", "[unit][ref]") {
 
 // §5 "a leaf larger than the chunk": {a -> 2000 bytes, b -> y}, the second chunk.
 const std::string kBigA(2000, 'x');
-const std::string kStubA = Unhex("b7efaf26d0a48724b0db561c66e4800da19053c232ea194e81de69d3a75ab08a");
+const std::string kStubA =
+    Unhex("b7efaf26d0a48724b0db561c66e4800da19053c232ea194e81de69d3a75ab08a");
 std::string SecondChunk(const std::string& lo) {
   return Header(lo) + Stub(2, 0, 7, "\x60", kStubA) + Leaf("b", "y");
 }
@@ -163,13 +171,16 @@ TEST_CASE("§5 second chunk of a leaf larger than the chunk", "[unit][ref]") {
   CHECK(r.lo == "b");
   CHECK(r.leaves == KV{{"b", "y"}});
   // The first chunk, one leaf with a stub for b: region 0110001 after the leaf a (shared 6).
-  Accepts(Header("", true, "b") + Leaf("a", kBigA) + Stub(2, 6, 1, "\x80", LeafH("sha256", "b", "y")), root);
+  Accepts(
+      Header("", true, "b") + Leaf("a", kBigA) + Stub(2, 6, 1, "\x80", LeafH("sha256", "b", "y")),
+      root);
   // Step 2: a stub overlapping the interval (hiding a, or just reaching into [a\0, ..)).
   Rejects(SecondChunk("a"), root, "step 2: subtree stub region overlaps");
   Rejects(SecondChunk(std::string("a\0", 2)), root, "step 2: subtree stub region overlaps");
   // Step 2: a leaf outside (the stub itself is fine and maximal for lo = "c").
   Rejects(SecondChunk("c"), root, "step 2: leaf key outside");
-  Rejects(Header("", true, "k") + Leaf("k", "v"), Root("sha256", {{"k", "v"}}), "step 2: leaf key outside");
+  Rejects(Header("", true, "k") + Leaf("k", "v"), Root("sha256", {{"k", "v"}}),
+          "step 2: leaf key outside");
 }
 
 TEST_CASE("slot-leaf stubs and front-coding after a leaf", "[unit][ref]") {
@@ -179,6 +190,10 @@ TEST_CASE("slot-leaf stubs and front-coding after a leaf", "[unit][ref]") {
   Accepts(Header("ab") + body + Leaf("b", "4"), root);
   // [ab, b): b becomes a subtree stub 0110001, front-coded against the leaf abc (shared 6).
   Accepts(Header("ab", true, "b") + body + Stub(2, 6, 1, "\x80", LeafH(S, "b", "4")), root);
+  // Step 2: a slot-leaf stub inside the interval (hiding a -> 1; it folds to the true root).
+  Rejects(Header("a") + body + Leaf("b", "4"), root, "step 2: slot-leaf stub key inside");
+  Rejects(Header("", true, "b") + body + Stub(2, 6, 1, "\x80", LeafH(S, "b", "4")), root,
+          "step 2: slot-leaf stub key inside");
 }
 
 TEST_CASE("step 3: a slot-leaf stub used as a child", "[unit][ref]") {
@@ -194,8 +209,8 @@ TEST_CASE("step 3: a slot-leaf stub used as a child", "[unit][ref]") {
 TEST_CASE("step 3: a lone stub as the whole trie", "[unit][ref]") {
   const std::string S = "sha256";
   // A slot-leaf stub for {a -> x}'s only leaf, interval [a\0, ..).
-  Rejects(Header(std::string("a\0", 2)) + Stub(3, 0, 8, "a", LeafH(S, "a", "x")), Root(S, {{"a", "x"}}),
-          "step 3: a stub is the whole trie");
+  Rejects(Header(std::string("a\0", 2)) + Stub(3, 0, 8, "a", LeafH(S, "a", "x")),
+          Root(S, {{"a", "x"}}), "step 3: a stub is the whole trie");
   // A subtree stub at region "0" carrying the root hash, interval [0x80, ..).
   const std::string root = Root(S, {{"a", "x"}, {"b", "y"}});
   Rejects(Header("\x80") + Stub(2, 0, 1, std::string(1, '\0'), root), root,
@@ -209,13 +224,15 @@ TEST_CASE("step 3: a subtree stub deeper than a child position", "[unit][ref]") 
                       Stub(2, 6, 1, "\x80", LeafH(S, "b", "y"));
   Rejects(chunk, root, "step 3: subtree stub is not a child");
   // Something inside a subtree stub's region.
-  Rejects(Header("b") + Stub(2, 0, 7, "\x60", LeafH(S, "a", "x")) + Leaf("a", "x") + Leaf("b", "y"), root,
-          "step 2");
+  Rejects(Header("b") + Stub(2, 0, 7, "\x60", LeafH(S, "a", "x")) + Leaf("a", "x") + Leaf("b", "y"),
+          root, "step 2");
 }
 
 TEST_CASE("step 4: a stub of H(\"\")", "[unit][ref]") {
   const std::string S = "sha256", E = H(S, "");
-  auto chunk = [&](const std::string& h) { return Header("", true, "b") + Leaf("a", "x") + Stub(2, 6, 1, "\x80", h); };
+  auto chunk = [&](const std::string& h) {
+    return Header("", true, "b") + Leaf("a", "x") + Stub(2, 6, 1, "\x80", h);
+  };
   Accepts(chunk(LeafH(S, "b", "y")), Root(S, {{"a", "x"}, {"b", "y"}}));
   // With an empty child the fold is a node with one child - no trie has it, step 4 says no.
   Rejects(chunk(E), NodeH(S, 6, "\x60", E, LeafH(S, "a", "x"), E), "step 4");
@@ -238,10 +255,13 @@ TEST_CASE("step 5: stubs are maximal", "[unit][ref]") {
   // with node "a" rebuilt instead of stubbed.
   const std::string root4 = Root(S, kPrefixKeys);
   std::string n_ab = NodeH(S, 8, "b", LeafH(S, "ab", "2"), LeafH(S, "abc", "3"), H(S, ""));
-  Accepts(Header("b") + Stub(2, 0, 7, "\x60", NodeH(S, 2, "\x40", LeafH(S, "a", "1"), n_ab, H(S, ""))) +
-              Leaf("b", "4"), root4);
-  Rejects(Header("b") + Stub(3, 0, 8, "a", LeafH(S, "a", "1")) + Stub(2, 8, 1, std::string(1, '\0'), n_ab) +
-              Leaf("b", "4"), root4, "step 5");
+  Accepts(Header("b") +
+              Stub(2, 0, 7, "\x60", NodeH(S, 2, "\x40", LeafH(S, "a", "1"), n_ab, H(S, ""))) +
+              Leaf("b", "4"),
+          root4);
+  Rejects(Header("b") + Stub(3, 0, 8, "a", LeafH(S, "a", "1")) +
+              Stub(2, 8, 1, std::string(1, '\0'), n_ab) + Leaf("b", "4"),
+          root4, "step 5");
 }
 
 TEST_CASE("step 1: strict decoding", "[unit][ref]") {
@@ -265,15 +285,19 @@ TEST_CASE("step 1: strict decoding", "[unit][ref]") {
   // Front-coding: shared beyond the previous path (none for the first item), rest 0, nonzero
   // unused bits, shared not the exact common prefix, a slot-leaf stub of partial bytes,
   // shared + rest over 65528.
-  Rejects(Header("b") + Stub(2, 1, 6, "\xc0", kStubA) + Leaf("b", "y"), ab, "step 1: stub shared exceeds");
+  Rejects(Header("b") + Stub(2, 1, 6, "\xc0", kStubA) + Leaf("b", "y"), ab,
+          "step 1: stub shared exceeds");
   Rejects(Header("b") + Stub(2, 0, 0, "", kStubA) + Leaf("b", "y"), ab, "step 1: stub rest is 0");
-  Rejects(Header("b") + Stub(2, 0, 7, "\x61", kStubA) + Leaf("b", "y"), ab, "step 1: stub rest has nonzero");
+  Rejects(Header("b") + Stub(2, 0, 7, "\x61", kStubA) + Leaf("b", "y"), ab,
+          "step 1: stub rest has nonzero");
   Rejects(Header("", true, "b") + Leaf("a", kBigA) + Stub(2, 0, 7, "\x62", LeafH(S, "b", "y")), ab,
           "step 1: stub shared is not the exact common prefix");
   Rejects(Header("", true, "b") + Leaf("a", kBigA) + Stub(2, 5, 2, "\x40", LeafH(S, "b", "y")), ab,
           "step 1: stub shared is not the exact common prefix");
-  Rejects(Header("b") + Stub(3, 0, 7, "\x60", kStubA) + Leaf("b", "y"), ab, "step 1: slot-leaf stub path");
-  Rejects(Header("b") + Stub(2, 0, 65529, std::string(8192, '\0'), kStubA), ab, "step 1: stub path too long");
+  Rejects(Header("b") + Stub(3, 0, 7, "\x60", kStubA) + Leaf("b", "y"), ab,
+          "step 1: slot-leaf stub path");
+  Rejects(Header("b") + Stub(2, 0, 65529, std::string(8192, '\0'), kStubA), ab,
+          "step 1: stub path too long");
   // Order: two leaves out of order, a duplicate.
   Rejects(Header("") + Leaf("b", "y") + Leaf("a", "x"), Root(S, {{"a", "x"}, {"b", "y"}}), "order");
   Rejects(Header("") + Leaf("a", "x") + Leaf("a", "x"), Root(S, {{"a", "x"}}), "order");
