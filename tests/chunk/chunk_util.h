@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "../ref/ref_verifier.h"
 #include "../test_util.h"
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/chunk.h"
@@ -52,6 +53,13 @@ inline void CheckCheckpoint(const Loaded& l, const Model& model, const Hash& roo
                            [&](std::string_view k, std::string_view v) { leaves[std::string(k)] = std::string(v); });
     INFO("chunk " << i << ": " << s.message());
     REQUIRE(s.ok());
+    // The independent reference verifier agrees, leaf for leaf.
+    const refv::RefResult ref = refv::RefVerifyChunk(
+        l.canonical[i], m.hash == HashKind::kSha256 ? "sha256" : "sha512_256",
+        std::string_view(reinterpret_cast<const char*>(m.root.data()), m.root.size()));
+    INFO("reference: " << ref.reason);
+    REQUIRE(ref.ok);
+    REQUIRE(Model(ref.leaves.begin(), ref.leaves.end()) == leaves);
     REQUIRE(info.lo == m.chunks[i].lo);
     REQUIRE(info.has_hi == (i + 1 < m.chunks.size()));
     if (info.has_hi) REQUIRE(info.hi == m.chunks[i + 1].lo);

@@ -121,6 +121,8 @@ using Verifier = std::function<Verdict(std::string_view canonical, HashKind kind
 
 // VerifyChunk, the verifier under test.
 Verdict ProductionVerifier(std::string_view canonical, HashKind kind, const Hash& root);
+// The independent reference of tests/ref (oracle_ref.cc).
+Verdict ReferenceVerifier(std::string_view canonical, HashKind kind, const Hash& root);
 
 struct Stats {
   uint64_t runs = 0, honest = 0, forged = 0, accepted_forgeries = 0, unencodable = 0;

@@ -179,7 +179,7 @@ TEST_CASE("oracle: whatever the verifier accepts is exactly the truth", "[unit][
   oracle::Stats stats;
   for (uint64_t seed = 1; seed <= rounds; ++seed) {
     oracle::Choices c(seed);
-    const std::string failure = oracle::RunRound(&c, {oracle::ProductionVerifier}, 25, &stats);
+    const std::string failure = oracle::RunRound(&c, {oracle::ProductionVerifier, oracle::ReferenceVerifier}, 25, &stats);
     INFO("seed " << seed);
     REQUIRE(failure == "");
   }
