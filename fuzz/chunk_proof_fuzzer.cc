@@ -1,10 +1,11 @@
 // A chunk's canonical encoding (the proof itself), checked against the root
 // of the state the seed chunks came from, so mutations of real chunks reach
 // deep into the rebuild and the interval checks. The first byte picks the
-// hash function.
+// hash function. The reference verifier judges every input too.
 #include <cstdint>
 #include <string>
 
+#include "../tests/ref/ref_verifier.h"
 #include "checkpoint/chunk.h"
 
 namespace {
@@ -25,5 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t leaves = 0;
   Status s = VerifyChunk(canonical, kind, root, &info, [&](std::string_view, std::string_view) { ++leaves; });
   if (s.ok() && leaves != info.leaves) __builtin_trap();
+  // The independent reference verifier (tests/ref) must agree, byte flip for byte flip.
+  const refv::RefResult ref = refv::RefVerifyChunk(
+      canonical, kind == HashKind::kSha256 ? "sha256" : "sha512_256",
+      std::string_view(reinterpret_cast<const char*>(root.data()), root.size()));
+  if (ref.ok != s.ok() || (s.ok() && ref.leaves.size() != leaves)) __builtin_trap();
   return 0;
 }
