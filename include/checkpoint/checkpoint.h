@@ -52,6 +52,7 @@ struct CreateResult {
   uint64_t raw_bytes = 0;  // uncompressed encodings
   double seconds = 0;
   bool existed = false;    // a complete checkpoint of the same content was already there
+  bool replaced = false;   // one was there but damaged (a chunk missing or implausible): replaced
 };
 
 // Checkpoints `height` of `db` into the store directory `store` (made if

@@ -51,10 +51,12 @@ struct Leftover {
 struct StoreListing {
   std::vector<StoredCheckpoint> checkpoints;  // ascending height
   std::vector<Leftover> leftovers;
+  std::vector<std::string> warnings;  // e.g. a pin marker that cannot be read (kept as pinned)
 };
 
 // Lists complete checkpoints (name, manifest, id and every chunk file agree)
-// and, separately, anything else that looks like one.
+// and, separately, anything else that looks like one. Never blocks on a
+// FIFO; anything at CKPT/pinned pins, readable or not.
 Result<StoreListing> ListStore(const std::string& store);
 
 struct Retention {
@@ -69,7 +71,15 @@ std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, con
 // REQUIRES: the store lock. Renames to trash, fsyncs the store, removes.
 Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c);
 
-// REQUIRES: the store lock. Writes or removes CKPT/pinned.
+// The canonical path (no ".", "..", trailing slash or link) of the checkpoint
+// directory a user named; NotFound when it is not one. Resolve before
+// locking: the store is its parent, and its lock is the one to take.
+Result<std::string> ResolveCheckpoint(const std::string& arg);
+// The store holding the canonical checkpoint path `checkpoint`.
+std::string StoreOf(const std::string& checkpoint);
+
+// REQUIRES: the store lock. Writes (atomically, never through a link) or
+// removes CKPT/pinned. A reason is one line (InvalidArgument otherwise).
 Status Pin(const std::string& checkpoint, const std::string& reason);
 Status Unpin(const std::string& checkpoint);
 

@@ -50,10 +50,13 @@ struct VerifyReport {
   bool manifest_ok = false;
   std::vector<ChunkProblem> problems;  // every bad chunk, by index
   std::vector<std::string> extra;      // files the checkpoint does not name (not fatal)
+  // A file that could not be read here (permissions, a directory or FIFO in
+  // its place): this machine's problem, not the checkpoint's. "" if none.
+  std::string local_error;
   uint64_t bytes = 0;                  // chunk files read
   uint64_t raw_bytes = 0;
   double seconds = 0;
-  bool ok() const { return manifest_ok && problems.empty(); }
+  bool ok() const { return manifest_ok && problems.empty() && local_error.empty(); }
 };
 
 struct VerifyOptions {
@@ -63,8 +66,9 @@ struct VerifyOptions {
   std::vector<size_t> order;
 };
 
-// Fails (IOError/NotFound) only when `dir` cannot be read at all; everything
-// about the checkpoint's contents goes into the report.
+// Fails (IOError/NotFound) when `dir`, its manifest or a chunk file cannot be
+// read here (report.local_error); everything about the checkpoint's contents
+// goes into the report.
 Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOptions& options);
 
 }  // namespace checkpoint

@@ -11,8 +11,10 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/store.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 #include "cli/metrics.h"
 #include "cli/signals.h"
+#include "ops/files.h"
 
 namespace po = boost::program_options;
 
@@ -85,6 +87,11 @@ CreateRun Create(const po::variables_map& vm) {
   if (!chunk_size) {
     return fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" + vm["chunk-size"].as<std::string>() + "'");
   }
+  // The library checks too, but only after the database is open and the
+  // store locked: a bad command line should touch nothing.
+  if (*chunk_size < 1024 || *chunk_size > (1ull << 32)) {
+    return fail(kExitUsage, "--chunk-size must be between 1KiB and 4GiB, not '" + vm["chunk-size"].as<std::string>() + "'");
+  }
   options.chunk_size = *chunk_size;
   int threads_code = kExitOk;
   auto threads = ParseThreads(vm, &threads_code);
@@ -120,8 +127,15 @@ CreateRun Create(const po::variables_map& vm) {
     if (!latest) return fail(kExitError, "the database has no heights");
     height = interval ? *latest - *latest % *interval : *latest;
     if (interval && !(*db)->View(height).ok()) {
+      const uint64_t oldest = (*db)->Heights().empty() ? *latest : (*db)->Heights().front().height;
+      const std::string held = "the database holds heights " + std::to_string(oldest) + ".." + std::to_string(*latest);
+      if (height < oldest && *interval > *latest) {
+        return fail(kExitError, "no height up to " + std::to_string(*latest) + " is a multiple of " +
+                                    std::to_string(*interval) + " but 0, which is not in the database (" + held + ")");
+      }
       return fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
-                                  std::to_string(*interval) + ") is no longer in the database");
+                                  std::to_string(*interval) + ") is " + (height < oldest ? "no longer" : "not") +
+                                  " in the database (" + held + ")");
     }
   } else {
     auto h = ParseU64(height_arg);
@@ -149,6 +163,7 @@ CreateRun Create(const po::variables_map& vm) {
   if (keep) {
     auto listing = ListStore(store);
     if (!listing.ok()) return fail(kExitError, listing.status().message());
+    for (const std::string& w : listing->warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
     Retention rule;
     rule.keep_last = *keep;
     rule.protect = std::filesystem::path(r->path).filename().string();
@@ -165,14 +180,16 @@ CreateRun Create(const po::variables_map& vm) {
                         {"chunks", r->chunks},     {"leaves", r->leaves},
                         {"bytes", r->bytes},       {"raw_bytes", r->raw_bytes},
                         {"seconds", r->seconds},   {"existed", r->existed},
+                        {"replaced", r->replaced},
                         {"deleted", deleted}};
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
     return run;
   }
   if (r->existed) {
     std::fprintf(stderr, "checkpoint: height %llu is already checkpointed\n",
                  static_cast<unsigned long long>(r->height));
   } else {
+    if (r->replaced) std::fprintf(stderr, "checkpoint: replaced a damaged copy of this checkpoint\n");
     std::cout << "height " << r->height << " root " << ToHex(r->root) << " id " << ToHex(r->id)
               << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
               << "\n";
@@ -202,6 +219,12 @@ int RunCreate(const Args& args) {
       "zstd-level", po::value<int>()->default_value(-1), "chunk file compression (transport only; ids never depend on it): -7..19");
   po::variables_map vm;
   if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
+  if (vm.count("metrics-file")) {
+    // Replaced by rename: a device, directory, FIFO or link there would be
+    // replaced too (as root, /dev/null for everyone). Refuse before anything.
+    Status s = RequireRegularOrAbsent(vm["metrics-file"].as<std::string>());
+    if (!s.ok()) return Fail(kExitUsage, "--metrics-file: " + s.message());
+  }
   CreateRun run = Create(vm);
   if (vm.count("metrics-file")) {
     run.metrics.exit_code = run.code;

@@ -8,6 +8,7 @@
 #include "checkpoint/chunk.h"
 #include "checkpoint/manifest.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 
@@ -25,6 +26,7 @@ int InspectChunk(const std::string& dir, const Manifest& m, uint64_t index, bool
   const ManifestChunk& mc = m.chunks[index];
   Result<std::string> read = ReadChunkFile(dir, m, index);
   Status s = read.status();
+  if (IsLocalReadError(s)) return Fail(kExitError, "chunk " + std::to_string(index) + ": " + s.message());
   const std::string file = read.ok() ? std::move(read).value() : std::string();
   if (s.ok()) s = DecodeChunkFile(file, mc.raw_size, &canonical);
   if (!s.ok()) return Fail(kExitVerifyFailed, "chunk " + std::to_string(index) + ": " + s.message());
@@ -43,7 +45,7 @@ int InspectChunk(const std::string& dir, const Manifest& m, uint64_t index, bool
                         {"bytes", file.size()},    {"first_key", ToHex(first)},
                         {"last_key", ToHex(last)}, {"digest_ok", digest_ok},
                         {"proof", proof.ok() ? "ok" : proof.message()}};
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
   } else {
     std::cout << "chunk " << index << " of " << m.chunks.size() << "\n"
               << "interval   [" << ToHex(info.lo) << ", " << (info.has_hi ? ToHex(info.hi) : "end") << ")\n"
@@ -94,7 +96,7 @@ int RunInspect(const Args& args) {
                         {"chunker_version", m.chunker_version}, {"hash", HashKindName(m.hash)},
                         {"chunk_size", m.chunk_size}, {"height", m.height}, {"root", ToHex(m.root)},
                         {"leaves", m.leaves}, {"raw_bytes", raw}, {"chunks", chunks}};
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
     return kExitOk;
   }
   std::cout << "checkpoint " << std::filesystem::absolute(dir).lexically_normal().string() << "\n"

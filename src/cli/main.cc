@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include "cli/command.h"
@@ -65,7 +66,19 @@ int Main(int argc, char** argv) {
 }  // namespace checkpoint::cli
 
 int main(int argc, char** argv) {
-  int code = checkpoint::cli::Main(argc, argv);
+  int code = checkpoint::cli::kExitError;
+  // Nothing escapes as an abort (exit 134): a bug still ends in one line.
+  try {
+    code = checkpoint::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "checkpoint: internal error: %s\n", e.what());
+    return checkpoint::cli::kExitError;
+  } catch (...) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "checkpoint: internal error: unknown exception\n");
+    return checkpoint::cli::kExitError;
+  }
   if (std::fflush(stdout) != 0 && errno != EPIPE) {
     std::fprintf(stderr, "checkpoint: cannot write output\n");
     return checkpoint::cli::kExitError;

@@ -28,6 +28,7 @@ std::map<std::string, std::string> ReadPrevious(const std::string& path) {
 }  // namespace
 
 Status WriteMetricsFile(const std::string& path, const RunMetrics& m) {
+  CHECKPOINT_RETURN_IF_ERROR(RequireRegularOrAbsent(path));
   const double now =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto prev = ReadPrevious(path);
@@ -59,10 +60,9 @@ Status WriteMetricsFile(const std::string& path, const RunMetrics& m) {
         success["checkpoint_last_success_bytes"]);
   gauge("checkpoint_last_success_chunks", "Chunks of the last successful checkpoint.",
         success["checkpoint_last_success_chunks"]);
-  // Atomic: node_exporter must never read half a file.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(tmp, out.str()));
-  return RenamePath(tmp, path);
+  // Atomic (node_exporter must never read half a file), and never over a
+  // device, directory, FIFO or link, nor through a planted temporary.
+  return ReplaceFileAtomically(path, out.str());
 }
 
 }  // namespace checkpoint::cli

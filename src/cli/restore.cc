@@ -13,6 +13,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/restore.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 #include "cli/trust.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
@@ -77,7 +78,9 @@ int RunRestore(const Args& args) {
         Result<std::string> file = ReadChunkFile(dir, m, i);
         ChunkCheck check;
         Status add;
-        if (!file.ok()) {
+        if (IsLocalReadError(file.status())) {
+          add = file.status();  // this machine's problem: exit 1, not "refetch"
+        } else if (!file.ok()) {
           check = ReadFailure(file.status(), i);
         } else {
           add = r.Add(i, *file, &check);
@@ -108,7 +111,7 @@ int RunRestore(const Args& args) {
     nlohmann::json j = {{"path", abs},           {"id", ToHex(r.id())},   {"height", m.height},
                         {"root", ToHex(m.root)}, {"chunks", m.chunks.size()}, {"resumed", resumed},
                         {"leaves", m.leaves},    {"bytes", bytes},        {"seconds", seconds}};
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
   } else {
     std::cout << "restored height " << m.height << " root " << ToHex(m.root) << " chunks "
               << m.chunks.size() << " (" << resumed << " already in) leaves " << m.leaves << "\n"

@@ -5,6 +5,7 @@
 
 #include "checkpoint/state_db.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 
 namespace po = boost::program_options;
 
@@ -49,7 +50,7 @@ int RunStateInfo(const Args& args) {
                               {"value_bytes", h.value_bytes}});
     }
     if (!heights.empty()) j["latest"] = heights.back().height;
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
     return kExitOk;
   }
   std::cout << "database " << dir << "\nhash " << HashKindName((*db)->hash_kind())

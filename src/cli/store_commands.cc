@@ -6,6 +6,7 @@
 
 #include "checkpoint/store.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 
 namespace po = boost::program_options;
 
@@ -22,9 +23,8 @@ std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
 
 int LockFailure(const Status& s) { return Fail(s.IsBusy() ? kExitBusy : kExitError, s.message()); }
 
-// The store a checkpoint directory lives in.
-std::string StoreOf(const std::string& checkpoint) {
-  return std::filesystem::absolute(checkpoint).lexically_normal().parent_path().string();
+void PrintWarnings(const StoreListing& listing) {
+  for (const std::string& w : listing.warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
 }
 
 }  // namespace
@@ -40,6 +40,7 @@ int RunList(const Args& args) {
   if (!vm.count("store")) return Fail(kExitUsage, "list: which store? (checkpoint list STORE)");
   auto listing = ListStore(vm["store"].as<std::string>());
   if (!listing.ok()) return Fail(listing.status());
+  PrintWarnings(*listing);
   if (vm["json"].as<bool>()) {
     nlohmann::json cps = nlohmann::json::array(), left = nlohmann::json::array();
     for (const StoredCheckpoint& c : listing->checkpoints) {
@@ -55,7 +56,7 @@ int RunList(const Args& args) {
       cps.push_back(j);
     }
     for (const Leftover& l : listing->leftovers) left.push_back({{"path", l.path}, {"kind", l.kind}});
-    std::cout << nlohmann::json{{"checkpoints", cps}, {"leftovers", left}}.dump() << "\n";
+    PrintJson(nlohmann::json{{"checkpoints", cps}, {"leftovers", left}});
     return kExitOk;
   }
   for (const StoredCheckpoint& c : listing->checkpoints) {
@@ -66,7 +67,15 @@ int RunList(const Args& args) {
               << "\n";
   }
   for (const Leftover& l : listing->leftovers) {
-    std::cout << "leftover (" << l.kind << ", cleaned by the next locked run): " << l.path << "\n";
+    // Only what a crashed run left is removed by the next one; a damaged
+    // checkpoint stays until someone looks (or a create of its content replaces it).
+    if (l.kind == "incomplete") {
+      std::cout << "incomplete (damaged or unfinished; not removed automatically, see 'checkpoint verify'): "
+                << l.path << "\n";
+    } else {
+      std::cout << "leftover (" << l.kind << ", removed by the next run that takes the store lock): " << l.path
+                << "\n";
+    }
   }
   return kExitOk;
 }
@@ -101,6 +110,7 @@ int RunPrune(const Args& args) {
   if (!lock.ok()) return LockFailure(lock.status());
   auto listing = ListStore(store);
   if (!listing.ok()) return Fail(listing.status());
+  PrintWarnings(*listing);
   const bool dry = vm["dry-run"].as<bool>();
   for (const StoredCheckpoint& c : SelectForDeletion(*listing, rule)) {
     if (!dry) {
@@ -124,13 +134,16 @@ int RunPinCommand(const Args& args, bool pin) {
   if (!vm.count("checkpoint")) return Fail(kExitUsage, "which checkpoint?");
   double wait = 0;
   if (auto c = ParseWait(vm, &wait)) return *c;
-  const std::string ckpt = vm["checkpoint"].as<std::string>();
-  if (!std::filesystem::exists(ckpt + "/manifest.json")) return Fail(kExitError, "no checkpoint at " + ckpt);
-  auto lock = StoreLock::Acquire(StoreOf(ckpt), wait);
+  if (pin && vm["reason"].as<std::string>().find_first_of("\r\n") != std::string::npos) {
+    return Fail(kExitUsage, "--reason must be one line");  // list shows one line; nothing is cut silently
+  }
+  auto ckpt = ResolveCheckpoint(vm["checkpoint"].as<std::string>());
+  if (!ckpt.ok()) return Fail(ckpt.status());
+  auto lock = StoreLock::Acquire(StoreOf(*ckpt), wait);
   if (!lock.ok()) return LockFailure(lock.status());
-  Status s = pin ? Pin(ckpt, vm["reason"].as<std::string>()) : Unpin(ckpt);
+  Status s = pin ? Pin(*ckpt, vm["reason"].as<std::string>()) : Unpin(*ckpt);
   if (!s.ok()) return Fail(s);
-  std::cout << (pin ? "pinned " : "unpinned ") << std::filesystem::absolute(ckpt).lexically_normal().string() << "\n";
+  std::cout << (pin ? "pinned " : "unpinned ") << *ckpt << "\n";
   return kExitOk;
 }
 

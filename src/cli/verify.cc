@@ -5,6 +5,7 @@
 
 #include "checkpoint/verify.h"
 #include "cli/command.h"
+#include "cli/json_out.h"
 #include "cli/trust.h"
 
 namespace po = boost::program_options;
@@ -58,7 +59,7 @@ int RunVerify(const Args& args) {
       j["chunks"] = rep.manifest.chunks.size();
       j["leaves"] = rep.manifest.leaves;
     }
-    std::cout << j.dump() << "\n";
+    PrintJson(j);
   } else {
     for (const ChunkProblem& p : rep.problems) {
       std::cout << (p.chunk >= 0 ? "chunk " + std::to_string(p.chunk) : std::string("manifest"))

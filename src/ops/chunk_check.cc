@@ -26,9 +26,11 @@ Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, siz
   return file;
 }
 
+bool IsLocalReadError(const Status& s) { return !s.ok() && !s.IsNotFound() && !s.IsCorruption(); }
+
 ChunkCheck ReadFailure(const Status& s, size_t index) {
   if (s.IsNotFound()) return {ChunkClass::kMissing, "no file " + ChunkFileName(index)};
-  return {s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kMissing, s.message()};
+  return {ChunkClass::kCorrupt, s.message()};
 }
 
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,

@@ -15,7 +15,11 @@ namespace checkpoint {
 // Reads chunk `index`'s file from checkpoint `dir`, refusing more than its
 // frame can take (NotFound: no file; Corruption: too large).
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index);
-// The class of a chunk whose file could not be read.
+// Whether a failed ReadChunkFile is this machine's problem (permissions, a
+// directory or FIFO in the file's place, an I/O error: exit 1, fix it here)
+// rather than the checkpoint's (no file: missing; too large: corrupt).
+bool IsLocalReadError(const Status& s);
+// The class of a chunk whose file could not be read. REQUIRES: !IsLocalReadError(s).
 ChunkCheck ReadFailure(const Status& s, size_t index);
 
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when

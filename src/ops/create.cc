@@ -2,7 +2,9 @@
 // from one writer thread behind a bounded window, publish atomically.
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -176,6 +178,24 @@ std::string Now() {
   return buf;
 }
 
+// The cheap check of a checkpoint already in the store: every chunk file is
+// a regular file of a size its frame could have (no link followed, nothing
+// opened). Catches missing, emptied and truncated-to-nothing chunks; bit rot
+// inside a chunk needs `verify`. Adds the files' sizes to *bytes.
+bool LooksIntact(const fs::path& dir, const Manifest& m, uint64_t* bytes) {
+  for (size_t i = 0; i < m.chunks.size(); ++i) {
+    struct stat st;
+    const std::string file = (dir / ChunkFileName(i)).string();
+    if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (size <= kChunkFileHeaderBytes || size > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
+      return false;
+    }
+    *bytes += size;
+  }
+  return true;
+}
+
 // A complete checkpoint of this content already in the store, if any.
 std::optional<CreateResult> FindExisting(const std::string& store, const PinnedHeight& pin,
                                          const CreateOptions& options) {
@@ -204,18 +224,21 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
     r.root = m.root;
     r.chunks = m.chunks.size();
     r.leaves = m.leaves;
-    bool complete = true;
-    for (size_t i = 0; i < m.chunks.size(); ++i) {
-      r.raw_bytes += m.chunks[i].raw_size;
-      auto size = fs::file_size(entry.path() / ChunkFileName(i), ec);
-      if (ec) complete = false;
-      else r.bytes += size;
-    }
-    if (!complete) continue;
+    for (const auto& c : m.chunks) r.raw_bytes += c.raw_size;
+    // A damaged one is made again and replaces it at publishing.
+    if (!LooksIntact(entry.path(), m, &r.bytes)) continue;
     r.existed = true;
     return r;
   }
   return std::nullopt;
+}
+
+// Whether `dir` already holds this manifest and plausible chunks.
+bool SameAndIntact(const std::string& dir, const std::string& manifest, const Manifest& m) {
+  std::string bytes;
+  uint64_t sizes = 0;
+  return ReadFileBounded(dir + "/" + kManifestFile, manifest.size(), &bytes).ok() && bytes == manifest &&
+         LooksIntact(dir, m, &sizes);
 }
 
 }  // namespace
@@ -254,7 +277,9 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
       if (!path.empty()) RemoveTree(path);
     }
   } cleanup{staging};
-  CHECKPOINT_RETURN_IF_ERROR(MakeDir(staging + "/" + kChunkDir));
+  // Made here, exclusively: nothing planted in the store is written through.
+  CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(staging));
+  CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(staging + "/" + kChunkDir));
 
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -283,7 +308,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   result.leaves = m.leaves;
   result.bytes = pipeline.file_bytes();
 
-  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(staging + "/" + kManifestFile, manifest));
+  CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json info = {{"created", Now()},
                          {"tool", "checkpoint 0.1.0"},
@@ -296,7 +321,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
                          {"bytes", result.bytes},
                          {"raw_bytes", result.raw_bytes},
                          {"chunk_file_bytes", pipeline.sizes()}};
-  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
+  CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
   // Chunk files were written back while the pipeline ran; make them durable.
   for (size_t i = 0; i < partition.chunks.size(); ++i) {
     CHECKPOINT_RETURN_IF_ERROR(FsyncFile(staging + "/" + ChunkFileName(i)));
@@ -307,13 +332,20 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   const std::string name = std::to_string(height) + "-" + ToHex(result.id).substr(0, 12);
   const std::string final_path = store + "/" + name;
   result.path = fs::absolute(final_path).lexically_normal().string();
-  std::error_code ec;
-  if (fs::exists(final_path, ec)) {
-    result.existed = true;  // the same bytes, made by an earlier run
-    return result;
+  struct stat st;
+  if (::lstat(final_path.c_str(), &st) == 0) {
+    if (SameAndIntact(final_path, manifest, m)) {
+      result.existed = true;  // the same bytes, made by an earlier run
+      return result;
+    }
+    // Damaged: swap the fresh copy in atomically; the old one ends up at the
+    // staging name, which the clean-up removes.
+    CHECKPOINT_RETURN_IF_ERROR(ExchangePaths(staging, final_path));
+    result.replaced = true;
+  } else {
+    CHECKPOINT_RETURN_IF_ERROR(RenamePath(staging, final_path));
+    cleanup.path.clear();
   }
-  CHECKPOINT_RETURN_IF_ERROR(RenamePath(staging, final_path));
-  cleanup.path.clear();
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
   return result;
 }

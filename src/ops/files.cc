@@ -17,9 +17,11 @@ Status Errno(const std::string& what, const std::string& path) {
   return Status::IOError(what + " " + path + ": " + std::strerror(errno));
 }
 
-class Fd {
+class Fd {  // owns one descriptor; not copyable
  public:
   explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
   ~Fd() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -44,6 +46,51 @@ Status WriteAll(int fd, const std::string& path, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::OK();
+}
+
+// `path` as its directory and last component ("a/b" -> "a", "b"; "b" -> ".", "b").
+void Split(const std::string& path, std::string* dir, std::string* name) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) {
+    *dir = ".";
+    *name = path;
+  } else {
+    *dir = slash == 0 ? "/" : path.substr(0, slash);
+    *name = path.substr(slash + 1);
+  }
+}
+
+// openat of `name` in `dir`: no link followed, no blocking (a FIFO opens at
+// once, or fails ENXIO for writing), and only a regular file is accepted.
+Status OpenAt(int dir, const std::string& path, const std::string& name, int flags, int* out) {
+  if (name.empty() || name == "." || name == "..") return Status::IOError(path + " is not a file name");
+  Fd fd(::openat(dir, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return Status::NotFound("missing " + path);
+    if (errno == ELOOP) return Status::IOError(path + " is a symbolic link (not followed)");
+    if (errno == ENXIO || errno == EISDIR) return Status::IOError(path + " is not a regular file");
+    return Errno("cannot open", path);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Errno("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return Status::IOError(path + " is not a regular file");
+  // Regular files ignore O_NONBLOCK, but clear it for whoever reads on.
+  ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  *out = fd.release();
+  return Status::OK();
+}
+
+// A new file `path`, created exclusively relative to its directory; -1 and errno on failure.
+int CreateNew(const std::string& path) {
+  std::string dir, name;
+  Split(path, &dir, &name);
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return -1;
+  const int fd = ::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  const int saved = errno;
+  ::close(dfd.release());
+  errno = saved;
+  return fd;
 }
 
 std::atomic<uint64_t> g_file_ops{0};
@@ -74,9 +121,40 @@ Status RenamePath(const std::string& from, const std::string& to) {
   return Status::OK();
 }
 
+Status ExchangePaths(const std::string& a, const std::string& b) {
+  CHECKPOINT_RETURN_IF_ERROR(Injected("rename", a));
+  if (::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+    return Status::IOError("cannot exchange " + a + " and " + b + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+Status OpenRegularFile(const std::string& path, int flags, int* out) {
+  std::string dir, name;
+  Split(path, &dir, &name);
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) {
+    if (errno == ENOENT) return Status::NotFound("missing " + path);
+    return Errno("cannot open directory", dir);
+  }
+  return OpenAt(dfd.get(), path, name, flags, out);
+}
+
 Status WriteFileSynced(const std::string& path, std::string_view data) {
   CHECKPOINT_RETURN_IF_ERROR(Injected("write", path));
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  int raw = -1;
+  CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(path, O_WRONLY | O_CREAT, &raw));
+  Fd fd(raw);
+  if (::ftruncate(fd.get(), 0) != 0) return Errno("cannot truncate", path);
+  CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
+  if (::fsync(fd.get()) != 0) return Errno("cannot fsync", path);
+  if (::close(fd.release()) != 0) return Errno("cannot close", path);
+  return Status::OK();
+}
+
+Status WriteNewFileSynced(const std::string& path, std::string_view data) {
+  CHECKPOINT_RETURN_IF_ERROR(Injected("write", path));
+  Fd fd(CreateNew(path));
   if (fd.get() < 0) return Errno("cannot create", path);
   CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
   if (::fsync(fd.get()) != 0) return Errno("cannot fsync", path);
@@ -84,10 +162,9 @@ Status WriteFileSynced(const std::string& path, std::string_view data) {
   return Status::OK();
 }
 
-
 Status WriteFileStartSync(const std::string& path, std::string_view data) {
   CHECKPOINT_RETURN_IF_ERROR(Injected("write", path));
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  Fd fd(CreateNew(path));
   if (fd.get() < 0) return Errno("cannot create", path);
   CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
   ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors surface at fsync
@@ -95,10 +172,64 @@ Status WriteFileStartSync(const std::string& path, std::string_view data) {
   return Status::OK();
 }
 
+Status RequireRegularOrAbsent(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::OK();
+    return Errno("cannot stat", path);
+  }
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
+  return Status::OK();
+}
+
+Status ReplaceFileAtomically(const std::string& path, std::string_view data, const std::string& tmp_name) {
+  std::string dir, name;
+  Split(path, &dir, &name);
+  const std::string tmp = tmp_name.empty() ? name + ".tmp." + std::to_string(::getpid()) : tmp_name;
+  const std::string tmp_path = dir + "/" + tmp;
+  CHECKPOINT_RETURN_IF_ERROR(Injected("write", tmp_path));
+  // Checked and renamed within one directory fd: what was checked is what is replaced.
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0) return Errno("cannot open directory", dir);
+  struct stat st;
+  if (::fstatat(dfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(path + " is not a regular file; not replacing it");
+  }
+  // A stale temporary (or a planted link) goes: the new one is made exclusively.
+  if (::unlinkat(dfd.get(), tmp.c_str(), 0) != 0 && errno != ENOENT) return Errno("cannot remove", tmp_path);
+  struct RemoveTmp {
+    int dir;
+    const std::string& name;
+    bool armed = true;
+    ~RemoveTmp() {
+      if (armed) ::unlinkat(dir, name.c_str(), 0);
+    }
+  } remove_tmp{dfd.get(), tmp};
+  {
+    Fd fd(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (fd.get() < 0) {
+      remove_tmp.armed = errno != EEXIST;  // never remove what we did not make
+      return Errno("cannot create", tmp_path);
+    }
+    CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd.get(), tmp_path, data));
+    if (::fsync(fd.get()) != 0) return Errno("cannot fsync", tmp_path);
+    if (::close(fd.release()) != 0) return Errno("cannot close", tmp_path);
+  }
+  CHECKPOINT_RETURN_IF_ERROR(Injected("rename", tmp_path));
+  if (::renameat(dfd.get(), tmp.c_str(), dfd.get(), name.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp_path + " to " + path + ": " + std::strerror(errno));
+  }
+  remove_tmp.armed = false;
+  CHECKPOINT_RETURN_IF_ERROR(Injected("fsync", dir));
+  if (::fsync(dfd.get()) != 0) return Errno("cannot fsync directory", dir);
+  return Status::OK();
+}
+
 Status FsyncFile(const std::string& path) {
   CHECKPOINT_RETURN_IF_ERROR(Injected("fsync", path));
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Errno("cannot open", path);
+  int raw = -1;
+  CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(path, O_RDONLY, &raw));
+  Fd fd(raw);
   if (::fsync(fd.get()) != 0) return Errno("cannot fsync", path);
   return Status::OK();
 }
@@ -112,14 +243,11 @@ Status FsyncDir(const std::string& dir) {
 }
 
 Status ReadFileBounded(const std::string& path, uint64_t max_bytes, std::string* out) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return Status::NotFound("missing " + path);
-    return Errno("cannot open", path);
-  }
+  int raw = -1;
+  CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(path, O_RDONLY, &raw));
+  Fd fd(raw);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Errno("cannot stat", path);
-  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return Status::Corruption(path + " is larger than the " + std::to_string(max_bytes) + " bytes allowed");
   }
@@ -143,6 +271,12 @@ Status MakeDir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create directory " + dir + ": " + ec.message());
+  return Status::OK();
+}
+
+Status MakeNewDir(const std::string& dir) {
+  CHECKPOINT_RETURN_IF_ERROR(Injected("mkdir", dir));
+  if (::mkdir(dir.c_str(), 0755) != 0) return Errno("cannot create directory", dir);
   return Status::OK();
 }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "ops/chunk_check.h"
+#include "ops/clear_db.h"
 #include "ops/files.h"
 #include "state/meta.h"
 #include "state/state_db_impl.h"
@@ -345,8 +346,7 @@ Result<std::unique_ptr<RestoreSession>> RestoreSession::Begin(const std::string&
                                                               std::string_view manifest,
                                                               const RestoreOptions& options) {
   return StartSession(manifest, options, [&](const StateDbOptions& o) {
-    if (options.force) RemoveTree(db_dir);
-    return StateDb::Open(db_dir, o);
+    return options.force ? OpenClearing(db_dir, o) : StateDb::Open(db_dir, o);
   });
 }
 

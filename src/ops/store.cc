@@ -3,10 +3,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +33,24 @@ void RemoveLeftovers(const std::string& store) {
   }
 }
 
+// Anything at CKPT/pinned pins: a marker that cannot be read (a directory,
+// a FIFO, a dangling link, no permission) keeps the checkpoint, with a
+// warning, rather than letting prune delete what someone meant to keep.
+void ReadPin(const std::string& dir, StoredCheckpoint* c, std::vector<std::string>* warnings) {
+  const std::string path = dir + "/" + kPinFile;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return;
+  c->pinned = true;
+  std::string pin;
+  Status s = ReadFileBounded(path, 1 << 16, &pin);
+  if (s.ok()) {
+    c->pin_reason = pin.substr(0, pin.find('\n'));
+  } else {
+    c->pin_reason = "(unreadable pin marker)";
+    warnings->push_back(path + " cannot be read (" + s.message() + "): kept as pinned");
+  }
+}
+
 std::string HolderOf(int fd) {
   char buf[64] = {};
   ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
@@ -44,8 +64,9 @@ std::string HolderOf(int fd) {
 Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_seconds) {
   CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
   const std::string path = store + "/" + kLockFile;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  int fd = -1;
+  // Never through a link: the pid is written into whatever this opens.
+  CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(path, O_RDWR | O_CREAT, &fd));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
   for (;;) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
@@ -110,11 +131,7 @@ Result<StoreListing> ListStore(const std::string& store) {
       out.leftovers.push_back({path, "incomplete"});
       continue;
     }
-    std::string pin;
-    if (ReadFileBounded(path + "/" + kPinFile, 1 << 16, &pin).ok()) {
-      c.pinned = true;
-      c.pin_reason = pin.substr(0, pin.find('\n'));
-    }
+    ReadPin(path, &c, &out.warnings);
     std::string info;
     if (ReadFileBounded(path + "/" + kInfoFile, 16 << 20, &info).ok()) {
       auto j = nlohmann::json::parse(info, nullptr, false);
@@ -158,14 +175,33 @@ Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c) {
 }
 
 Status Pin(const std::string& checkpoint, const std::string& reason) {
-  const std::string tmp = checkpoint + "/.pinned.tmp";
+  if (reason.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("a pin reason is one line");
+  }
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::string text = reason.substr(0, reason.find('\n'));
-  CHECKPOINT_RETURN_IF_ERROR(WriteFileSynced(tmp, text + "\n" + when + "\n"));
-  CHECKPOINT_RETURN_IF_ERROR(RenamePath(tmp, checkpoint + "/" + kPinFile));
-  return FsyncDir(checkpoint);
+  // The temporary is made exclusively and removed if anything fails.
+  return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n", ".pinned.tmp");
+}
+
+Result<std::string> ResolveCheckpoint(const std::string& arg) {
+  // realpath settles "CKPT/", ".", "..", and links: one checkpoint, one
+  // spelling, so its parent is the store whose lock guards it.
+  char* real = ::realpath(arg.c_str(), nullptr);
+  if (!real) return Status::NotFound("no checkpoint at " + arg + ": " + std::strerror(errno));
+  const std::string path(real);
+  std::free(real);
+  struct stat st;
+  if (path == "/" || ::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+      ::lstat((path + "/" + kManifestFile).c_str(), &st) != 0) {
+    return Status::NotFound("no checkpoint at " + arg);
+  }
+  return path;
+}
+
+std::string StoreOf(const std::string& checkpoint) {
+  return fs::path(checkpoint).parent_path().string();
 }
 
 Status Unpin(const std::string& checkpoint) {

@@ -94,8 +94,14 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
   for (size_t i = 0; i < m.chunks.size(); ++i) {
     if (!queued[i]) order.push_back(i);
   }
+  std::mutex local_mu;
   auto check = [&](size_t i) {
     Result<std::string> file = read_chunk(m, i);
+    if (IsLocalReadError(file.status())) {
+      std::lock_guard<std::mutex> lock(local_mu);
+      if (report.local_error.empty()) report.local_error = file.status().message();
+      return;
+    }
     if (!file.ok()) {
       results[i] = ReadFailure(file.status(), i);
       return;
@@ -133,6 +139,7 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
       manifest,
       [&dir](const Manifest& m, size_t i) { return ReadChunkFile(dir, m, i); },
       options);
+  if (!report.local_error.empty()) return Status::IOError(report.local_error);
   if (report.manifest_ok) FindExtra(dir, report.manifest.chunks.size(), &report);
   return report;
 }

@@ -51,18 +51,103 @@ class SortedLog : public UpdateSource {
   size_t pos_ = 0;
 };
 
-// Splits on spaces and tabs.
-std::vector<std::string_view> Fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t j = i;
-    while (j < line.size() && line[j] != ' ' && line[j] != '\t') ++j;
-    if (j > i) out.push_back(line.substr(i, j - i));
-    i = j;
+int HexDigit(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// One line of a write log, read field by field straight from the stream and
+// decoded as it comes: no field ever holds more than the longest legal one,
+// so a giant line (1 GB of key) fails after 16 KiB, not after buffering it.
+struct Line {
+  std::string op;      // "put" or "del"; longer is refused at once
+  std::string key;     // decoded
+  std::string value;   // decoded
+  size_t fields = 0;   // fields seen
+  std::string error;   // set: the line is malformed
+};
+
+constexpr size_t kMaxOpChars = 16;  // enough to quote a wrong operation
+
+// Reads the next line into *line; false at the end of input. Stops reading
+// at the first error (the whole log is refused anyway).
+bool ReadLine(std::streambuf* in, Line* line) {
+  *line = Line();
+  bool any = false, comment = false, in_field = false, half = false;
+  int high = 0;
+  auto end_field = [&]() {
+    if (!in_field) return;
+    in_field = false;
+    if (half) line->error = line->fields == 2 ? "key is not hex" : "value is not hex";
+  };
+  for (;;) {
+    const int c = in->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      if (any && !comment && line->error.empty()) end_field();
+      return any;
+    }
+    any = true;
+    if (c == '\n') {
+      if (!comment) end_field();
+      return true;
+    }
+    if (comment) continue;
+    if (c == '\r') {
+      const int next = in->sgetc();
+      if (next == '\n' || next == std::char_traits<char>::eof()) continue;  // CRLF ending
+    }
+    if (c == ' ' || c == '\t') {
+      end_field();
+      if (!line->error.empty()) return true;
+      continue;
+    }
+    if (!in_field) {
+      if (line->fields == 0 && c == '#') {
+        comment = true;
+        continue;
+      }
+      if (line->fields == 1 && line->op != "put" && line->op != "del") {
+        line->error = "unknown operation '" + line->op + "'";
+        return true;
+      }
+      if (line->fields == (line->op == "put" ? 3u : 2u)) {
+        line->error = "too many fields";
+        return true;
+      }
+      in_field = true;
+      half = false;
+      ++line->fields;
+    }
+    if (line->fields == 1) {
+      if (line->op.size() >= kMaxOpChars) {
+        line->error = "unknown operation '" + line->op + "...'";
+        return true;
+      }
+      line->op.push_back(static_cast<char>(c));
+      continue;
+    }
+    const bool is_key = line->fields == 2;
+    const int d = HexDigit(c);
+    if (d < 0) {
+      line->error = is_key ? "key is not hex" : "value is not hex";
+      return true;
+    }
+    if (!half) {
+      high = d;
+      half = true;
+      continue;
+    }
+    half = false;
+    std::string& out = is_key ? line->key : line->value;
+    if (out.size() >= (is_key ? kMaxKeyBytes : kMaxValueBytes)) {
+      line->error = is_key ? "key is longer than " + std::to_string(kMaxKeyBytes) + " bytes"
+                           : "value is larger than 64 MiB";
+      return true;
+    }
+    out.push_back(static_cast<char>(high << 4 | d));
   }
-  return out;
 }
 
 }  // namespace
@@ -90,29 +175,22 @@ std::unique_ptr<UpdateSource> WriteLog::Sorted() const {
 
 Result<WriteLog> WriteLog::Parse(std::istream& in) {
   WriteLog log;
-  std::string line;
+  Line line;
   uint64_t number = 0;
-  while (std::getline(in, line)) {
+  std::streambuf* buf = in.rdbuf();
+  while (buf && ReadLine(buf, &line)) {
     ++number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
     auto fail = [&](const std::string& why) {
       return Status::InvalidArgument("line " + std::to_string(number) + ": " + why);
     };
-    std::vector<std::string_view> f = Fields(line);
-    if (f.empty() || f[0][0] == '#') continue;
-    const bool is_put = f[0] == "put";
-    if (!is_put && f[0] != "del") return fail("unknown operation '" + std::string(f[0]) + "'");
-    if (f.size() < 2) return fail("missing key");
-    if (f.size() > (is_put ? 3u : 2u)) return fail("too many fields");
-    std::optional<std::string> key = ParseHex(f[1]);
-    if (!key) return fail("key is not hex");
-    std::optional<std::string> value = std::string();
-    if (f.size() == 3) value = ParseHex(f[2]);
-    if (!value) return fail("value is not hex");
-    Status s = is_put ? log.Put(*key, *value) : log.Delete(*key);
+    if (!line.error.empty()) return fail(line.error);
+    if (line.fields == 0) continue;  // blank or a comment
+    const bool is_put = line.op == "put";
+    if (!is_put && line.op != "del") return fail("unknown operation '" + line.op + "'");
+    if (line.fields < 2) return fail("missing key");
+    Status s = is_put ? log.Put(line.key, line.value) : log.Delete(line.key);
     if (!s.ok()) return fail(s.message());
   }
-  if (in.bad()) return Status::IOError("read error");
   return log;
 }
 

@@ -275,8 +275,6 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   auto store = std::make_unique<RocksStore>();
   store->dir_ = dir;
   store->options_for_sst_ = rocksdb::Options(db, ColumnOptions(cache));
-  // Leftover table files of an ingestion a crash interrupted.
-  if (!options.read_only) std::filesystem::remove_all(fs::path(dir) / "ingest-tmp", ec);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {
@@ -299,6 +297,9 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     return FromRocks(s, "open " + dir);
   }
   store->db_.reset(raw);
+  // Leftover table files of an ingestion a crash interrupted. Only now: the
+  // open above holds RocksDB's LOCK, so they are not a running restore's.
+  if (!options.read_only) std::filesystem::remove_all(fs::path(dir) / "ingest-tmp", ec);
   return std::unique_ptr<NodeStore>(std::move(store));
 }
 

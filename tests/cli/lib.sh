@@ -36,3 +36,30 @@ finish() {
   echo "$failures failures"
   [ "$failures" = 0 ]
 }
+
+# hold_lock KIND FILE: a helper process takes FILE's lock (KIND flock, as the
+# store lock; or fcntl, as RocksDB's LOCK) and keeps it until killed. Prints
+# its pid once the lock is held (a condition, not a guessed delay).
+hold_lock() {
+  local kind=$1 file=$2 ready
+  ready=$(mktemp -u "$work/ready.XXXXXX")
+  python3 -c '
+import fcntl, sys, time
+f = open(sys.argv[2], "a+")
+(fcntl.flock if sys.argv[1] == "flock" else fcntl.lockf)(f, fcntl.LOCK_EX)
+open(sys.argv[3], "w").close()
+time.sleep(3600)' "$kind" "$file" "$ready" >/dev/null 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 4000); do
+    [ -e "$ready" ] && { echo "$pid"; return 0; }
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.005
+  done
+  return 1
+}
+
+# release_lock PID: ends a hold_lock helper.
+release_lock() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# json_ok FILE: FILE is one valid JSON document.
+json_ok() { python3 -c 'import json,sys; json.load(open(sys.argv[1], "rb"))' "$1" 2>/dev/null; }

@@ -26,7 +26,7 @@ expect 1 "line 1: key is not hex" -- sh -c "echo 'del abc' | '$cp_bin' state app
 expect 1 "line 2: too many fields" -- sh -c "printf 'put 00\nput 00 11 22\n' | '$cp_bin' state apply --db '$db' --height 6"
 long_key=$(head -c 8192 /dev/zero | od -An -v -tx1 | tr -d ' \n')
 echo "put $long_key 00" >"$work/long.log"
-expect 1 "line 1: key of 8192 bytes is longer than 8191" -- "$cp_bin" state apply --db "$db" --height 6 "$work/long.log"
+expect 1 "line 1: key is longer than 8191 bytes" -- "$cp_bin" state apply --db "$db" --height 6 "$work/long.log"
 "$cp_bin" state info --db "$db" --json >"$work/info" || fail "info"
 grep -q '"heights":\[{"height":5,' "$work/info" || fail "nothing may be applied by failed runs: $(cat "$work/info")"
 
