@@ -2,49 +2,15 @@
 // against the DOM parser they replaced, kept here as the reference: the same
 // bytes, the same acceptance, and memory bounded by the file, not by its
 // nesting or its chunk count.
-#include <malloc.h>
-
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include <catch2/catch.hpp>
 
+#include "../heap_peak.h"
 #include "checkpoint/limits.h"
 #include "checkpoint/manifest.h"
-
-// Heap accounting for this binary: bytes live and the peak since Reset.
-namespace {
-std::atomic<int64_t> g_live{0}, g_peak{0};
-void* Count(void* p) {
-  if (!p) throw std::bad_alloc();
-  const int64_t now = g_live += static_cast<int64_t>(malloc_usable_size(p));
-  for (int64_t peak = g_peak; now > peak && !g_peak.compare_exchange_weak(peak, now);) {
-  }
-  return p;
-}
-void Uncount(void* p) {
-  if (p) g_live -= static_cast<int64_t>(malloc_usable_size(p));
-  std::free(p);
-}
-// Peak bytes allocated while running fn, above what was live before.
-template <typename Fn>
-int64_t PeakDuring(Fn&& fn) {
-  const int64_t base = g_live;
-  g_peak = base;
-  fn();
-  return g_peak - base;
-}
-}  // namespace
-void* operator new(size_t n) { return Count(std::malloc(n ? n : 1)); }
-void* operator new[](size_t n) { return Count(std::malloc(n ? n : 1)); }
-void operator delete(void* p) noexcept { Uncount(p); }
-void operator delete[](void* p) noexcept { Uncount(p); }
-void operator delete(void* p, size_t) noexcept { Uncount(p); }
-void operator delete[](void* p, size_t) noexcept { Uncount(p); }
 
 namespace checkpoint {
 namespace {
@@ -261,7 +227,7 @@ TEST_CASE("manifest: memory is bounded by the file, not by its nesting or chunk 
     const std::string deep(40 << 20, '[');
     Status s;
     const auto start = std::chrono::steady_clock::now();
-    const int64_t peak = PeakDuring([&] { s = ParseManifest(deep, &out); });
+    const int64_t peak = test::PeakDuring([&] { s = ParseManifest(deep, &out); });
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     REQUIRE(s.IsCorruption());
     INFO("40 MiB of '[': " << peak << " bytes, " << seconds << " s");
@@ -288,7 +254,7 @@ TEST_CASE("manifest: memory is bounded by the file, not by its nesting or chunk 
     std::string bytes = make(n);
     REQUIRE(bytes.size() <= kMaxManifestBytes);
     Status s;
-    const int64_t peak = PeakDuring([&] { s = ParseManifest(bytes, &out); });
+    const int64_t peak = test::PeakDuring([&] { s = ParseManifest(bytes, &out); });
     REQUIRE(s.ok());
     REQUIRE(out.chunks.size() == n);
     INFO(n << " chunks, " << bytes.size() << " bytes: parsing allocated " << peak);

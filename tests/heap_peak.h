@@ -1,0 +1,46 @@
+// Heap accounting for one test binary: include from exactly one of its files.
+// Replaces the global operator new/delete to count live bytes and their peak.
+#pragma once
+
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+
+namespace checkpoint::test {
+
+inline std::atomic<int64_t> g_heap_live{0}, g_heap_peak{0};
+
+inline void* CountAlloc(void* p) {
+  if (!p) throw std::bad_alloc();
+  const int64_t now = g_heap_live += static_cast<int64_t>(malloc_usable_size(p));
+  for (int64_t peak = g_heap_peak; now > peak && !g_heap_peak.compare_exchange_weak(peak, now);) {
+  }
+  return p;
+}
+
+inline void CountFree(void* p) {
+  if (p) g_heap_live -= static_cast<int64_t>(malloc_usable_size(p));
+  std::free(p);
+}
+
+// The most bytes allocated at once while `fn` ran, above what was live before
+// (every thread's allocations count).
+template <typename Fn>
+int64_t PeakDuring(Fn&& fn) {
+  const int64_t base = g_heap_live;
+  g_heap_peak = base;
+  fn();
+  return g_heap_peak - base;
+}
+
+}  // namespace checkpoint::test
+
+void* operator new(size_t n) { return checkpoint::test::CountAlloc(std::malloc(n ? n : 1)); }
+void* operator new[](size_t n) { return checkpoint::test::CountAlloc(std::malloc(n ? n : 1)); }
+void operator delete(void* p) noexcept { checkpoint::test::CountFree(p); }
+void operator delete[](void* p) noexcept { checkpoint::test::CountFree(p); }
+void operator delete(void* p, size_t) noexcept { checkpoint::test::CountFree(p); }
+void operator delete[](void* p, size_t) noexcept { checkpoint::test::CountFree(p); }
