@@ -44,3 +44,15 @@ void operator delete(void* p) noexcept { checkpoint::test::CountFree(p); }
 void operator delete[](void* p) noexcept { checkpoint::test::CountFree(p); }
 void operator delete(void* p, size_t) noexcept { checkpoint::test::CountFree(p); }
 void operator delete[](void* p, size_t) noexcept { checkpoint::test::CountFree(p); }
+// Every variant that pairs with the ones above (std::stable_sort uses nothrow
+// new); the aligned ones stay the library's, paired among themselves.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  void* p = std::malloc(n ? n : 1);
+  return p ? checkpoint::test::CountAlloc(p) : nullptr;
+}
+void* operator new[](size_t n, const std::nothrow_t&) noexcept {
+  void* p = std::malloc(n ? n : 1);
+  return p ? checkpoint::test::CountAlloc(p) : nullptr;
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { checkpoint::test::CountFree(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { checkpoint::test::CountFree(p); }
