@@ -40,9 +40,24 @@ struct Manifest {
 // Formats this build reads; the writer can emit any of them.
 constexpr uint32_t kManifestFormatVersions[] = {1};
 
+// The largest manifest.json anything reads or parses. Each chunk entry takes
+// ~130 bytes + 2 per byte of its `lo`, so this is ~400,000 chunks: ~3 TB of
+// state at the default 8 MiB chunk size (an honest 10M-key state needs a few
+// hundred chunks, a manifest of tens of KiB), ~400 MB at the 1 KiB minimum.
+// Parsing costs at most ~0.75 x the file on top of the bytes themselves.
+constexpr uint64_t kMaxManifestBytes = 64ull << 20;
+
+// The largest raw_size the format allows in a manifest of `chunk_size`:
+// max(chunk_size, 64 MiB) + 64 MiB (a chunk over chunk_size holds one leaf and
+// its proof). Verifiers cap it further (VerifyOptions::max_chunk_size).
+uint64_t MaxRawChunkBytes(uint64_t chunk_size);
+
 std::string EncodeManifest(const Manifest& m);
 // Strict: known version, every field present and sane, intervals strictly
 // increasing from the empty key, totals adding up, and canonical bytes.
+// Corruption for anything else (and for more than kMaxManifestBytes),
+// NotSupported for another format_version. Memory: the result, no DOM; time:
+// one pass; never throws.
 Status ParseManifest(std::string_view bytes, Manifest* out);
 // The checkpoint id.
 Hash ManifestId(std::string_view bytes);

@@ -29,6 +29,10 @@ struct RestoreOptions {
   bool trust_manifest = false;
   // Clear a destination that holds other state. Default: false.
   bool force = false;
+  // As VerifyOptions::max_chunk_size: Begin refuses (InvalidArgument, "manifest
+  // …") a manifest over it before opening the database.
+  // Default: kDefaultMaxChunkSize (256 MiB).
+  uint64_t max_chunk_size = kDefaultMaxChunkSize;
 };
 
 class RestoreSession {

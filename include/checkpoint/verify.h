@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "checkpoint/hash.h"
+#include "checkpoint/limits.h"
 #include "checkpoint/manifest.h"
 #include "checkpoint/status.h"
 
@@ -62,6 +63,13 @@ struct VerifyReport {
 struct VerifyOptions {
   Anchors anchors;
   unsigned threads = 0;  // 0: cores
+  // The largest chunk_size accepted in a manifest; chunks may be up to
+  // max(max_chunk_size, kMaxLeafChunkBytes) (one leaf over the size). A
+  // manifest over either is refused as a whole (a manifest problem, class
+  // invalid) before any chunk is read. Memory is then at most ~2 x that per
+  // thread (the chunk file and its decompressed bytes) plus the rebuild's.
+  // Default: kDefaultMaxChunkSize (256 MiB).
+  uint64_t max_chunk_size = kDefaultMaxChunkSize;
   // Chunk order to check in (tests); empty: index order. Results do not depend on it.
   std::vector<size_t> order;
 };

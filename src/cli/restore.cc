@@ -1,5 +1,5 @@
 // checkpoint restore CKPT --db DIR [--root HEX] [--id HEX] [--height N]
-//   [--trust-manifest] [--threads T] [--force] [--json]
+//   [--trust-manifest] [--threads T] [--max-chunk-size SIZE] [--force] [--json]
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -39,6 +39,7 @@ int RunRestore(const Args& args) {
   if (!vm.count("checkpoint")) return Fail(kExitUsage, "restore: which checkpoint? (checkpoint restore CKPT --db DIR)");
   RestoreOptions options;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   options.force = vm["force"].as<bool>();
   if (!options.anchors.any() && !options.trust_manifest) {
@@ -52,7 +53,7 @@ int RunRestore(const Args& args) {
   const std::string db_dir = vm["db"].as<std::string>();
 
   std::string manifest;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &manifest);
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, kMaxManifestBytes, &manifest);
   if (s.IsNotFound()) return Fail(kExitError, "no checkpoint at " + dir + " (no manifest.json)");
   if (!s.ok()) return Fail(s);
   auto session = RestoreSession::Begin(db_dir, manifest, options);

@@ -9,7 +9,10 @@ namespace checkpoint::cli {
 void AddTrustOptions(po::options_description* d) {
   d->add_options()("root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
-      "height", po::value<std::string>(), "expected height (a check, not an anchor)");
+      "height", po::value<std::string>(), "expected height (a check, not an anchor)")(
+      "max-chunk-size", po::value<std::string>(),
+      "refuse a checkpoint whose chunk size is over SIZE (N[B|KiB|MiB|GiB]; default 256MiB): bounds memory "
+      "to ~2 x SIZE per thread");
 }
 
 std::optional<int> ParseTrust(const po::variables_map& vm, Anchors* anchors) {
@@ -29,6 +32,17 @@ std::optional<int> ParseTrust(const po::variables_map& vm, Anchors* anchors) {
     if (!h) return Fail(kExitUsage, "--height takes a whole number");
     anchors->height = *h;
   }
+  return std::nullopt;
+}
+
+std::optional<int> ParseMaxChunkSize(const po::variables_map& vm, uint64_t* max_chunk_size) {
+  if (!vm.count("max-chunk-size")) return std::nullopt;
+  const std::string& arg = vm["max-chunk-size"].as<std::string>();
+  auto size = ParseSize(arg);
+  if (!size || *size < 1024) {
+    return Fail(kExitUsage, "--max-chunk-size takes N[B|KiB|MiB|GiB] of at least 1KiB, not '" + arg + "'");
+  }
+  *max_chunk_size = *size;
   return std::nullopt;
 }
 

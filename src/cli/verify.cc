@@ -1,4 +1,4 @@
-// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--json]
+// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--max-chunk-size SIZE] [--json]
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -25,6 +25,7 @@ int RunVerify(const Args& args) {
   if (!vm.count("checkpoint")) return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
   VerifyOptions options;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
   int code = kExitOk;
   auto threads = ParseThreads(vm, &code);
   if (!threads) return code;

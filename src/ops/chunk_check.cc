@@ -2,7 +2,11 @@
 
 #include <zstd.h>
 
+#include <algorithm>
+#include <utility>
+
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/limits.h"
 #include "chunk/format.h"
 #include "ops/files.h"
 
@@ -17,6 +21,33 @@ const char* ChunkClassName(ChunkClass c) {
     case ChunkClass::kIncomplete: return "incomplete";
   }
   return "?";
+}
+
+namespace {
+
+std::string Size(uint64_t v) {
+  for (const auto& [unit, shift] : {std::pair{"GiB", 30}, {"MiB", 20}, {"KiB", 10}}) {
+    if (v >= (1ull << shift) && v % (1ull << shift) == 0) return std::to_string(v >> shift) + " " + unit;
+  }
+  return std::to_string(v) + " bytes";
+}
+
+}  // namespace
+
+Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size) {
+  if (m.chunk_size > max_chunk_size) {
+    return Status::InvalidArgument("manifest chunk_size " + Size(m.chunk_size) + " is more than the " +
+                                   Size(max_chunk_size) + " this verifier accepts (--max-chunk-size)");
+  }
+  const uint64_t cap = std::max(max_chunk_size, kMaxLeafChunkBytes);
+  for (size_t i = 0; i < m.chunks.size(); ++i) {
+    if (m.chunks[i].raw_size > cap) {
+      return Status::InvalidArgument("manifest chunks[" + std::to_string(i) + "].raw_size " +
+                                     Size(m.chunks[i].raw_size) + " is more than the " + Size(cap) +
+                                     " this verifier accepts for one chunk (--max-chunk-size)");
+    }
+  }
+  return Status::OK();
 }
 
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index) {

@@ -12,6 +12,13 @@
 
 namespace checkpoint {
 
+// The verifier's bound (VerifyOptions::max_chunk_size): InvalidArgument,
+// "manifest …", when the manifest's chunk_size is over `max_chunk_size` or a
+// chunk's raw_size over max(max_chunk_size, kMaxLeafChunkBytes). Once it
+// holds, every raw_size is within both that and the format's bound, and
+// ReadChunkFile and CheckChunk allocate at most ~raw_size each.
+Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size);
+
 // Reads chunk `index`'s file from checkpoint `dir`, refusing more than its
 // frame can take (NotFound: no file; Corruption: too large).
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index);

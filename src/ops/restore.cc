@@ -318,6 +318,7 @@ Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& opt
   if (a.height && *a.height != m.height) {
     return Status::InvalidArgument("manifest height " + std::to_string(m.height) + " is not " + std::to_string(*a.height));
   }
+  CHECKPOINT_RETURN_IF_ERROR(CheckChunkLimit(m, options.max_chunk_size));
   return m;
 }
 

@@ -80,6 +80,12 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
                                            std::to_string(*a.height));
     return report;
   }
+  // Before any chunk is read: memory is the verifier's to bound, not the manifest's.
+  s = CheckChunkLimit(m, options.max_chunk_size);
+  if (!s.ok()) {
+    problem(-1, ChunkClass::kInvalid, s.message());
+    return report;
+  }
   report.manifest_ok = true;
   const Hash root = a.root ? *a.root : m.root;
 
@@ -132,7 +138,7 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound("no checkpoint at " + dir);
   std::string bytes;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
+  Status s = ReadFileBounded(dir + "/" + kManifestFile, kMaxManifestBytes, &bytes);
   if (s.IsIOError()) return s;
   Result<std::string> manifest = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
   VerifyReport report = VerifyLoaded(
