@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/limits.h"
 #include "checkpoint/store.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
@@ -93,6 +94,9 @@ CreateRun Create(const po::variables_map& vm) {
     return fail(kExitUsage, "--chunk-size must be between 1KiB and 4GiB, not '" + vm["chunk-size"].as<std::string>() + "'");
   }
   options.chunk_size = *chunk_size;
+  if (*chunk_size > kDefaultMaxChunkSize) {
+    std::fprintf(stderr, "checkpoint: warning: verifiers refuse chunks over 256 MiB unless given --max-chunk-size\n");
+  }
   int threads_code = kExitOk;
   auto threads = ParseThreads(vm, &threads_code);
   if (!threads) {

@@ -6,6 +6,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/chunk.h"
+#include "checkpoint/limits.h"
 #include "checkpoint/manifest.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
@@ -73,7 +74,7 @@ int RunInspect(const Args& args) {
   if (!vm.count("checkpoint")) return Fail(kExitUsage, "inspect: which checkpoint?");
   const std::string dir = vm["checkpoint"].as<std::string>();
   std::string bytes;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, 256 << 20, &bytes);
+  Status s = ReadManifestFile(dir, &bytes);
   if (!s.ok()) return Fail(kExitError, s.IsNotFound() ? "no checkpoint at " + dir : s.message());
   Manifest m;
   s = ParseManifest(bytes, &m);
@@ -82,6 +83,9 @@ int RunInspect(const Args& args) {
   if (vm.count("chunk")) {
     auto index = ParseU64(vm["chunk"].as<std::string>());
     if (!index) return Fail(kExitUsage, "--chunk takes a chunk index");
+    // The verifier's memory limit, not the manifest's word, bounds what is decompressed.
+    s = CheckChunkLimit(m, kDefaultMaxChunkSize);
+    if (!s.ok()) return Fail(kExitVerifyFailed, "manifest: " + s.message());
     return InspectChunk(dir, m, *index, json);
   }
   uint64_t raw = 0;

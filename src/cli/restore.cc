@@ -53,7 +53,7 @@ int RunRestore(const Args& args) {
   const std::string db_dir = vm["db"].as<std::string>();
 
   std::string manifest;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, kMaxManifestBytes, &manifest);
+  Status s = ReadManifestFile(dir, &manifest);
   if (s.IsNotFound()) return Fail(kExitError, "no checkpoint at " + dir + " (no manifest.json)");
   if (!s.ok()) return Fail(s);
   auto session = RestoreSession::Begin(db_dir, manifest, options);

@@ -206,7 +206,7 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
     if (name.rfind(prefix, 0) != 0 || name.size() != prefix.size() + 12) continue;
     std::string bytes;
     Manifest m;
-    if (!ReadFileBounded(entry.path() / kManifestFile, 256 << 20, &bytes).ok() ||
+    if (!ReadManifestFile(entry.path(), &bytes).ok() ||
         !ParseManifest(bytes, &m).ok()) {
       continue;
     }
@@ -266,6 +266,12 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     NodeReader reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
     CHECKPOINT_RETURN_IF_ERROR(ComputePartition(&reader, pin.root, options.chunk_size, &partition));
   }
+  // Every manifest entry takes at least ~110 bytes: refuse before writing
+  // anything a manifest no reader accepts (kMaxManifestBytes).
+  if (partition.chunks.size() > kMaxManifestBytes / 110) {
+    return Status::InvalidArgument(std::to_string(partition.chunks.size()) +
+                                   " chunks: the manifest would be larger than readers accept; use a larger --chunk-size");
+  }
   const double partition_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
 
@@ -301,6 +307,9 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     result.raw_bytes += c.raw_bytes;
   }
   const std::string manifest = EncodeManifest(m);
+  if (manifest.size() > kMaxManifestBytes) {
+    return Status::InvalidArgument("the manifest would be larger than readers accept; use a larger --chunk-size");
+  }
   result.id = ManifestId(manifest);
   result.height = height;
   result.root = m.root;

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/manifest.h"
+
 namespace checkpoint {
 namespace {
 
@@ -283,6 +286,10 @@ Status MakeNewDir(const std::string& dir) {
 void RemoveTree(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
+}
+
+Status ReadManifestFile(const std::string& dir, std::string* out) {
+  return ReadFileBounded(dir + "/" + kManifestFile, kMaxManifestBytes, out);
 }
 
 }  // namespace checkpoint

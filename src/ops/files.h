@@ -47,6 +47,8 @@ Status FsyncFile(const std::string& path);
 // NotFound when absent, Corruption when too large, IOError when it cannot be
 // read or is not a regular file (a directory, FIFO, device or link).
 Status ReadFileBounded(const std::string& path, uint64_t max_bytes, std::string* out);
+// DIR/manifest.json, bounded by kMaxManifestBytes (the parser's own cap).
+Status ReadManifestFile(const std::string& dir, std::string* out);
 Status MakeDir(const std::string& dir);  // parents too; fine if it exists
 // mkdir(2): fails if anything (a link too) is already at `dir`.
 Status MakeNewDir(const std::string& dir);

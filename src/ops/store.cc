@@ -116,7 +116,7 @@ Result<StoreListing> ListStore(const std::string& store) {
     c.name = name;
     c.path = path;
     std::string bytes;
-    bool complete = ReadFileBounded(path + "/" + kManifestFile, 256 << 20, &bytes).ok() &&
+    bool complete = ReadManifestFile(path, &bytes).ok() &&
                     ParseManifest(bytes, &c.manifest).ok();
     if (complete) {
       c.id = ManifestId(bytes);

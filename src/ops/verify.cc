@@ -138,7 +138,7 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound("no checkpoint at " + dir);
   std::string bytes;
-  Status s = ReadFileBounded(dir + "/" + kManifestFile, kMaxManifestBytes, &bytes);
+  Status s = ReadManifestFile(dir, &bytes);
   if (s.IsIOError()) return s;
   Result<std::string> manifest = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
   VerifyReport report = VerifyLoaded(

@@ -43,6 +43,9 @@ expect 3 "manifest chunk_size 4 GiB is more than the 256 MiB" -- \
   limited 1048576 -- "$cp_bin" restore "$work/bomb" --db "$work/db" --id "$id" --threads 2
 [ -e "$work/db" ] && fail "a refused restore created the database"
 rss_at_most 64 "restore, 4 GiB bomb, 2 threads"
+expect 3 "manifest chunk_size 4 GiB is more than the 256 MiB" -- \
+  limited 1048576 -- "$cp_bin" inspect "$work/bomb" --chunk 0
+rss_at_most 64 "inspect --chunk, 4 GiB bomb"
 expect_out 3 "" -- "$cp_bin" verify "$work/bomb" --id "$id" --max-chunk-size 1KiB --json
 grep -q '"class":"invalid","error":"manifest chunk_size 4 GiB is more than the 1 KiB' "$work/out" ||
   fail "verify --json bomb: $(cat "$work/out")"
