@@ -57,8 +57,10 @@ class RestoreSession {
   virtual std::vector<size_t> Remaining() const = 0;
 
   // Verifies chunk `index` (its file's bytes) and adds it. Returns the
-  // chunk's class: kOk (also when it was already added), or why it was
-  // refused; the Status is for I/O errors of the database.
+  // chunk's class: kOk only once the chunk is in (also when it was already
+  // added), or why these bytes were refused; the Status is for I/O errors of
+  // the database. Copies of one index from several threads are checked one
+  // after another until one is in: a forged copy never shadows a good one.
   virtual Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) = 0;
 
   // REQUIRES: every chunk added. Builds the top nodes, checks they fold to

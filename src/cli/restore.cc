@@ -12,6 +12,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/restore.h"
+#include "checkpoint/verify.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/trust.h"
@@ -56,6 +57,26 @@ int RunRestore(const Args& args) {
   Status s = ReadManifestFile(dir, &manifest);
   if (s.IsNotFound()) return Fail(kExitError, "no checkpoint at " + dir + " (no manifest.json)");
   if (!s.ok()) return Fail(s);
+  // --force clears the destination before any chunk is in: check the whole
+  // checkpoint first, so a bad one never costs the state already there.
+  std::error_code ec;
+  if (options.force && std::filesystem::exists(db_dir, ec)) {
+    VerifyOptions vo;
+    vo.anchors = options.anchors;
+    vo.threads = threads;
+    vo.max_chunk_size = options.max_chunk_size;
+    auto report = VerifyCheckpoint(dir, vo);
+    if (!report.ok()) return Fail(report.status());
+    if (!report->local_error.empty()) return Fail(kExitError, report->local_error);
+    if (!report->ok()) {
+      for (const ChunkProblem& p : report->problems) {
+        std::cout << (p.chunk < 0 ? "manifest" : "chunk " + std::to_string(p.chunk)) << ": "
+                  << ChunkClassName(p.cls) << ": " << p.message << "\n";
+      }
+      return Fail(kExitVerifyFailed, "verification failed before --force cleared anything: " + db_dir +
+                                         " is untouched");
+    }
+  }
   auto session = RestoreSession::Begin(db_dir, manifest, options);
   if (!session.ok()) {
     const Status& e = session.status();

@@ -180,6 +180,7 @@ Status Scan(std::string_view bytes, Manifest* out) {
   m.hash = *kind;
   if (!lit("\",\"height\":")) return NotCanonical(s, "\",\"height\":");
   if (!s.U64(&m.height)) return Bad("height");
+  if (m.height == UINT64_MAX) return Status::Corruption("manifest: height 2^64-1 is reserved");
   if (!lit(",\"leaves\":")) return NotCanonical(s, ",\"leaves\":");
   if (!s.U64(&m.leaves)) return Bad("leaves");
   if (!lit(",\"root\":\"")) return NotCanonical(s, ",\"root\":\"");

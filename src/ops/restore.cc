@@ -3,6 +3,7 @@
 #include "checkpoint/restore.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 
 #include "ops/chunk_check.h"
@@ -187,6 +188,7 @@ class RestoreSessionImpl : public RestoreSession {
   mutable std::mutex mu_;
   std::vector<bool> done_;
   std::vector<bool> in_flight_;
+  std::condition_variable settled_;  // an in-flight chunk's verdict is in
 };
 
 Status RestoreSessionImpl::Start(const RestoreOptions& options) {
@@ -234,8 +236,11 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
     return Status::OK();
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (done_[index] || in_flight_[index]) {
+    // Another copy of this chunk being checked may be a forgery: wait for
+    // its verdict, and check this copy if that one failed.
+    std::unique_lock<std::mutex> lock(mu_);
+    settled_.wait(lock, [&] { return !in_flight_[index]; });
+    if (done_[index]) {
       *check = {};
       return Status::OK();
     }
@@ -245,8 +250,11 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
     RestoreSessionImpl* s;
     size_t i;
     ~Release() {
-      std::lock_guard<std::mutex> lock(s->mu_);
-      s->in_flight_[i] = false;
+      {
+        std::lock_guard<std::mutex> lock(s->mu_);
+        s->in_flight_[i] = false;
+      }
+      s->settled_.notify_all();
     }
   } release{this, index};
 

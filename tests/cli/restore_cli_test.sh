@@ -38,6 +38,21 @@ expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --trust-manifest --
 grep -q "\"root\":\"$root\"" "$work/out" || fail "restore --json: $(cat "$work/out")"
 "$cp_bin" state dump --db "$work/r1" --height 2 | cmp -s - "$work/want.dump" || fail "restored dump differs"
 expect_out 1 "holds other state" -- "$cp_bin" restore "$ckpt" --db "$work/src" --root "$root"
+
+# --force on a database with committed state and a bad checkpoint: the whole
+# checkpoint is checked before anything is cleared, so nothing is lost.
+"$gen_bin" --db "$work/live" --keys 500 --seed 3 >/dev/null 2>&1 || fail "gen-state live"
+"$cp_bin" state dump --db "$work/live" --height 1 >"$work/live.dump"
+expect_out 3 "before --force cleared anything" -- "$cp_bin" restore "$work/bad" --db "$work/live" --root "$root" --force
+grep -q '^chunk 2: corrupt' "$work/out" || fail "--force pre-check did not name chunk 2: $(cat "$work/out")"
+"$cp_bin" state dump --db "$work/live" --height 1 | cmp -s - "$work/live.dump" || fail "--force with a bad checkpoint lost committed state"
+
+# The reserved height 2^64-1 is refused in the manifest, even under --root alone
+# (chunks do not depend on the height): a restore there could never advance.
+cp -r "$ckpt" "$work/hmax"
+sed -i 's/"height":2,/"height":18446744073709551615,/' "$work/hmax/manifest.json"
+expect_out 3 "height 2^64-1 is reserved" -- "$cp_bin" verify "$work/hmax" --root "$root"
+expect 3 "height 2\^64-1 is reserved" -- "$cp_bin" restore "$work/hmax" --db "$work/hdb" --root "$root"
 expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --root "$root" --force
 expect_out 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --root "$root1"
 
