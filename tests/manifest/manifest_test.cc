@@ -68,6 +68,7 @@ Status ReferenceParse(std::string_view bytes, Manifest* out) {
     return bad("chunk_size");
   }
   if (!j.contains("height") || !IsU64(j["height"], &m.height)) return bad("height");
+  if (m.height == UINT64_MAX) return bad("height");  // reserved (added after this parser)
   if (!j.contains("root") || !IsHash(j["root"], &m.root)) return bad("root");
   if (!j.contains("leaves") || !IsU64(j["leaves"], &m.leaves)) return bad("leaves");
   if (!j.contains("chunks") || !j["chunks"].is_array() || j["chunks"].empty()) return bad("chunks");
@@ -99,7 +100,7 @@ Manifest Sample(std::mt19937_64& rng, size_t chunks) {
   Manifest m;
   m.hash = rng() % 2 ? HashKind::kSha256 : HashKind::kSha512_256;
   m.chunk_size = 1024 + rng() % (8 << 20);
-  m.height = rng() % 3 == 0 ? UINT64_MAX : rng() % 1000;
+  m.height = rng() % 3 == 0 ? UINT64_MAX - 1 : rng() % 1000;  // 2^64-1 is reserved
   for (auto& b : m.root) b = static_cast<uint8_t>(rng());
   std::string lo;
   for (size_t i = 0; i < chunks; ++i) {
