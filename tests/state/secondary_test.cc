@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../test_util.h"
+#include "store/node_store.h"
 
 namespace checkpoint {
 namespace {
@@ -103,6 +104,41 @@ TEST_CASE("read-only views of a database another process is writing are consiste
   INFO(views << " views, failures:\n" << report);
   CHECK(views > 100);
   CHECK(failures.empty());
+}
+
+// A view that stays incomplete (here: the database lost its node records) is
+// refused with the reason, after the retries, rather than read.
+TEST_CASE("a read-only open refuses a view whose root records lack their nodes",
+          "[integration][state]") {
+  test::TempDir dir;
+  const std::string path = dir.Sub("db");
+  {
+    StateDbOptions o;
+    o.create_if_missing = true;
+    auto db = StateDb::Open(path, o);
+    REQUIRE(db.ok());
+    WriteLog log;
+    REQUIRE(log.Put("a", "1").ok());
+    REQUIRE(log.Put("b", "2").ok());
+    REQUIRE((*db)->Commit(1, log).ok());
+  }
+  {
+    RocksStoreOptions o;
+    auto store = OpenRocksStore(path, o);
+    REQUIRE(store.ok());
+    WriteBatch b;
+    b.DeleteRange(Column::kNodes, "", "\xff");
+    REQUIRE((*store)->Write(b, true).ok());
+  }
+  StateDbOptions ro;
+  ro.read_only = true;
+  auto db = StateDb::Open(path, ro);
+  REQUIRE_FALSE(db.ok());
+  INFO(db.status().message());
+  CHECK(db.status().IsCorruption());
+  CHECK(db.status().message().find("no consistent read-only view in 4 tries") != std::string::npos);
+  CHECK(db.status().message().find("height 1: internal node at path") != std::string::npos);
+  CHECK(db.status().message().find("missing node record") != std::string::npos);
 }
 
 }  // namespace
