@@ -1,6 +1,10 @@
 #include "state/state_db_impl.h"
 
+#include <chrono>
+#include <thread>
+
 #include "state/meta.h"
+#include "state/node_reader.h"
 #include "trie/record_key.h"
 
 namespace checkpoint {
@@ -22,10 +26,13 @@ Status ScanPrefix(NodeStore* store, Column c, std::string_view prefix, Fn&& fn) 
   return it->status();
 }
 
-}  // namespace
+// Attempts at a consistent read-only view, and the pause before the n-th
+// retry (n × kReadOnlyRetryPause): a few writer flushes' worth.
+constexpr int kReadOnlyOpenAttempts = 4;
+constexpr auto kReadOnlyRetryPause = std::chrono::milliseconds(20);
 
-Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
-                                               const StateDbOptions& options) {
+Result<std::unique_ptr<StateDbImpl>> OpenOnce(const std::string& dir,
+                                              const StateDbOptions& options) {
   RocksStoreOptions ro;
   ro.create_if_missing = options.create_if_missing;
   ro.read_only = options.read_only;
@@ -33,7 +40,30 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
   CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<NodeStore> store, OpenRocksStore(dir, ro));
   auto db = std::make_unique<StateDbImpl>(std::shared_ptr<NodeStore>(std::move(store)), options);
   CHECKPOINT_RETURN_IF_ERROR(db->Init().WithContext(dir));
-  return std::unique_ptr<StateDb>(std::move(db));
+  return db;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
+                                               const StateDbOptions& options) {
+  // A read-only view (RocksDB secondary) reads the writer's MANIFEST, then
+  // replays its WALs; a WAL the writer deleted in between is skipped without
+  // an error. All columns flushing together keeps such a view a consistent
+  // prefix of the writes in the known cases; CheckRootRecords catches the
+  // rest (a root record whose nodes are missing), and a fresh open, a moment
+  // later, sees the flush that deleted the WAL (docs/STORAGE.md, "Readers").
+  Status inconsistent;
+  for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
+    if (attempt > 1) std::this_thread::sleep_for((attempt - 1) * kReadOnlyRetryPause);
+    CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDbImpl> db, OpenOnce(dir, options));
+    if (options.read_only) inconsistent = db->CheckRootRecords();
+    if (!options.read_only || inconsistent.ok()) return std::unique_ptr<StateDb>(std::move(db));
+  }
+  return Status::Corruption(dir + ": no consistent read-only view in " +
+                            std::to_string(kReadOnlyOpenAttempts) +
+                            " tries (the database is damaged, or its writer kept flushing while "
+                            "it was opened): " + inconsistent.message());
 }
 
 Result<std::unique_ptr<StateDb>> StateDb::OpenOnStore(NodeStore* store,
@@ -106,6 +136,30 @@ Status StateDbImpl::LoadRoots() {
                       roots_[DecodeFixed64BE(key.data() + 1)] = std::move(root);
                       return Status::OK();
                     });
+}
+
+Status StateDbImpl::CheckRootRecords() {
+  NodeReader reader(store_, nullptr, NodeReader::Mode::kPointLookup);
+  std::string value;
+  // A node's record, and (one level down) the records it names.
+  auto check = [&](const BitString& path, const NodeRef& ref, int depth, auto& self) -> Status {
+    if (ref.kind == NodeKind::kLeaf) return reader.ReadLeafValue(ref.leaf_key(), ref.height, &value);
+    if (ref.kind != NodeKind::kInternal) return Status::OK();
+    InternalNode node;
+    CHECKPOINT_RETURN_IF_ERROR(reader.ReadInternal(path, ref, &node));
+    if (depth == 1) return Status::OK();
+    for (const NodeRef* child : {&node.slot, &node.left, &node.right}) {
+      CHECKPOINT_RETURN_IF_ERROR(self(ChildPath(path, *child), *child, depth + 1, self));
+    }
+    return Status::OK();
+  };
+  std::lock_guard<std::mutex> lock(roots_mu_);
+  for (const auto& [height, root] : roots_) {
+    BitString path;
+    if (root.kind == NodeKind::kInternal) path = root.bits;
+    CHECKPOINT_RETURN_IF_ERROR(check(path, root, 0, check).WithContext("height " + std::to_string(height)));
+  }
+  return Status::OK();
 }
 
 Status StateDbImpl::RollBackInterruptedCommit() {

@@ -265,6 +265,12 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   db.max_background_jobs = 2;
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 3;
+  // All columns flush together, as one MANIFEST record: a read-only view
+  // (secondary) that reads the MANIFEST between two columns' flushes, and
+  // then finds their shared WAL already deleted, would otherwise see one
+  // column's records of a commit without the other's — a root record whose
+  // nodes are missing (docs/STORAGE.md, "Readers").
+  db.atomic_flush = true;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db.max_open_files = options.read_only ? -1 : 512;
 
