@@ -17,7 +17,9 @@
 #include <string_view>
 
 #include "checkpoint/hash.h"
+#include "checkpoint/status.h"
 #include "util/bits.h"
+#include "util/coding.h"
 
 namespace checkpoint {
 
@@ -44,6 +46,43 @@ void AppendStubItem(std::string* dst, ChunkItem tag, BitString* prev, const BitS
                     const Hash& hash);
 // The size such an item takes after `prev`.
 uint64_t StubBytesAfter(const BitString& prev, const BitString& path);
+
+// Decodes a canonical encoding strictly — docs/FORMAT.md §3 step 1: every
+// length bounded, front-coding canonical, padding bits zero, nothing after the
+// last item — and yields the items in order. It checks the bytes, not what
+// they claim (that is the verifier's rule). Lifecycle: Header → Next* until
+// it returns false; the first failure is sticky in status().
+struct ChunkHeader {
+  std::string lo;
+  bool has_hi = false;
+  std::string hi;
+};
+struct DecodedItem {
+  ChunkItem tag;
+  std::string_view key, value;  // kLeaf: views into the encoding
+  Hash hash{};                  // stubs
+  size_t bytes = 0;             // encoded size of the item
+};
+class ChunkDecoder {
+ public:
+  explicit ChunkDecoder(std::string_view canonical) : r_(canonical) {}
+  Status Header(ChunkHeader* out);
+  // False at the end or on a failure (then status() says why).
+  bool Next(DecodedItem* item);
+  // The current item's path (a leaf's key, a stub's decoded path); updated in
+  // place, so a deep chain costs each stub only its own bits.
+  const BitString& path() const { return path_; }
+  uint64_t index() const { return index_; }  // of the current item
+  const Status& status() const { return status_; }
+
+ private:
+  bool Fail(const char* what);
+  Reader r_;
+  BitString path_;
+  uint64_t index_ = 0;
+  bool started_ = false;
+  Status status_;
+};
 
 // The interval boundary between a chunk ending with key `last` and one
 // starting with key `first` (last < first): the shortest prefix of `first`

@@ -29,6 +29,10 @@ inline void PutFixed16LE(std::string* dst, uint16_t v) {
   dst->push_back(static_cast<char>(v >> 8));
 }
 
+inline void PutFixed32LE(std::string* dst, uint32_t v) {
+  for (int i = 0; i < 4; ++i) dst->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
 inline void PutVarint64(std::string* dst, uint64_t v) {
   while (v >= 0x80) {
     dst->push_back(static_cast<char>(v | 0x80));
@@ -56,6 +60,13 @@ class Reader {
     uint16_t v = static_cast<uint16_t>(static_cast<uint8_t>(in_[0]) |
                                        static_cast<uint8_t>(in_[1]) << 8);
     in_.remove_prefix(2);
+    return v;
+  }
+  uint32_t U32LE() {
+    if (!Need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<uint8_t>(in_[i]);
+    in_.remove_prefix(4);
     return v;
   }
   uint64_t U64BE() {
