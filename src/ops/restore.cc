@@ -9,60 +9,11 @@
 #include "ops/chunk_check.h"
 #include "ops/clear_db.h"
 #include "ops/files.h"
-#include "state/meta.h"
-#include "state/state_db_impl.h"
+#include "state/restore_target.h"
 #include "trie/record_key.h"
 
 namespace checkpoint {
 namespace {
-
-// m/restore: the checkpoint being restored: id[32] ‖ u64be height ‖ u64be chunks.
-const std::string kRestoreKey = "m/restore";
-// 0x03 ‖ u64be index → the chunk's boundary subtrees (present once it is in).
-constexpr char kProgressPrefix = '\x03';
-
-std::string ProgressKey(uint64_t index) {
-  std::string k(1, kProgressPrefix);
-  PutFixed64BE(&k, index);
-  return k;
-}
-
-struct Boundary {
-  BitString path;
-  NodeRef ref;
-};
-
-std::string EncodeBoundaries(const std::vector<Boundary>& items) {
-  std::string out;
-  PutVarint64(&out, items.size());
-  for (const Boundary& b : items) {
-    PutFixed16LE(&out, static_cast<uint16_t>(b.path.bits));
-    out.append(b.path.bytes);
-    std::string ref;
-    EncodeNodeRef(&ref, b.ref);
-    PutVarint64(&out, ref.size());
-    out.append(ref);
-  }
-  return out;
-}
-
-Status DecodeBoundaries(std::string_view in, std::vector<Boundary>* out) {
-  Reader r(in);
-  const uint64_t n = r.Varint64();
-  if (!r.ok() || n > in.size()) return Status::Corruption("bad restore progress record");
-  for (uint64_t i = 0; i < n; ++i) {
-    Boundary b;
-    b.path.bits = r.U16LE();
-    b.path.bytes = std::string(r.Bytes(BytesForBits(b.path.bits)));
-    const uint64_t len = r.Varint64();
-    std::string_view ref = r.Bytes(len);
-    if (!r.ok()) return Status::Corruption("bad restore progress record");
-    CHECKPOINT_RETURN_IF_ERROR(DecodeNodeRef(ref, &b.ref));
-    out->push_back(std::move(b));
-  }
-  if (!r.empty()) return Status::Corruption("bad restore progress record");
-  return Status::OK();
-}
 
 // Collects one chunk's complete nodes and where completeness ends. Record
 // keys and internal-node values go into one arena; leaf values stay where
@@ -110,7 +61,7 @@ class CollectEnv : public ChunkEnv {
     return out;
   }
 
-  std::vector<Boundary> boundaries;
+  std::vector<RestoreBoundary> boundaries;
 
  private:
   struct Record {
@@ -132,36 +83,26 @@ class CollectEnv : public ChunkEnv {
 // label: each chunk rebuilt it at its true depth.
 class TopEnv : public BuilderEnv {
  public:
-  TopEnv(NodeStore* store, uint64_t height, size_t batch_bytes)
-      : store_(store), height_(height), batch_bytes_(batch_bytes) {}
+  explicit TopEnv(RestoreTarget* target) : target_(target) {}
   Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t) override {
-    batch.Put(Column::kNodes, EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
-              EncodeInternalNode(node));
-    // Invisible until the root record: safe to write ahead in pieces.
-    if (batch.ApproximateBytes() < batch_bytes_) return Status::OK();
-    Status s = store_->Write(batch, false);
-    batch.Clear();
-    return s;
+    return target_->PutTopNode(path, node);
   }
   Result<NodeRef> Relabel(const BitString& path, const NodeRef&, const BitString&) override {
     return Status::Corruption("restored chunks do not fit together at " + ToHexAbbrev(path.bytes));
   }
-  WriteBatch batch;
 
  private:
-  NodeStore* store_;
-  uint64_t height_;
-  size_t batch_bytes_;
+  RestoreTarget* target_;
 };
 
-bool ByPath(const Boundary& a, const Boundary& b) {
+bool ByPath(const RestoreBoundary& a, const RestoreBoundary& b) {
   return CompareBits(a.path.bytes, a.path.bits, b.path.bytes, b.path.bits) < 0;
 }
 
 class RestoreSessionImpl : public RestoreSession {
  public:
   RestoreSessionImpl(std::unique_ptr<StateDb> db, Manifest m, Hash id)
-      : db_(std::move(db)), impl_(static_cast<StateDbImpl*>(db_.get())), m_(std::move(m)),
+      : db_(std::move(db)), target_(NewRestoreTarget(db_.get(), m.height)), m_(std::move(m)),
         id_(id), done_(m_.chunks.size(), false), in_flight_(m_.chunks.size(), false) {}
 
   const Manifest& manifest() const override { return m_; }
@@ -182,7 +123,7 @@ class RestoreSessionImpl : public RestoreSession {
 
  private:
   std::unique_ptr<StateDb> db_;
-  StateDbImpl* impl_;
+  std::unique_ptr<RestoreTarget> target_;
   Manifest m_;
   Hash id_;
   mutable std::mutex mu_;
@@ -193,7 +134,6 @@ class RestoreSessionImpl : public RestoreSession {
 
 Status RestoreSessionImpl::Start(const RestoreOptions& options) {
   (void)options;
-  NodeStore* store = impl_->store();
   if (db_->hash_kind() != m_.hash) {
     return Status::InvalidArgument("the destination uses " + HashKindName(db_->hash_kind()) +
                                    ", the checkpoint " + HashKindName(m_.hash) + " (--force clears it)");
@@ -204,30 +144,10 @@ Status RestoreSessionImpl::Start(const RestoreOptions& options) {
                                    std::to_string(heights.front().height) + ".." +
                                    std::to_string(heights.back().height) + "; --force clears it)");
   }
-  std::string expected(reinterpret_cast<const char*>(id_.data()), id_.size());
-  PutFixed64BE(&expected, m_.height);
-  PutFixed64BE(&expected, m_.chunks.size());
-  std::string marker;
-  Status s = store->Get(Column::kMeta, kRestoreKey, &marker);
-  if (s.IsNotFound()) {
-    WriteBatch b;
-    b.Put(Column::kMeta, kRestoreKey, expected);
-    return store->Write(b, /*sync=*/true);
-  }
-  CHECKPOINT_RETURN_IF_ERROR(s);
-  if (marker != expected) {
-    return Status::InvalidArgument("the destination holds part of another checkpoint's restore (" +
-                                   ToHex(marker.substr(0, 32)).substr(0, 12) + "; --force clears it)");
-  }
-  // Resume: what is in already stays in.
-  auto it = store->NewIterator(Column::kMeta);
-  for (it->Seek(std::string(1, kProgressPrefix)); it->Valid() && it->key()[0] == kProgressPrefix; it->Next()) {
-    if (it->key().size() != 9) return Status::Corruption("bad restore progress key");
-    const uint64_t index = DecodeFixed64BE(it->key().data() + 1);
-    if (index >= done_.size()) return Status::Corruption("restore progress beyond the last chunk");
-    done_[index] = true;
-  }
-  return it->status();
+  std::vector<bool> in(m_.chunks.size(), false);
+  CHECKPOINT_RETURN_IF_ERROR(target_->Begin(id_, m_.height, m_.chunks.size(), &in));
+  done_ = std::move(in);
+  return Status::OK();
 }
 
 Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkCheck* check) {
@@ -265,14 +185,7 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
                       &canonical);
   if (check->cls != ChunkClass::kOk) return Status::OK();
   std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
-  const std::string progress_key = ProgressKey(index);
-  const std::string progress = EncodeBoundaries(env.boundaries);
-  std::vector<SortedRun> runs(2);
-  runs[0].column = Column::kNodes;
-  runs[0].entries = env.TakeSorted();
-  runs[1].column = Column::kMeta;
-  runs[1].entries.emplace_back(progress_key, progress);
-  CHECKPOINT_RETURN_IF_ERROR(impl_->store()->Ingest(runs).WithContext("chunk " + std::to_string(index)));
+  CHECKPOINT_RETURN_IF_ERROR(target_->Ingest(index, env.TakeSorted(), env.boundaries));
   std::lock_guard<std::mutex> lock(mu_);
   done_[index] = true;
   return Status::OK();
@@ -284,33 +197,18 @@ Status RestoreSessionImpl::Finish() {
     return Status::InvalidArgument(std::to_string(remaining.size()) + " chunks are missing (the first: " +
                                    std::to_string(remaining.front()) + ")");
   }
-  NodeStore* store = impl_->store();
-  TopEnv env(store, m_.height, impl_->options().batch_bytes);
+  TopEnv env(target_.get());
   TrieBuilder builder(m_.hash, m_.height, &env);
-  auto it = store->NewIterator(Column::kMeta);
-  for (it->Seek(std::string(1, kProgressPrefix)); it->Valid() && it->key()[0] == kProgressPrefix; it->Next()) {
-    std::vector<Boundary> items;
-    CHECKPOINT_RETURN_IF_ERROR(DecodeBoundaries(it->value(), &items));
-    for (Boundary& b : items) {
-      Status s = builder.Add({std::move(b.path), std::move(b.ref)});
-      if (!s.ok()) return Status::Corruption("restored chunks do not fit together: " + s.message());
-    }
-  }
-  CHECKPOINT_RETURN_IF_ERROR(it->status());
+  CHECKPOINT_RETURN_IF_ERROR(target_->ForEachBoundary([&](RestoreBoundary b) {
+    Status s = builder.Add({std::move(b.path), std::move(b.ref)});
+    return s.ok() ? s : Status::Corruption("restored chunks do not fit together: " + s.message());
+  }));
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, builder.Finish());
   const Hash got = root.present() ? root.hash : EmptyHash(m_.hash);
   if (got != m_.root || root.stats.leaves != m_.leaves) {
     return Status::Corruption("restored nodes fold to " + ToHex(got) + ", not the root " + ToHex(m_.root));
   }
-  // The root record last, with the clean-up, in one atomic write.
-  std::string encoded;
-  EncodeNodeRef(&encoded, root);
-  env.batch.Put(Column::kMeta, RootKey(m_.height), encoded);
-  env.batch.Delete(Column::kMeta, kRestoreKey);
-  env.batch.DeleteRange(Column::kMeta, std::string(1, kProgressPrefix), std::string(1, kProgressPrefix + 1));
-  CHECKPOINT_RETURN_IF_ERROR(store->Write(env.batch, /*sync=*/true));
-  impl_->Publish(m_.height, root);
-  return Status::OK();
+  return target_->Publish(m_.height, root);
 }
 
 Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& options, Hash* id) {
