@@ -39,6 +39,14 @@ struct Manifest {
 
 // Formats this build reads; the writer can emit any of them.
 constexpr uint32_t kManifestFormatVersions[] = {1};
+constexpr bool IsKnownFormatVersion(uint64_t v) {
+  for (uint32_t known : kManifestFormatVersions) {
+    if (v == known) return true;
+  }
+  return false;
+}
+// The one chunker (partition rule) this build knows.
+constexpr uint32_t kManifestChunkerVersion = 1;
 
 // The largest manifest.json anything reads or parses. Each chunk entry takes
 // ~130 bytes + 2 per byte of its `lo`, so this is ~400,000 chunks: ~3 TB of

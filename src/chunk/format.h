@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "checkpoint/hash.h"
+#include "checkpoint/manifest.h"
 #include "checkpoint/status.h"
 #include "util/bits.h"
 #include "util/coding.h"
@@ -24,7 +25,7 @@
 namespace checkpoint {
 
 constexpr uint32_t kChunkFormatVersion = 1;
-constexpr uint32_t kChunkerVersion = 1;
+constexpr uint32_t kChunkerVersion = kManifestChunkerVersion;  // the partition rule, FORMAT.md §3
 constexpr char kChunkFileMagic[8] = {'C', 'K', 'P', 'T', 'C', 'H', 'N', 'K'};
 constexpr size_t kChunkFileHeaderBytes = 12;  // magic ‖ u32le format version
 

@@ -138,8 +138,8 @@ Status Scan(std::string_view bytes, Manifest* out) {
   }
   uint64_t v = 0;
   if (!lit(",\"chunker_version\":")) return NotCanonical(s, ",\"chunker_version\":");
-  if (!s.U64(&v) || v != 1) return Bad("chunker_version");
-  m.chunker_version = 1;
+  if (!s.U64(&v) || v != kManifestChunkerVersion) return Bad("chunker_version");
+  m.chunker_version = kManifestChunkerVersion;
   if (!lit(",\"chunks\":[")) return NotCanonical(s, ",\"chunks\":[");
   if (s.Peek(']')) return Bad("chunks");
   const uint64_t max_raw = MaxRawChunkBytes(m.chunk_size);
@@ -171,8 +171,10 @@ Status Scan(std::string_view bytes, Manifest* out) {
   if (!lit("]")) return NotCanonical(s, "]");
   if (!lit(kVersionAt)) return NotCanonical(s, kVersionAt);
   if (!s.U64(&v)) return Bad("format_version");
-  if (v != 1) return Status::NotSupported("manifest format version " + std::to_string(v) + " is not supported");
-  m.format_version = 1;
+  if (!IsKnownFormatVersion(v)) {
+    return Status::NotSupported("manifest format version " + std::to_string(v) + " is not supported");
+  }
+  m.format_version = static_cast<uint32_t>(v);
   if (!lit(",\"hash\":\"")) return NotCanonical(s, ",\"hash\":\"");
   std::string_view name;
   std::optional<HashKind> kind;

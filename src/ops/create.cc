@@ -21,6 +21,7 @@
 #include "chunk/format.h"
 #include "chunk/producer.h"
 #include "ops/files.h"
+#include "util/clock.h"
 #include "state/state_db_impl.h"
 
 namespace checkpoint {
@@ -171,13 +172,6 @@ std::string RandomSuffix() {
   return buf;
 }
 
-std::string Now() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
-
 // The cheap check of a checkpoint already in the store: every chunk file is
 // a regular file of a size its frame could have (no link followed, nothing
 // opened). Catches missing, emptied and truncated-to-nothing chunks; bit rot
@@ -246,9 +240,9 @@ bool SameAndIntact(const std::string& dir, const std::string& manifest, const Ma
 Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
                                       const CreateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (options.format_version != 1) {
+  if (!IsKnownFormatVersion(options.format_version)) {
     return Status::NotSupported("format version " + std::to_string(options.format_version) +
-                                " is not supported (this build writes 1)");
+                                " is not supported by this build");
   }
   if (options.chunk_size < 1024 || options.chunk_size > (1ull << 32)) {
     return Status::InvalidArgument("chunk size must be between 1 KiB and 4 GiB");
@@ -319,7 +313,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  nlohmann::json info = {{"created", Now()},
+  nlohmann::json info = {{"created", UtcTimestamp()},
                          {"tool", "checkpoint 0.1.0"},
                          {"seconds", result.seconds},
                          {"partition_seconds", partition_seconds},

@@ -17,6 +17,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "ops/files.h"
+#include "util/clock.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
@@ -178,9 +179,7 @@ Status Pin(const std::string& checkpoint, const std::string& reason) {
   if (reason.find_first_of("\r\n") != std::string::npos) {
     return Status::InvalidArgument("a pin reason is one line");
   }
-  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char when[32];
-  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  const std::string when = UtcTimestamp();
   // The temporary is made exclusively and removed if anything fails.
   return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n", ".pinned.tmp");
 }
