@@ -1,8 +1,9 @@
 // Creating checkpoints (DESIGN §6, §9): a height of a StateDb cut into
 // proof-carrying chunks plus a manifest, published atomically in a store.
 //
-// Thread-safety: CreateCheckpoint runs its own thread pool and writer thread;
-// call it from one thread per store (the store lock comes with the CLI).
+// Thread-safety: CreateCheckpoint runs its own thread pool and writer thread,
+// and works under the store's lock (StoreLock): any number of callers, in
+// any processes, may create in one store, and a prune never races one.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include "checkpoint/hash.h"
 #include "checkpoint/state_db.h"
 #include "checkpoint/status.h"
+#include "checkpoint/store.h"
 
 namespace checkpoint {
 
@@ -39,6 +41,9 @@ struct CreateOptions {
   // When it becomes true, the run stops, removes its staging directory and
   // returns Cancelled. Default: none.
   const std::atomic<bool>* cancel = nullptr;
+  // How long the overload without a StoreLock waits for the store's lock
+  // before it returns Busy (naming the holder). Default: 0, not at all.
+  double lock_wait_seconds = 0;
 };
 
 struct CreateResult {
@@ -57,9 +62,14 @@ struct CreateResult {
 
 // Checkpoints `height` of `db` into the store directory `store` (made if
 // missing) as `<height>-<first 12 hex of id>`. Built in a staging directory,
-// fsynced, renamed into place; nothing is left behind on failure.
+// fsynced, renamed into place; nothing is left behind on failure. Takes the
+// store's lock first (Busy: another holder, after options.lock_wait_seconds).
 Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
                                       const CreateOptions& options);
+// The same under a lock the caller holds (e.g. to prune right after, under
+// the same lock). REQUIRES: `lock` guards `store`.
+Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
+                                      const StoreLock& lock, const CreateOptions& options);
 
 // File names inside a checkpoint directory.
 inline constexpr const char* kManifestFile = "manifest.json";

@@ -33,6 +33,9 @@ struct RestoreOptions {
   // …") a manifest over it before opening the database.
   // Default: kDefaultMaxChunkSize (256 MiB).
   uint64_t max_chunk_size = kDefaultMaxChunkSize;
+  // Threads checking and adding chunks (RestoreCheckpoint, and its --force
+  // pre-verification). Default: 0, the number of cores.
+  unsigned threads = 0;
 };
 
 class RestoreSession {
@@ -67,5 +70,46 @@ class RestoreSession {
   // the root, and makes the height visible.
   virtual Status Finish() = 0;
 };
+
+// Where RestoreCheckpoint stopped.
+enum class RestoreStage {
+  kVerifyFirst,  // force over an existing destination: the checkpoint was verified
+                 // first and failed; the destination is untouched
+  kManifest,     // the manifest contradicts an anchor or is bad; nothing was opened
+  kChunks,       // bad chunks; nothing is visible, verified chunks are kept for a rerun
+  kFinish,       // every chunk is in, but the nodes above them do not fold to the root
+  kDone,         // restored: the height is visible
+};
+
+// What RestoreCheckpoint did, like VerifyReport: every problem of the
+// checkpoint with its class, never only a message.
+struct RestoreReport {
+  RestoreStage stage = RestoreStage::kManifest;
+  Manifest manifest;  // valid from stage kChunks on
+  Hash id{};
+  // The checkpoint's problems, by index (-1: the manifest, or at kFinish the
+  // fold to the root). Empty at kDone.
+  std::vector<ChunkProblem> problems;
+  // A chunk file that could not be read here (permissions, a directory or
+  // FIFO in its place): this machine's problem, not the checkpoint's. "" if none.
+  std::string local_error;
+  size_t resumed = 0;  // chunks a previous session had already added
+  uint64_t bytes = 0;  // chunk files read
+  double seconds = 0;
+  bool ok() const { return stage == RestoreStage::kDone && problems.empty() && local_error.empty(); }
+};
+
+// Restores the checkpoint in directory `dir` into the database in `db_dir`
+// (made if missing), resuming a killed restore of the same checkpoint: reads
+// and anchors the manifest, then checks and adds every remaining chunk on
+// `options.threads` threads, then finishes. With `force` and an existing
+// `db_dir`, first verifies the whole checkpoint (as VerifyCheckpoint) so that
+// a bad checkpoint never costs the state already there.
+// Fails (the Status) for what is not the checkpoint's fault: NotFound (no
+// manifest), IOError (reading the manifest, the database), InvalidArgument
+// (no trust anchor; a destination holding other state without `force`).
+// Everything about the checkpoint's contents goes into the report.
+Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::string& db_dir,
+                                        const RestoreOptions& options);
 
 }  // namespace checkpoint

@@ -16,19 +16,27 @@
 
 namespace checkpoint {
 
+// The lock of one store, held for the object's life (RAII). Functions that
+// change a store take `const StoreLock&`: holding one is the proof that the
+// caller may. Not copyable; movable.
 class StoreLock {
  public:
   // Takes the lock of `store` (made if missing). Busy: another process holds
   // it (the message names its pid) and `wait_seconds` passed. On success,
   // removes what crashed runs left (staging and trash directories).
   static Result<StoreLock> Acquire(const std::string& store, double wait_seconds);
-  StoreLock(StoreLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  StoreLock(StoreLock&& o) noexcept : fd_(o.fd_), dev_(o.dev_), ino_(o.ino_) { o.fd_ = -1; }
   StoreLock& operator=(StoreLock&&) = delete;
   ~StoreLock();
 
+  // OK when this is the lock of the store directory `store` (however it is
+  // spelled); InvalidArgument otherwise.
+  Status Guards(const std::string& store) const;
+
  private:
-  explicit StoreLock(int fd) : fd_(fd) {}
+  StoreLock(int fd, uint64_t dev, uint64_t ino) : fd_(fd), dev_(dev), ino_(ino) {}
   int fd_;
+  uint64_t dev_, ino_;  // the store directory's
 };
 
 struct StoredCheckpoint {
@@ -68,8 +76,19 @@ struct Retention {
 // The checkpoints `rule` does not keep (pins are always kept).
 std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule);
 
-// REQUIRES: the store lock. Renames to trash, fsyncs the store, removes.
-Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c);
+// Renames to trash, fsyncs the store, removes. REQUIRES: `lock` guards `store`.
+Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const StoredCheckpoint& c);
+
+struct RetentionReport {
+  std::vector<StoredCheckpoint> deleted;  // or, with dry_run, those that would be; ascending height
+  std::vector<std::string> warnings;      // the listing's (e.g. an unreadable pin marker)
+};
+
+// Lists `store` and deletes what `rule` does not keep (with `dry_run`, only
+// reports it). On a failed deletion, returns its error; `report` then holds
+// what was deleted before it. REQUIRES: `lock` guards `store`.
+Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule, bool dry_run,
+                      RetentionReport* report);
 
 // The canonical path (no ".", "..", trailing slash or link) of the checkpoint
 // directory a user named; NotFound when it is not one. Resolve before
@@ -78,10 +97,11 @@ Result<std::string> ResolveCheckpoint(const std::string& arg);
 // The store holding the canonical checkpoint path `checkpoint`.
 std::string StoreOf(const std::string& checkpoint);
 
-// REQUIRES: the store lock. Writes (atomically, never through a link) or
-// removes CKPT/pinned. A reason is one line (InvalidArgument otherwise).
-Status Pin(const std::string& checkpoint, const std::string& reason);
-Status Unpin(const std::string& checkpoint);
+// Writes (atomically, never through a link) or removes CKPT/pinned. A reason
+// is one line (InvalidArgument otherwise). REQUIRES: `lock` guards
+// StoreOf(checkpoint).
+Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::string& reason);
+Status Unpin(const std::string& checkpoint, const StoreLock& lock);
 
 inline constexpr const char* kPinFile = "pinned";
 inline constexpr const char* kLockFile = ".lock";

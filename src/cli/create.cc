@@ -158,24 +158,21 @@ CreateRun Create(const po::variables_map& vm) {
   ProgressBar bar(!json && isatty(STDERR_FILENO));
   options.progress = [&bar](const CreateProgress& p) { bar.Update(p); };
   options.cancel = InterruptFlag();
-  Result<CreateResult> r = CreateCheckpoint(db->get(), height, store, options);
+  Result<CreateResult> r = CreateCheckpoint(db->get(), height, store, *lock, options);
   if (!r.ok()) {
     if (!store_existed) RemoveIfEmpty(store);
     return fail(r.status().IsCancelled() ? kExitInterrupted : kExitError, r.status().message());
   }
   std::vector<std::string> deleted;
   if (keep) {
-    auto listing = ListStore(store);
-    if (!listing.ok()) return fail(kExitError, listing.status().message());
-    for (const std::string& w : listing->warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
     Retention rule;
     rule.keep_last = *keep;
     rule.protect = std::filesystem::path(r->path).filename().string();
-    for (const StoredCheckpoint& c : SelectForDeletion(*listing, rule)) {
-      Status s = DeleteCheckpoint(store, c);
-      if (!s.ok()) return fail(kExitError, s.message());
-      deleted.push_back(c.path);
-    }
+    RetentionReport report;
+    Status s = ApplyRetention(store, *lock, rule, /*dry_run=*/false, &report);
+    for (const std::string& w : report.warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
+    if (!s.ok()) return fail(kExitError, s.message());
+    for (const StoredCheckpoint& c : report.deleted) deleted.push_back(c.path);
   }
   run.metrics = {kExitOk, r->seconds, true, r->height, r->bytes, r->chunks};
   if (json) {

@@ -23,8 +23,8 @@ std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
 
 int LockFailure(const Status& s) { return Fail(s.IsBusy() ? kExitBusy : kExitError, s.message()); }
 
-void PrintWarnings(const StoreListing& listing) {
-  for (const std::string& w : listing.warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
 }
 
 }  // namespace
@@ -40,7 +40,7 @@ int RunList(const Args& args) {
   if (!vm.count("store")) return Fail(kExitUsage, "list: which store? (checkpoint list STORE)");
   auto listing = ListStore(vm["store"].as<std::string>());
   if (!listing.ok()) return Fail(listing.status());
-  PrintWarnings(*listing);
+  PrintWarnings(listing->warnings);
   if (vm["json"].as<bool>()) {
     nlohmann::json cps = nlohmann::json::array(), left = nlohmann::json::array();
     for (const StoredCheckpoint& c : listing->checkpoints) {
@@ -108,17 +108,12 @@ int RunPrune(const Args& args) {
   if (!std::filesystem::is_directory(store)) return Fail(kExitError, "no store at " + store);
   auto lock = StoreLock::Acquire(store, wait);
   if (!lock.ok()) return LockFailure(lock.status());
-  auto listing = ListStore(store);
-  if (!listing.ok()) return Fail(listing.status());
-  PrintWarnings(*listing);
   const bool dry = vm["dry-run"].as<bool>();
-  for (const StoredCheckpoint& c : SelectForDeletion(*listing, rule)) {
-    if (!dry) {
-      Status s = DeleteCheckpoint(store, c);
-      if (!s.ok()) return Fail(s);
-    }
-    std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
-  }
+  RetentionReport report;
+  Status s = ApplyRetention(store, *lock, rule, dry, &report);
+  PrintWarnings(report.warnings);
+  for (const StoredCheckpoint& c : report.deleted) std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
+  if (!s.ok()) return Fail(s);
   return kExitOk;
 }
 
@@ -141,7 +136,7 @@ int RunPinCommand(const Args& args, bool pin) {
   if (!ckpt.ok()) return Fail(ckpt.status());
   auto lock = StoreLock::Acquire(StoreOf(*ckpt), wait);
   if (!lock.ok()) return LockFailure(lock.status());
-  Status s = pin ? Pin(*ckpt, vm["reason"].as<std::string>()) : Unpin(*ckpt);
+  Status s = pin ? Pin(*ckpt, *lock, vm["reason"].as<std::string>()) : Unpin(*ckpt, *lock);
   if (!s.ok()) return Fail(s);
   std::cout << (pin ? "pinned " : "unpinned ") << *ckpt << "\n";
   return kExitOk;

@@ -50,6 +50,32 @@ Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size) {
   return Status::OK();
 }
 
+Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk_size, Manifest* m, Hash* id,
+                    ChunkClass* cls) {
+  *id = ManifestId(bytes);
+  *cls = ChunkClass::kCorrupt;
+  if (a.id && *a.id != *id) {
+    return Status::InvalidArgument("manifest id " + ToHex(*id) + " is not the trusted id " + ToHex(*a.id));
+  }
+  Status s = ParseManifest(bytes, m);
+  if (!s.ok()) {
+    *cls = s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kInvalid;
+    return s;
+  }
+  *cls = ChunkClass::kInvalid;
+  if (a.root && *a.root != m->root) {
+    return Status::InvalidArgument("manifest root " + ToHex(m->root) + " is not the trusted root " + ToHex(*a.root));
+  }
+  if (a.height && *a.height != m->height) {
+    return Status::InvalidArgument("manifest height " + std::to_string(m->height) + " is not " +
+                                   std::to_string(*a.height));
+  }
+  // Before any chunk is read: memory is the verifier's to bound, not the manifest's.
+  CHECKPOINT_RETURN_IF_ERROR(CheckChunkLimit(*m, max_chunk_size));
+  *cls = ChunkClass::kOk;
+  return Status::OK();
+}
+
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index) {
   std::string file;
   const uint64_t cap = ZSTD_compressBound(m.chunks[index].raw_size) + kChunkFileHeaderBytes;

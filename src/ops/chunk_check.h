@@ -19,6 +19,16 @@ namespace checkpoint {
 // ReadChunkFile and CheckChunk allocate at most ~raw_size each.
 Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size);
 
+// The manifest against its trust anchors, for verify and restore alike:
+// parses `bytes` into *m (and its id into *id), checks the trusted id, root
+// and height and the verifier's bound (CheckChunkLimit). On failure, *cls is
+// the manifest problem's class (kCorrupt: not the trusted id, or does not
+// decode; kInvalid: decodes, but contradicts an anchor or is over the bound)
+// and the status says why: ParseManifest's own for a manifest that does not
+// parse, InvalidArgument ("manifest …") for the rest.
+Status CheckAnchors(std::string_view bytes, const Anchors& anchors, uint64_t max_chunk_size, Manifest* m,
+                    Hash* id, ChunkClass* cls);
+
 // Reads chunk `index`'s file from checkpoint `dir`, refusing more than its
 // frame can take (NotFound: no file; Corruption: too large).
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index);

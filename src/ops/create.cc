@@ -239,7 +239,15 @@ bool SameAndIntact(const std::string& dir, const std::string& manifest, const Ma
 
 Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
                                       const CreateOptions& options) {
+  // A staging directory is only safe from a prune's clean-up under the lock.
+  CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::Acquire(store, options.lock_wait_seconds));
+  return CreateCheckpoint(db, height, store, lock, options);
+}
+
+Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
+                                      const StoreLock& lock, const CreateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   if (!IsKnownFormatVersion(options.format_version)) {
     return Status::NotSupported("format version " + std::to_string(options.format_version) +
                                 " is not supported by this build");

@@ -212,19 +212,12 @@ Status RestoreSessionImpl::Finish() {
 }
 
 Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& options, Hash* id) {
-  *id = ManifestId(bytes);
-  const Anchors& a = options.anchors;
-  if (!a.any() && !options.trust_manifest) {
+  if (!options.anchors.any() && !options.trust_manifest) {
     return Status::InvalidArgument("no trust anchor: give --root or --id (or --trust-manifest)");
   }
-  if (a.id && *a.id != *id) return Status::InvalidArgument("manifest id " + ToHex(*id) + " is not the trusted id");
   Manifest m;
-  CHECKPOINT_RETURN_IF_ERROR(ParseManifest(bytes, &m));
-  if (a.root && *a.root != m.root) return Status::InvalidArgument("manifest root " + ToHex(m.root) + " is not the trusted root");
-  if (a.height && *a.height != m.height) {
-    return Status::InvalidArgument("manifest height " + std::to_string(m.height) + " is not " + std::to_string(*a.height));
-  }
-  CHECKPOINT_RETURN_IF_ERROR(CheckChunkLimit(m, options.max_chunk_size));
+  ChunkClass cls;
+  CHECKPOINT_RETURN_IF_ERROR(CheckAnchors(bytes, options.anchors, options.max_chunk_size, &m, id, &cls));
   return m;
 }
 

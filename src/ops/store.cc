@@ -89,8 +89,19 @@ Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_secon
     ::close(fd);
     return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   }
+  struct stat st;
+  if (::stat(store.c_str(), &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat " + store + ": " + std::strerror(errno));
+  }
   RemoveLeftovers(store);
-  return StoreLock(fd);
+  return StoreLock(fd, st.st_dev, st.st_ino);
+}
+
+Status StoreLock::Guards(const std::string& store) const {
+  struct stat st;
+  if (fd_ >= 0 && ::stat(store.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) return Status::OK();
+  return Status::InvalidArgument("the store lock held is not the lock of " + store);
 }
 
 StoreLock::~StoreLock() {
@@ -167,7 +178,8 @@ std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, con
   return out;
 }
 
-Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c) {
+Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const StoredCheckpoint& c) {
+  CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   const std::string trash = store + "/.trash-" + c.name + "-" + std::to_string(::getpid());
   CHECKPOINT_RETURN_IF_ERROR(RenamePath(c.path, trash));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
@@ -175,7 +187,20 @@ Status DeleteCheckpoint(const std::string& store, const StoredCheckpoint& c) {
   return Status::OK();
 }
 
-Status Pin(const std::string& checkpoint, const std::string& reason) {
+Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule, bool dry_run,
+                      RetentionReport* report) {
+  CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
+  CHECKPOINT_ASSIGN_OR_RETURN(StoreListing listing, ListStore(store));
+  report->warnings = std::move(listing.warnings);
+  for (StoredCheckpoint& c : SelectForDeletion(listing, rule)) {
+    if (!dry_run) CHECKPOINT_RETURN_IF_ERROR(DeleteCheckpoint(store, lock, c));
+    report->deleted.push_back(std::move(c));
+  }
+  return Status::OK();
+}
+
+Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::string& reason) {
+  CHECKPOINT_RETURN_IF_ERROR(lock.Guards(StoreOf(checkpoint)));
   if (reason.find_first_of("\r\n") != std::string::npos) {
     return Status::InvalidArgument("a pin reason is one line");
   }
@@ -203,7 +228,8 @@ std::string StoreOf(const std::string& checkpoint) {
   return fs::path(checkpoint).parent_path().string();
 }
 
-Status Unpin(const std::string& checkpoint) {
+Status Unpin(const std::string& checkpoint, const StoreLock& lock) {
+  CHECKPOINT_RETURN_IF_ERROR(lock.Guards(StoreOf(checkpoint)));
   const std::string path = checkpoint + "/" + kPinFile;
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return Status::IOError("cannot remove " + path + ": " + std::strerror(errno));

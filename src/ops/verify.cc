@@ -58,34 +58,15 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
             s.IsNotFound() ? "no manifest.json" : s.message());
     return report;
   }
-  const std::string& bytes = manifest_bytes.value();
-  report.id = ManifestId(bytes);
-  const Anchors& a = options.anchors;
-  if (a.id && *a.id != report.id) {
-    problem(-1, ChunkClass::kCorrupt, "manifest id " + ToHex(report.id) + " is not the trusted id " + ToHex(*a.id));
-    return report;
-  }
-  Status s = ParseManifest(bytes, &report.manifest);
+  ChunkClass cls;
+  Status s = CheckAnchors(manifest_bytes.value(), options.anchors, options.max_chunk_size, &report.manifest,
+                          &report.id, &cls);
   if (!s.ok()) {
-    problem(-1, s.IsCorruption() ? ChunkClass::kCorrupt : ChunkClass::kInvalid, s.message());
+    problem(-1, cls, s.message());
     return report;
   }
   const Manifest& m = report.manifest;
-  if (a.root && *a.root != m.root) {
-    problem(-1, ChunkClass::kInvalid, "manifest root " + ToHex(m.root) + " is not the trusted root " + ToHex(*a.root));
-    return report;
-  }
-  if (a.height && *a.height != m.height) {
-    problem(-1, ChunkClass::kInvalid, "manifest height " + std::to_string(m.height) + " is not " +
-                                           std::to_string(*a.height));
-    return report;
-  }
-  // Before any chunk is read: memory is the verifier's to bound, not the manifest's.
-  s = CheckChunkLimit(m, options.max_chunk_size);
-  if (!s.ok()) {
-    problem(-1, ChunkClass::kInvalid, s.message());
-    return report;
-  }
+  const Anchors& a = options.anchors;
   report.manifest_ok = true;
   const Hash root = a.root ? *a.root : m.root;
 

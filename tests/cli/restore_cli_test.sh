@@ -55,6 +55,16 @@ expect_out 3 "height 2^64-1 is reserved" -- "$cp_bin" verify "$work/hmax" --root
 expect 3 "height 2\^64-1 is reserved" -- "$cp_bin" restore "$work/hmax" --db "$work/hdb" --root "$root"
 expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --root "$root" --force
 expect_out 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --root "$root1"
+# A manifest contradicting an anchor is a problem with a class (exit 3), found
+# before the database is opened: nothing is created.
+expect 3 "manifest root .* is not the trusted root $root1" -- "$cp_bin" restore "$ckpt" --db "$work/r3" --root "$root1"
+expect 3 "manifest height 2 is not 1" -- "$cp_bin" restore "$ckpt" --db "$work/r3" --root "$root" --height 1
+expect 3 "is not the trusted id" -- "$cp_bin" restore "$ckpt" --db "$work/r3" --id "$root"
+[ -e "$work/r3" ] && fail "a restore refused on its manifest created the database"
+# ... and with --force over live state, the pre-check names the manifest and clears nothing.
+expect_out 3 "before --force cleared anything" -- "$cp_bin" restore "$ckpt" --db "$work/live" --root "$root1" --force
+grep -q '^manifest: invalid: manifest root' "$work/out" || fail "--force pre-check did not name the manifest: $(cat "$work/out")"
+"$cp_bin" state dump --db "$work/live" --height 1 | cmp -s - "$work/live.dump" || fail "--force with a contradicted manifest lost committed state"
 
 # Real kills at random moments (fault injection, not synchronisation): each
 # rerun must finish with the same state.

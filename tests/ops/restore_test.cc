@@ -355,5 +355,96 @@ TEST_CASE("restore refuses a destination holding other state", "[integration][re
   REQUIRE(Dump(f.dir.Sub("src"), 9) == f.model);
 }
 
+// The problems of a RestoreCheckpoint report, as (chunk, class) pairs.
+std::vector<std::pair<int64_t, ChunkClass>> Problems(const RestoreReport& r) {
+  std::vector<std::pair<int64_t, ChunkClass>> out;
+  for (const ChunkProblem& p : r.problems) out.emplace_back(p.chunk, p.cls);
+  return out;
+}
+
+TEST_CASE("RestoreCheckpoint reports the checkpoint's problems with their classes", "[integration][restore]") {
+  Fixture f;
+  MakeFixture(&f, 6000, 4 << 10, 7);
+  const Manifest m = test::LoadCheckpoint(f.ckpt).manifest;
+  const size_t n = m.chunks.size();
+  REQUIRE(n > 4);
+  RestoreOptions o;
+  o.anchors.root = f.root;
+  o.threads = 3;
+
+  SECTION("a good checkpoint, resumed after a partial session") {
+    {
+      auto s = RestoreSession::Begin(f.dir.Sub("db"), f.manifest, o);
+      REQUIRE(s.ok());
+      for (size_t i : {1, 3}) {
+        ChunkCheck check;
+        REQUIRE((*s)->Add(i, ChunkFile(f.ckpt, i), &check).ok());
+      }
+    }
+    auto r = RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), o);
+    INFO(r.status().message());
+    REQUIRE(r.ok());
+    REQUIRE(r->ok());
+    REQUIRE(r->stage == RestoreStage::kDone);
+    REQUIRE(r->resumed == 2);
+    REQUIRE(r->id == ManifestId(f.manifest));
+    REQUIRE(r->manifest.root == f.root);
+    REQUIRE(r->bytes > 0);
+    REQUIRE(Dump(f.dir.Sub("db"), 9) == f.model);
+  }
+  SECTION("a forged chunk and a missing one: every bad chunk, by index, and nothing visible") {
+    auto c = CopyCheckpoint(f, "forged");
+    std::string file = ChunkFile(c, 2);
+    file[file.size() / 2] ^= 0x10;
+    REQUIRE(WriteFileSynced(c + "/" + ChunkFileName(2), file).ok());
+    fs::remove(c + "/" + ChunkFileName(n - 1));
+    auto r = RestoreCheckpoint(c, f.dir.Sub("db"), o);
+    REQUIRE(r.ok());
+    REQUIRE_FALSE(r->ok());
+    REQUIRE(r->stage == RestoreStage::kChunks);
+    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{
+                                {2, ChunkClass::kCorrupt}, {static_cast<int64_t>(n - 1), ChunkClass::kMissing}});
+    auto db = StateDb::Open(f.dir.Sub("db"), StateDbOptions{});
+    REQUIRE(db.ok());
+    REQUIRE((*db)->Heights().empty());
+  }
+  SECTION("a manifest contradicting an anchor is a manifest problem with its class; nothing is opened") {
+    auto wrong = o;
+    wrong.anchors.root->at(0) ^= 1;
+    auto r = RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), wrong);
+    REQUIRE(r.ok());
+    REQUIRE(r->stage == RestoreStage::kManifest);
+    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kInvalid}});
+    wrong = o;
+    wrong.anchors.id = Hash{};
+    r = RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), wrong);
+    REQUIRE(r.ok());
+    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kCorrupt}});
+    REQUIRE_FALSE(fs::exists(f.dir.Sub("db")));
+  }
+  SECTION("with force, a bad checkpoint is verified whole before the destination is cleared") {
+    auto c = CopyCheckpoint(f, "forced");
+    std::string file = ChunkFile(c, 1);
+    file[file.size() / 2] ^= 0x10;
+    REQUIRE(WriteFileSynced(c + "/" + ChunkFileName(1), file).ok());
+    auto forced = o;
+    forced.force = true;
+    auto r = RestoreCheckpoint(c, f.dir.Sub("src"), forced);
+    REQUIRE(r.ok());
+    REQUIRE(r->stage == RestoreStage::kVerifyFirst);
+    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{{1, ChunkClass::kCorrupt}});
+    REQUIRE(Dump(f.dir.Sub("src"), 9) == f.model);  // untouched
+    // A good one is restored over it.
+    r = RestoreCheckpoint(f.ckpt, f.dir.Sub("src"), forced);
+    REQUIRE(r.ok());
+    REQUIRE(r->ok());
+  }
+  SECTION("what is not the checkpoint's fault is a status") {
+    REQUIRE(RestoreCheckpoint(f.dir.Sub("nothing"), f.dir.Sub("db"), o).status().IsNotFound());
+    REQUIRE(RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), RestoreOptions{}).status().IsInvalidArgument());
+    REQUIRE(RestoreCheckpoint(f.ckpt, f.dir.Sub("src"), o).status().IsInvalidArgument());  // other state
+  }
+}
+
 }  // namespace
 }  // namespace checkpoint

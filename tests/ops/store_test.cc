@@ -1,6 +1,10 @@
 // The store: retention rules, the lock, and create/prune failing at every
 // file operation.
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include "../chunk/chunk_util.h"
 #include "checkpoint/store.h"
@@ -142,7 +146,7 @@ TEST_CASE("create and prune failing at every file operation leave a consistent s
     SetFileFaultForTesting(j);
     Status s;
     for (const auto& c : doomed) {
-      s = DeleteCheckpoint(f.store(), c);
+      s = DeleteCheckpoint(f.store(), *lock, c);
       if (!s.ok()) break;
     }
     SetFileFaultForTesting(0);
@@ -161,18 +165,106 @@ TEST_CASE("pins survive pruning", "[integration][store]") {
   for (uint64_t h = 1; h <= 4; ++h) paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
   auto lock = StoreLock::Acquire(f.store(), 0);
   REQUIRE(lock.ok());
-  REQUIRE(Pin(paths[0], "serving peers").ok());
+  REQUIRE(Pin(paths[0], *lock, "serving peers").ok());
   auto listing = ListStore(f.store());
   REQUIRE(listing->checkpoints[0].pinned);
   REQUIRE(listing->checkpoints[0].pin_reason == "serving peers");
-  for (const auto& c : SelectForDeletion(*listing, {1, 0, ""})) REQUIRE(DeleteCheckpoint(f.store(), c).ok());
+  for (const auto& c : SelectForDeletion(*listing, {1, 0, ""})) REQUIRE(DeleteCheckpoint(f.store(), *lock, c).ok());
   listing = ListStore(f.store());
   REQUIRE(listing->checkpoints.size() == 2);  // the pinned 1 and the newest 4
-  REQUIRE(Unpin(paths[0]).ok());
+  REQUIRE(Unpin(paths[0], *lock).ok());
   for (const auto& c : SelectForDeletion(*ListStore(f.store()), {1, 0, ""})) {
-    REQUIRE(DeleteCheckpoint(f.store(), c).ok());
+    REQUIRE(DeleteCheckpoint(f.store(), *lock, c).ok());
   }
   REQUIRE(ListStore(f.store())->checkpoints.size() == 1);
+}
+
+TEST_CASE("ApplyRetention deletes what the rule does not keep, under the store's own lock", "[unit][store]") {
+  StoreFixture f;
+  CreateOptions o;
+  o.chunk_size = 4 << 10;
+  std::vector<std::string> paths;
+  for (uint64_t h = 1; h <= 4; ++h) paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
+  auto lock = StoreLock::Acquire(f.store(), 0);
+  REQUIRE(lock.ok());
+  REQUIRE(Pin(paths[0], *lock, "serving peers").ok());
+  auto names = [](const RetentionReport& r) {
+    std::vector<std::string> out;
+    for (const StoredCheckpoint& c : r.deleted) out.push_back(c.path);
+    return out;
+  };
+  RetentionReport dry;
+  REQUIRE(ApplyRetention(f.store(), *lock, {1, 0, ""}, /*dry_run=*/true, &dry).ok());
+  REQUIRE(names(dry) == std::vector<std::string>{paths[1], paths[2]});  // 1 pinned, 4 the newest
+  REQUIRE(ListStore(f.store())->checkpoints.size() == 4);               // nothing deleted
+  RetentionReport done;
+  REQUIRE(ApplyRetention(f.store(), *lock, {1, 0, ""}, /*dry_run=*/false, &done).ok());
+  REQUIRE(names(done) == names(dry));
+  auto listing = ListStore(f.store());
+  REQUIRE(listing->checkpoints.size() == 2);
+  REQUIRE(listing->checkpoints[0].path == paths[0]);
+  REQUIRE(listing->checkpoints[1].path == paths[3]);
+  // Another store's lock is not this one's.
+  auto other = StoreLock::Acquire(f.dir.Sub("other"), 0);
+  REQUIRE(other.ok());
+  RetentionReport wrong;
+  REQUIRE(ApplyRetention(f.store(), *other, {0, 0, ""}, false, &wrong).IsInvalidArgument());
+  REQUIRE(Unpin(paths[0], *other).IsInvalidArgument());
+  REQUIRE(DeleteCheckpoint(f.store(), *other, listing->checkpoints[0]).IsInvalidArgument());
+  REQUIRE(ListStore(f.store())->checkpoints.size() == 2);
+}
+
+TEST_CASE("the library's CreateCheckpoint takes the store lock: busy names the holder, or waits",
+          "[unit][store]") {
+  StoreFixture f;
+  CreateOptions o;
+  o.chunk_size = 4 << 10;
+  REQUIRE(StoreLock::Acquire(f.store(), 0).ok());  // makes the store
+  // Another process holds the lock (as a prune would) until told to let go.
+  int ready[2], release[2];
+  REQUIRE(pipe(ready) == 0);
+  REQUIRE(pipe(release) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto lock = StoreLock::Acquire(f.store(), 0);
+    char c = lock.ok() ? 'y' : 'n';
+    if (write(ready[1], &c, 1) != 1) _exit(2);
+    if (read(release[0], &c, 1) < 0) _exit(2);
+    _exit(0);
+  }
+  char c = 0;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  REQUIRE(c == 'y');
+  auto busy = CreateCheckpoint(f.db.get(), 2, f.store(), o);
+  REQUIRE(busy.status().IsBusy());
+  REQUIRE(busy.status().message().find("pid " + std::to_string(child)) != std::string::npos);
+  REQUIRE(ListStore(f.store())->checkpoints.empty());
+  REQUIRE(ListStore(f.store())->leftovers.empty());  // not even a staging directory
+  // With a wait, it proceeds once the holder lets go.
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    char go = 'g';
+    if (write(release[1], &go, 1) != 1) std::abort();  // no REQUIRE off the test's thread
+  });
+  o.lock_wait_seconds = 30;
+  auto waited = CreateCheckpoint(f.db.get(), 2, f.store(), o);
+  releaser.join();
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  INFO(waited.status().message());
+  REQUIRE(waited.ok());
+  REQUIRE(ListStore(f.store())->checkpoints.size() == 1);
+  for (int fd : {ready[0], ready[1], release[0], release[1]}) close(fd);
+  // Under a lock the caller holds: that store's lock, not another's.
+  auto lock = StoreLock::Acquire(f.store(), 0);
+  REQUIRE(lock.ok());
+  REQUIRE(CreateCheckpoint(f.db.get(), 3, f.store(), *lock, o).ok());
+  REQUIRE(CreateCheckpoint(f.db.get(), 4, f.store(), o).status().IsBusy());  // held by this caller
+  auto other = StoreLock::Acquire(f.dir.Sub("other"), 0);
+  REQUIRE(CreateCheckpoint(f.db.get(), 4, f.store(), *other, o).status().IsInvalidArgument());
 }
 
 }  // namespace
