@@ -21,6 +21,7 @@
 #include "chunk/format.h"
 #include "chunk/producer.h"
 #include "ops/files.h"
+#include "checkpoint/version.h"
 #include "state/state_db_impl.h"
 
 namespace checkpoint {
@@ -320,7 +321,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json info = {{"created", Now()},
-                         {"tool", "checkpoint 0.1.0"},
+                         {"tool", "checkpoint " CHECKPOINT_VERSION},
                          {"seconds", result.seconds},
                          {"partition_seconds", partition_seconds},
                          {"units", partition.units.size()},
