@@ -4,7 +4,9 @@
 #   2. clang++ 14 with ASan+UBSan: unit tests, fuzz corpora, a small integration set;
 #   3. clang++ 14 libFuzzer builds: each fuzz target for FUZZ_SECONDS (default 20) on a
 #      copy of its corpus; a crash fails and its input is kept under build-fuzz/crashes/;
-#   4. the benchmark harness once on the small workload (its numbers are not asserted).
+#   4. the benchmark harness once on the small workload (its numbers are not asserted);
+#   5. the installed package: `meson install --destdir`, examples/embed built with pkg-config
+#      from there and run (scripts/check-install.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >/dev/null || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -80,6 +82,13 @@ if bench/run.sh --quick --build build-test --out build-test/bench-quick.md >buil
   echo "bench --quick: ok"; passed=$((passed + 1))
 else
   echo "bench --quick: FAILED"; tail -20 build-test/bench.log; failed=$((failed + 1))
+fi
+
+echo "== 5. installed package: headers, checkpoint.pc, examples/embed"
+if scripts/check-install.sh build-test build-test/check-install >build-test/check-install.log 2>&1; then
+  tail -1 build-test/check-install.log; passed=$((passed + 1))
+else
+  echo "check-install: FAILED"; tail -20 build-test/check-install.log; failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"

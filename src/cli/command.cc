@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/help.h"
+
 namespace po = boost::program_options;
 
 namespace checkpoint::cli {
@@ -26,18 +28,17 @@ std::optional<int> ParseArgs(const char* command, const Args& args,
                              const po::options_description& options,
                              const po::positional_options_description& pos,
                              po::variables_map* vm) {
-  po::options_description all(options);
-  all.add_options()("help,h", "show this help");
+  // Help first: a command with a required option must still explain itself.
+  if (WantsHelp(args)) {
+    PrintCommandHelp(command, options, pos);
+    return kExitOk;
+  }
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), *vm);
+    po::store(po::command_line_parser(args).options(options).positional(pos).run(), *vm);
     po::notify(*vm);
   } catch (const po::error& e) {
     return Fail(kExitUsage, std::string(command) + ": " + e.what() + " (see 'checkpoint " +
                                 command + " --help')");
-  }
-  if (vm->count("help")) {
-    std::cout << "usage: checkpoint " << command << " [options]\n" << all;
-    return kExitOk;
   }
   return std::nullopt;
 }

@@ -32,7 +32,8 @@ int Fail(int code, const std::string& message);
 int Fail(const Status& status);
 
 // Parses `args` against `options` (and positional names). On a usage error
-// prints it and returns kExitUsage; on --help prints usage and returns 0;
+// prints it and returns kExitUsage; on --help (looked for first, so a missing
+// required option does not hide the help) prints usage and returns 0;
 // otherwise returns nullopt and fills `vm`.
 std::optional<int> ParseArgs(const char* command, const Args& args,
                              const boost::program_options::options_description& options,

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/help.h"
 
 namespace checkpoint::cli {
 namespace {
@@ -26,11 +27,6 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-void PrintHelp() {
-  std::printf("usage: checkpoint COMMAND [options]   (COMMAND --help for its options)\n\n");
-  for (const Command& c : Commands()) std::printf("  %-16s %s\n", c.name, c.summary);
-}
-
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -38,9 +34,18 @@ int Main(int argc, char** argv) {
   // then fail with EPIPE and the command stops quietly.
   std::signal(SIGPIPE, SIG_IGN);
   Args args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    PrintHelp();
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
+      (args[0] == "help" && args.size() == 1)) {
+    PrintMainHelp();
     return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    PrintVersion();
+    return kExitOk;
+  }
+  if (args[0] == "help") {  // "help COMMAND": that command's --help
+    args.erase(args.begin());
+    args.push_back("--help");
   }
   // Two-word commands first ("state apply"), then one-word ones.
   for (size_t words = 2; words >= 1; --words) {

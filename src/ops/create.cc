@@ -18,6 +18,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/chunk.h"
 #include "checkpoint/manifest.h"
+#include "checkpoint/version.h"
 #include "chunk/format.h"
 #include "chunk/producer.h"
 #include "ops/files.h"
@@ -322,7 +323,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json info = {{"created", UtcTimestamp()},
-                         {"tool", "checkpoint 0.1.0"},
+                         {"tool", "checkpoint " CHECKPOINT_VERSION},
                          {"seconds", result.seconds},
                          {"partition_seconds", partition_seconds},
                          {"units", partition.units.size()},
