@@ -2,39 +2,14 @@
 // of its 65,528 bit positions (~2.5 MB of front-coded stubs). Verifying it,
 // or rejecting a forgery of it, must cost memory in proportion to its bytes
 // (not bytes × depth) and say why in one short line.
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <new>
 
 #include <catch2/catch.hpp>
 
+#include "../heap_peak.h"
 #include "checkpoint/chunk.h"
 #include "oracle.h"
 #include "trie/node.h"
-
-namespace {
-std::atomic<size_t> g_live{0}, g_peak{0};
-}  // namespace
-
-// Counts live heap bytes, so the test can bound the verifier's peak.
-void* operator new(size_t n) {
-  void* p = std::malloc(n + 16);
-  if (!p) throw std::bad_alloc();
-  *static_cast<size_t*>(p) = n;
-  const size_t live = g_live += n;
-  size_t peak = g_peak.load();
-  while (live > peak && !g_peak.compare_exchange_weak(peak, live)) {
-  }
-  return static_cast<char*>(p) + 16;
-}
-void operator delete(void* p) noexcept {
-  if (!p) return;
-  char* base = static_cast<char*>(p) - 16;
-  g_live -= *reinterpret_cast<size_t*>(base);
-  std::free(base);
-}
-void operator delete(void* p, size_t) noexcept { operator delete(p); }
 
 namespace checkpoint {
 namespace {
@@ -68,12 +43,9 @@ TEST_CASE("a maximal-depth chain of stubs costs memory per byte, not per byte ×
   REQUIRE(bytes.size() < 3'000'000);
 
   auto measure = [&](const Hash& r, Status* s) {
-    g_peak = g_live.load();
-    const size_t before = g_live.load();
     const auto t0 = std::chrono::steady_clock::now();
-    *s = VerifyChunk(bytes, kind, r);
+    const size_t peak = static_cast<size_t>(test::PeakDuring([&] { *s = VerifyChunk(bytes, kind, r); }));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const size_t peak = g_peak.load() - before;
     WARN("chunk of " << bytes.size() << " bytes: " << secs << " s, peak heap " << peak << " bytes: "
                      << s->message());
     return peak;
