@@ -7,9 +7,9 @@
 //   bench-tool hash  --checkpoint DIR   hash the leaf and internal-node messages a verifier hashes
 //   bench-tool zstd  --checkpoint DIR   compress the chunks' canonical bytes as create does
 //   bench-tool dump  --db DIR           every record through a RocksDB iterator, into zstd -1
-#include <boost/program_options.hpp>
 #include <zstd.h>
 
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -40,7 +40,8 @@ double Now() {
 
 std::vector<std::string> LoadCanonical(const std::string& dir, Manifest* m) {
   std::string bytes;
-  if (!ReadFileBounded(dir + "/manifest.json", 1 << 30, &bytes).ok() || !ParseManifest(bytes, m).ok()) {
+  if (!ReadFileBounded(dir + "/manifest.json", 1 << 30, &bytes).ok() ||
+      !ParseManifest(bytes, m).ok()) {
     Die("cannot read the manifest of " + dir);
   }
   std::vector<std::string> out;
@@ -63,7 +64,8 @@ int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size)
   std::shared_ptr<NodeStore> store(std::move(opened).value());
   std::string encoded, hash_name;
   NodeRef root;
-  if (!store->Get(Column::kMeta, RootKey(height), &encoded).ok() || !DecodeNodeRef(encoded, &root).ok() ||
+  if (!store->Get(Column::kMeta, RootKey(height), &encoded).ok() ||
+      !DecodeNodeRef(encoded, &root).ok() ||
       !store->Get(Column::kMeta, kHashKey, &hash_name).ok()) {
     Die("no height " + std::to_string(height));
   }
@@ -81,11 +83,13 @@ int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size)
     std::string canonical;
     if (!ProduceChunk(p, i, &reader, &canonical).ok()) Die("chunk failed");
     file_bytes += EncodeChunkFile(canonical, -1).size();
-    m.chunks.push_back({p.chunks[i].lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), p.chunks[i].leaves});
+    m.chunks.push_back({p.chunks[i].lo, HashBytes(HashKind::kSha256, canonical), canonical.size(),
+                        p.chunks[i].leaves});
     m.leaves += p.chunks[i].leaves;
   }
-  std::printf("point-create id %s chunks %zu bytes %llu seconds %.3f\n", ToHex(ManifestId(EncodeManifest(m))).c_str(),
-              m.chunks.size(), static_cast<unsigned long long>(file_bytes), Now() - start);
+  std::printf("point-create id %s chunks %zu bytes %llu seconds %.3f\n",
+              ToHex(ManifestId(EncodeManifest(m))).c_str(), m.chunks.size(),
+              static_cast<unsigned long long>(file_bytes), Now() - start);
   return 0;
 }
 
@@ -168,7 +172,8 @@ int main(int argc, char** argv) {
   const std::string mode = argv[1];
   po::options_description d("bench-tool");
   d.add_options()("db", po::value<std::string>())("checkpoint", po::value<std::string>())(
-      "height", po::value<uint64_t>()->default_value(1))("chunk-size", po::value<uint64_t>()->default_value(8 << 20));
+      "height", po::value<uint64_t>()->default_value(1))(
+      "chunk-size", po::value<uint64_t>()->default_value(8 << 20));
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc - 1, argv + 1, d), vm);
@@ -176,10 +181,13 @@ int main(int argc, char** argv) {
     Die(e.what());
   }
   if (mode == "point-create" && vm.count("db")) {
-    return PointCreate(vm["db"].as<std::string>(), vm["height"].as<uint64_t>(), vm["chunk-size"].as<uint64_t>());
+    return PointCreate(vm["db"].as<std::string>(), vm["height"].as<uint64_t>(),
+                       vm["chunk-size"].as<uint64_t>());
   }
-  if (mode == "hash" && vm.count("checkpoint")) return HashMessages(vm["checkpoint"].as<std::string>());
+  if (mode == "hash" && vm.count("checkpoint"))
+    return HashMessages(vm["checkpoint"].as<std::string>());
   if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
   if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
-  Die("usage: bench-tool point-create --db D [--height N --chunk-size S] | hash --checkpoint C | zstd --checkpoint C | dump --db D");
+  Die("usage: bench-tool point-create --db D [--height N --chunk-size S] | hash --checkpoint C | "
+      "zstd --checkpoint C | dump --db D");
 }

@@ -5,9 +5,8 @@
 //   walk-bench --db DIR [--height N] [--runs R]
 //
 // Prints each run and the medians; the ratio is point-lookup time / scan time.
-#include <boost/program_options.hpp>
-
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -68,7 +67,8 @@ int main(int argc, char** argv) {
   d.add_options()("db", po::value<std::string>()->required(), "state database")(
       "height", po::value<uint64_t>(), "height (default: latest)")(
       "runs", po::value<int>()->default_value(3), "runs of each mode")(
-      "mode", po::value<std::string>()->default_value("both"), "scan | point | both | raw (iterate the records, decode nothing)");
+      "mode", po::value<std::string>()->default_value("both"),
+      "scan | point | both | raw (iterate the records, decode nothing)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, d), vm);
@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
     }
   } else {
     auto it = store->NewIterator(Column::kMeta);
-    for (it->Seek(std::string(1, kRootPrefix)); it->Valid() && it->key()[0] == kRootPrefix; it->Next()) {
+    for (it->Seek(std::string(1, kRootPrefix)); it->Valid() && it->key()[0] == kRootPrefix;
+         it->Next()) {
       height = DecodeFixed64BE(it->key().data() + 1);
       encoded = std::string(it->value());
     }
@@ -126,8 +127,9 @@ int main(int argc, char** argv) {
     if (mode != "scan") run(NodeReader::Mode::kPointLookup, "point", &point, r);
   }
   if (scan.empty() || point.empty()) return 0;
-  std::printf("height %llu: %llu keys, %.1f MiB; median scan %.2f s, point lookups %.2f s, ratio %.1fx\n",
-              static_cast<unsigned long long>(height), static_cast<unsigned long long>(w.keys),
-              w.bytes / 1048576.0, Median(scan), Median(point), Median(point) / Median(scan));
+  std::printf(
+      "height %llu: %llu keys, %.1f MiB; median scan %.2f s, point lookups %.2f s, ratio %.1fx\n",
+      static_cast<unsigned long long>(height), static_cast<unsigned long long>(w.keys),
+      w.bytes / 1048576.0, Median(scan), Median(point), Median(point) / Median(scan));
   return 0;
 }

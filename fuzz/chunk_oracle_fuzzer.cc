@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace checkpoint::oracle;
   Choices choices(data, size);
   Stats stats;
-  const std::string failure = RunRound(&choices, {ProductionVerifier, ReferenceVerifier}, 8, &stats);
+  const std::string failure =
+      RunRound(&choices, {ProductionVerifier, ReferenceVerifier}, 8, &stats);
   if (!failure.empty()) {
     std::fprintf(stderr, "soundness oracle: %s\n", failure.c_str());
     std::abort();

@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view canonical(reinterpret_cast<const char*>(data) + 1, size - 1);
   ChunkInfo info;
   uint64_t leaves = 0;
-  Status s = VerifyChunk(canonical, kind, root, &info, [&](std::string_view, std::string_view) { ++leaves; });
+  Status s = VerifyChunk(canonical, kind, root, &info,
+                         [&](std::string_view, std::string_view) { ++leaves; });
   if (s.ok() && leaves != info.leaves) __builtin_trap();
   // The independent reference verifier (tests/ref) must agree, byte flip for byte flip.
   const refv::RefResult ref = refv::RefVerifyChunk(

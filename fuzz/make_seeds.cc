@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
   for (it->Seek({}); it->Valid() && n < 16; it->Next(), ++n) {
     const std::string key(it->key());
     if (key.size() > 255) continue;
-    put("node_record", std::to_string(n), std::string(1, static_cast<char>(key.size())) + key + std::string(it->value()));
+    put("node_record", std::to_string(n),
+        std::string(1, static_cast<char>(key.size())) + key + std::string(it->value()));
   }
   std::string root_record;
   (void)store->Get(Column::kMeta, RootKey(1), &root_record);

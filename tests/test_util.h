@@ -40,8 +40,9 @@ class TempDir {
 // The canonical trie's root by direct recursion over the sorted key set: the
 // node for keys[lo, hi) sits at their common prefix (DESIGN §4). Independent
 // of TrieBuilder's stack algorithm on purpose.
-inline Hash ReferenceNodeHash(HashKind kind, const std::vector<std::pair<std::string, std::string>>& kv,
-                              size_t lo, size_t hi, uint32_t depth) {
+inline Hash ReferenceNodeHash(HashKind kind,
+                              const std::vector<std::pair<std::string, std::string>>& kv, size_t lo,
+                              size_t hi, uint32_t depth) {
   if (hi - lo == 1) return LeafHash(kind, kv[lo].first, kv[lo].second);
   const std::string& first = kv[lo].first;
   const std::string& last = kv[hi - 1].first;
@@ -68,7 +69,8 @@ inline Hash ReferenceRoot(HashKind kind, const Model& model) {
 inline Model ReadAll(StateView* view) {
   Model out;
   auto it = view->NewIterator();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) out[std::string(it->key())] = std::string(it->value());
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out[std::string(it->key())] = std::string(it->value());
   if (!it->status().ok()) out["<error>"] = it->status().message();
   return out;
 }

@@ -12,9 +12,8 @@
 // Keys and values are functions of (seed, key index, version), so nothing but
 // the keys is ever held in memory and any run with the same flags gives the
 // same roots.
-#include <boost/program_options.hpp>
-
 #include <algorithm>
+#include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -128,7 +127,8 @@ int main(int argc, char** argv) {
   d.add_options()("help,h", "show this help")("db", po::value<std::string>(), "database to create")(
       "keys", po::value<uint64_t>(), "keys at height 1")(
       "heights", po::value<uint64_t>()->default_value(1), "heights to make (1..H)")(
-      "churn", po::value<double>()->default_value(0.01), "fraction of keys updated, inserted and deleted per later height")(
+      "churn", po::value<double>()->default_value(0.01),
+      "fraction of keys updated, inserted and deleted per later height")(
       "seed", po::value<uint64_t>()->default_value(1), "seed")(
       "hash", po::value<std::string>()->default_value("sha256"), "sha256 | sha512_256");
   po::variables_map vm;
@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
   const double churn = vm["churn"].as<double>();
   const uint64_t seed = vm["seed"].as<uint64_t>();
   auto hash = ParseHashKind(vm["hash"].as<std::string>());
-  if (!hash || heights == 0 || churn < 0 || churn > 0.5) return Fail("bad --hash, --heights or --churn", 2);
+  if (!hash || heights == 0 || churn < 0 || churn > 0.5)
+    return Fail("bad --hash, --heights or --churn", 2);
 
   StateDbOptions options;
   options.create_if_missing = true;

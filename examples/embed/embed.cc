@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
   if (!session.ok()) return Die("restore", session.status());
   for (size_t index : session.value()->Remaining()) {
     ChunkCheck check;
-    Status s = session.value()->Add(
-        index, ReadFile(made.value().path + "/" + ChunkFileName(index)), &check);
+    Status s = session.value()->Add(index, ReadFile(made.value().path + "/" + ChunkFileName(index)),
+                                    &check);
     if (!s.ok()) return Die("add chunk", s);
     if (check.cls != ChunkClass::kOk) {
       return Die("chunk " + std::to_string(index), s, check.message);

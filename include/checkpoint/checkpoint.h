@@ -56,8 +56,8 @@ struct CreateResult {
   uint64_t bytes = 0;      // chunk files on disk
   uint64_t raw_bytes = 0;  // uncompressed encodings
   double seconds = 0;
-  bool existed = false;    // a complete checkpoint of the same content was already there
-  bool replaced = false;   // one was there but damaged (a chunk missing or implausible): replaced
+  bool existed = false;   // a complete checkpoint of the same content was already there
+  bool replaced = false;  // one was there but damaged (a chunk missing or implausible): replaced
 };
 
 // Checkpoints `height` of `db` into the store directory `store` (made if

@@ -29,9 +29,9 @@ struct ChunkInfo {
 // prove its interval at `root` (the message says why).
 // `on_leaf`, when given, sees each leaf in key order (before the final root
 // check: discard what it saw unless the result is OK).
-Status VerifyChunk(std::string_view canonical, HashKind kind, const Hash& root,
-                   ChunkInfo* info = nullptr,
-                   const std::function<void(std::string_view key, std::string_view value)>& on_leaf = {});
+Status VerifyChunk(
+    std::string_view canonical, HashKind kind, const Hash& root, ChunkInfo* info = nullptr,
+    const std::function<void(std::string_view key, std::string_view value)>& on_leaf = {});
 
 // A chunk file: magic, format version, one zstd frame. Refuses a frame whose
 // declared size is unknown or above `max_raw_bytes`, and trailing bytes.

@@ -13,8 +13,8 @@
 namespace checkpoint {
 
 enum class HashKind : uint8_t {
-  kSha256 = 1,     // default; SHA-NI makes it about twice as fast as SHA-512/256 here
-  kSha512_256 = 2, // roots equal oasis-core MKVS roots for the same key/value set
+  kSha256 = 1,      // default; SHA-NI makes it about twice as fast as SHA-512/256 here
+  kSha512_256 = 2,  // roots equal oasis-core MKVS roots for the same key/value set
 };
 
 using Hash = std::array<uint8_t, 32>;

@@ -16,8 +16,8 @@
 namespace checkpoint {
 
 struct ManifestChunk {
-  std::string lo;   // interval start; the interval ends at the next chunk's lo
-  Hash digest{};    // SHA-256 of the chunk's uncompressed canonical encoding
+  std::string lo;  // interval start; the interval ends at the next chunk's lo
+  Hash digest{};   // SHA-256 of the chunk's uncompressed canonical encoding
   uint64_t raw_size = 0;
   uint64_t leaves = 0;
 

@@ -96,7 +96,9 @@ struct RestoreReport {
   size_t resumed = 0;  // chunks a previous session had already added
   uint64_t bytes = 0;  // chunk files read
   double seconds = 0;
-  bool ok() const { return stage == RestoreStage::kDone && problems.empty() && local_error.empty(); }
+  bool ok() const {
+    return stage == RestoreStage::kDone && problems.empty() && local_error.empty();
+  }
 };
 
 // Restores the checkpoint in directory `dir` into the database in `db_dir`

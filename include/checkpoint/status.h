@@ -14,7 +14,12 @@ namespace checkpoint {
 class [[nodiscard]] Status {
  public:
   enum class Code {
-    kOk, kNotFound, kCorruption, kInvalidArgument, kIOError, kNotSupported,
+    kOk,
+    kNotFound,
+    kCorruption,
+    kInvalidArgument,
+    kIOError,
+    kNotSupported,
     kBusy,       // a lock another process holds
     kCancelled,  // stopped on request (SIGINT/SIGTERM), after cleaning up
   };
@@ -59,7 +64,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit on purpose
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -77,16 +82,16 @@ class [[nodiscard]] Result {
 
 }  // namespace checkpoint
 
-#define CHECKPOINT_RETURN_IF_ERROR(expr)          \
-  do {                                            \
-    ::checkpoint::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                    \
+#define CHECKPOINT_RETURN_IF_ERROR(expr) \
+  do {                                   \
+    ::checkpoint::Status _st = (expr);   \
+    if (!_st.ok()) return _st;           \
   } while (0)
 
 #define CHECKPOINT_CONCAT_INNER(a, b) a##b
 #define CHECKPOINT_CONCAT(a, b) CHECKPOINT_CONCAT_INNER(a, b)
-#define CHECKPOINT_ASSIGN_OR_RETURN(lhs, expr)                             \
-  auto CHECKPOINT_CONCAT(_res_, __LINE__) = (expr);                        \
-  if (!CHECKPOINT_CONCAT(_res_, __LINE__).ok())                            \
-    return CHECKPOINT_CONCAT(_res_, __LINE__).status();                    \
+#define CHECKPOINT_ASSIGN_OR_RETURN(lhs, expr)          \
+  auto CHECKPOINT_CONCAT(_res_, __LINE__) = (expr);     \
+  if (!CHECKPOINT_CONCAT(_res_, __LINE__).ok())         \
+    return CHECKPOINT_CONCAT(_res_, __LINE__).status(); \
   lhs = std::move(CHECKPOINT_CONCAT(_res_, __LINE__)).value()

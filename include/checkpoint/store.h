@@ -46,9 +46,9 @@ struct StoredCheckpoint {
   Hash id{};
   bool pinned = false;
   std::string pin_reason;
-  std::string created;  // from the info file (not trusted), else ""
+  std::string created;       // from the info file (not trusted), else ""
   double created_order = 0;  // seconds since the epoch, for ties between equal heights
-  uint64_t bytes = 0;   // chunk files
+  uint64_t bytes = 0;        // chunk files
 };
 
 struct Leftover {
@@ -87,8 +87,8 @@ struct RetentionReport {
 // Lists `store` and deletes what `rule` does not keep (with `dry_run`, only
 // reports it). On a failed deletion, returns its error; `report` then holds
 // what was deleted before it. REQUIRES: `lock` guards `store`.
-Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule, bool dry_run,
-                      RetentionReport* report);
+Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule,
+                      bool dry_run, RetentionReport* report);
 
 // The canonical path (no ".", "..", trailing slash or link) of the checkpoint
 // directory a user named; NotFound when it is not one. Resolve before

@@ -54,7 +54,7 @@ struct VerifyReport {
   // A file that could not be read here (permissions, a directory or FIFO in
   // its place): this machine's problem, not the checkpoint's. "" if none.
   std::string local_error;
-  uint64_t bytes = 0;                  // chunk files read
+  uint64_t bytes = 0;  // chunk files read
   uint64_t raw_bytes = 0;
   double seconds = 0;
   bool ok() const { return manifest_ok && problems.empty() && local_error.empty(); }

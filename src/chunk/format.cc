@@ -59,7 +59,8 @@ std::string RegionEnd(const BitString& region, bool* unbounded) {
   uint32_t n = region.bits;
   while (n % 8 != 0 && region.Bit(n - 1)) --n;
   if (n % 8 == 0) {
-    while (n >= 8 && static_cast<uint8_t>(region.bytes[n / 8 - 1]) == 0xff) n -= 8;  // whole bytes of ones
+    while (n >= 8 && static_cast<uint8_t>(region.bytes[n / 8 - 1]) == 0xff)
+      n -= 8;  // whole bytes of ones
     while (n > 0 && region.Bit(n - 1)) --n;
   }
   *unbounded = n == 0;
@@ -77,7 +78,8 @@ constexpr uint32_t kMaxBoundaryBytes = kMaxKeyBytes + 1;
 void TruncateBits(BitString* path, uint32_t bits) {
   path->bytes.resize(BytesForBits(bits));
   path->bits = bits;
-  if (bits % 8 != 0) path->bytes.back() = static_cast<char>(path->bytes.back() & (0xff << (8 - bits % 8)));
+  if (bits % 8 != 0)
+    path->bytes.back() = static_cast<char>(path->bytes.back() & (0xff << (8 - bits % 8)));
 }
 
 }  // namespace
@@ -95,7 +97,8 @@ Status ChunkDecoder::Header(ChunkHeader* out) {
     out->hi = std::string(r_.Bytes(n));
   }
   if (!r_.ok()) return status_ = Status::Corruption("truncated interval");
-  if (out->has_hi && !(out->lo < out->hi)) return status_ = Status::InvalidArgument("empty interval");
+  if (out->has_hi && !(out->lo < out->hi))
+    return status_ = Status::InvalidArgument("empty interval");
   return Status::OK();
 }
 
@@ -119,7 +122,8 @@ bool ChunkDecoder::Next(DecodedItem* item) {
     item->value = r_.Bytes(vlen);
     if (!r_.ok()) return Fail("truncated value");
     path_ = BitString::FromKey(item->key);
-  } else if (tag == static_cast<uint8_t>(ChunkItem::kStub) || tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
+  } else if (tag == static_cast<uint8_t>(ChunkItem::kStub) ||
+             tag == static_cast<uint8_t>(ChunkItem::kLeafStub)) {
     // Front-coded: exactly the `shared` bits common with the previous path, then `rest`.
     const uint16_t shared = r_.U16LE();
     const uint16_t rest_bits = r_.U16LE();
@@ -131,7 +135,8 @@ bool ChunkDecoder::Next(DecodedItem* item) {
     r_.Copy(item->hash.data(), item->hash.size());
     if (!r_.ok()) return Fail("truncated stub");
     if (!LowBitsClear(rest.bytes, rest.bits)) return Fail("stub padding bits set");
-    if (shared < path_.bits && path_.Bit(shared) == rest.Bit(0)) return Fail("stub path not front-coded canonically");
+    if (shared < path_.bits && path_.Bit(shared) == rest.Bit(0))
+      return Fail("stub path not front-coded canonically");
     TruncateBits(&path_, shared);
     AppendBits(&path_, rest);
     if (tag == static_cast<uint8_t>(ChunkItem::kLeafStub) && path_.bits % 8 != 0) {
@@ -155,7 +160,8 @@ Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::strin
   Reader r(file.substr(8, 4));
   const uint32_t version = r.U32LE();
   if (version != kChunkFormatVersion) {
-    return Status::NotSupported("chunk format version " + std::to_string(version) + " is not supported");
+    return Status::NotSupported("chunk format version " + std::to_string(version) +
+                                " is not supported");
   }
   std::string_view frame = file.substr(kChunkFileHeaderBytes);
   const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
@@ -163,18 +169,21 @@ Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::strin
     return Status::Corruption("chunk: bad zstd frame header");
   }
   if (declared > max_raw_bytes) {
-    return Status::Corruption("chunk: declares " + std::to_string(declared) + " bytes, more than the " +
-                              std::to_string(max_raw_bytes) + " allowed");
+    return Status::Corruption("chunk: declares " + std::to_string(declared) +
+                              " bytes, more than the " + std::to_string(max_raw_bytes) +
+                              " allowed");
   }
   const size_t frame_size = ZSTD_findFrameCompressedSize(frame.data(), frame.size());
   if (ZSTD_isError(frame_size) || frame_size != frame.size()) {
     return Status::Corruption("chunk: truncated zstd frame or trailing bytes");
   }
   canonical->resize(declared);
-  const size_t got = ZSTD_decompress(canonical->data(), canonical->size(), frame.data(), frame.size());
+  const size_t got =
+      ZSTD_decompress(canonical->data(), canonical->size(), frame.data(), frame.size());
   if (ZSTD_isError(got) || got != declared) {
-    return Status::Corruption(std::string("chunk: zstd: ") +
-                              (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "size differs from the frame header"));
+    return Status::Corruption(
+        std::string("chunk: zstd: ") +
+        (ZSTD_isError(got) ? ZSTD_getErrorName(got) : "size differs from the frame header"));
   }
   return Status::OK();
 }

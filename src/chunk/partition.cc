@@ -20,7 +20,8 @@ struct Frame {
   int parent;
   UnitPart part;
   uint64_t left_proof, right_proof;
-  BitString last_left;  // path of the last stub left of here: the next one is front-coded against it
+  BitString
+      last_left;  // path of the last stub left of here: the next one is front-coded against it
 };
 
 // Every stub right of a unit shares all but its branch bit with the item
@@ -28,8 +29,8 @@ struct Frame {
 constexpr uint64_t kRightStubBytes = StubItemBytes(1);
 
 std::string BoundaryBetween(const Unit& prev, const Unit& next) {
-  const uint32_t lcp = CommonPrefixBits(prev.region.bytes, prev.region.bits, next.region.bytes,
-                                        next.region.bits);
+  const uint32_t lcp =
+      CommonPrefixBits(prev.region.bytes, prev.region.bits, next.region.bytes, next.region.bits);
   return BitPrefix(next.region.bytes, lcp + 1).bytes;
 }
 
@@ -42,8 +43,8 @@ void PackChunks(uint64_t chunk_size, Partition* p) {
     const std::string lo = a == 0 ? std::string() : boundary[a];
     auto size_through = [&](size_t b, uint64_t leaf_sum) {
       const bool has_hi = b + 1 < u.size();
-      return HeaderBytes(lo.size(), has_hi, has_hi ? boundary[b + 1].size() : 0) +
-             u[a].left_proof + leaf_sum + u[b].right_proof;
+      return HeaderBytes(lo.size(), has_hi, has_hi ? boundary[b + 1].size() : 0) + u[a].left_proof +
+             leaf_sum + u[b].right_proof;
     };
     size_t b = a;
     uint64_t leaf_sum = u[a].leaf_bytes;
@@ -53,8 +54,13 @@ void PackChunks(uint64_t chunk_size, Partition* p) {
       leaf_sum += u[b].leaf_bytes;
       leaves += u[b].ref.stats.leaves;
     }
-    ChunkPlan c{a, b, lo, b + 1 < u.size(), b + 1 < u.size() ? boundary[b + 1] : std::string(),
-                size_through(b, leaf_sum), leaves};
+    ChunkPlan c{a,
+                b,
+                lo,
+                b + 1 < u.size(),
+                b + 1 < u.size() ? boundary[b + 1] : std::string(),
+                size_through(b, leaf_sum),
+                leaves};
     p->chunks.push_back(std::move(c));
     a = b + 1;
   }
@@ -71,8 +77,14 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
     return Status::OK();
   }
   std::vector<Frame> stack;
-  stack.push_back({root, root.kind == NodeKind::kInternal ? root.bits : BitString{}, {}, -1,
-                   UnitPart::kRoot, 0, 0, {}});
+  stack.push_back({root,
+                   root.kind == NodeKind::kInternal ? root.bits : BitString{},
+                   {},
+                   -1,
+                   UnitPart::kRoot,
+                   0,
+                   0,
+                   {}});
   while (!stack.empty()) {
     Frame f = std::move(stack.back());
     stack.pop_back();
@@ -108,16 +120,22 @@ Status ComputePartition(NodeReader* reader, const NodeRef& root, uint64_t chunk_
     const uint64_t left_stub = n.left.present() ? kRightStubBytes : 0;
     // Pushed in reverse so they pop in key order: slot, left, right.
     if (n.right.present()) {
-      stack.push_back({n.right, ChildPath(f.path, n.right), Extended(f.path, true), index, UnitPart::kRight,
-                       left_of_right, f.right_proof, last});
+      stack.push_back({n.right, ChildPath(f.path, n.right), Extended(f.path, true), index,
+                       UnitPart::kRight, left_of_right, f.right_proof, last});
     }
     if (n.left.present()) {
       stack.push_back({n.left, ChildPath(f.path, n.left), left_region, index, UnitPart::kLeft,
                        left_of_children, f.right_proof + right_stub, last_before_left});
     }
     if (n.slot.present()) {
-      Frame slot{n.slot, BitString(), n.slot.bits, index, UnitPart::kSlot, f.left_proof,
-                 f.right_proof + left_stub + right_stub, f.last_left};
+      Frame slot{n.slot,
+                 BitString(),
+                 n.slot.bits,
+                 index,
+                 UnitPart::kSlot,
+                 f.left_proof,
+                 f.right_proof + left_stub + right_stub,
+                 f.last_left};
       stack.push_back(std::move(slot));
     }
     out->spine.push_back(std::move(s));

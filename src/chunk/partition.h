@@ -43,8 +43,8 @@ struct ChunkPlan {
   size_t first_unit, last_unit;  // inclusive
   std::string lo;                // interval start
   bool has_hi;
-  std::string hi;                // interval end (exclusive) when has_hi
-  uint64_t raw_bytes;            // exact canonical encoding size
+  std::string hi;      // interval end (exclusive) when has_hi
+  uint64_t raw_bytes;  // exact canonical encoding size
   uint64_t leaves;
 };
 

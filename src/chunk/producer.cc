@@ -52,7 +52,8 @@ Status AppendUnitLeaves(const Unit& u, NodeReader* reader, BitString* prev, std:
     std::string_view value;
     CHECKPOINT_RETURN_IF_ERROR(reader->ReadLeafValue(u.ref.leaf_key(), u.ref.height, &value));
     if (value.size() != u.ref.stats.value_bytes) {
-      return Status::Corruption("leaf " + ToHex(u.ref.leaf_key()) + ": value size differs from its parent's record");
+      return Status::Corruption("leaf " + ToHex(u.ref.leaf_key()) +
+                                ": value size differs from its parent's record");
     }
     AppendLeafItem(out, u.ref.leaf_key(), value);
     *prev = u.ref.bits;
@@ -69,7 +70,8 @@ Status AppendUnitLeaves(const Unit& u, NodeReader* reader, BitString* prev, std:
   *prev = BitString::FromKey(last);
   CHECKPOINT_RETURN_IF_ERROR(it->status());
   if (leaves != u.ref.stats.leaves) {
-    return Status::Corruption("subtree at " + ToHexAbbrev(u.path.bytes) + ": leaf count differs from its statistics");
+    return Status::Corruption("subtree at " + ToHexAbbrev(u.path.bytes) +
+                              ": leaf count differs from its statistics");
   }
   return Status::OK();
 }

@@ -69,7 +69,8 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
       if (d.tag == ChunkItem::kLeafStub) {
         // 2. The slot leaf lies outside the interval; 5. its node (path = its key) reaches into it.
         if (iv.Contains(path.bytes)) return Bad(index, "a hashed slot leaf inside the interval");
-        if (!iv.Overlaps(path)) return Bad(index, "a slot-leaf stub below a node outside the interval");
+        if (!iv.Overlaps(path))
+          return Bad(index, "a slot-leaf stub below a node outside the interval");
         item.ref.kind = NodeKind::kLeaf;
         item.ref.bits = path;
       } else {
@@ -91,7 +92,8 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
     // 3. Every item in its one place (the builder's placement rules).
     item.path = path;
     Status s = builder.Add(std::move(item));
-    if (!s.ok()) return Status::InvalidArgument("item " + std::to_string(index) + ": " + s.message());
+    if (!s.ok())
+      return Status::InvalidArgument("item " + std::to_string(index) + ": " + s.message());
   }
   CHECKPOINT_RETURN_IF_ERROR(decoder.status());
   // 3. Fold; 6. the root must be the trusted one.
@@ -99,8 +101,8 @@ Status RebuildChunk(std::string_view canonical, HashKind kind, const Hash& root,
   if (!built.ok()) return Status::InvalidArgument(built.status().message());
   const Hash got = built->present() ? built->hash : empty;
   if (got != root) {
-    return Status::InvalidArgument("proof does not reach root " + ToHex(root).substr(0, 16) + "… (got " +
-                                   ToHex(got).substr(0, 16) + "…)");
+    return Status::InvalidArgument("proof does not reach root " + ToHex(root).substr(0, 16) +
+                                   "… (got " + ToHex(got).substr(0, 16) + "…)");
   }
   if (info) *info = std::move(out);
   return Status::OK();

@@ -26,8 +26,7 @@ int Fail(const Status& status) { return Fail(kExitError, status.message()); }
 
 std::optional<int> ParseArgs(const char* command, const Args& args,
                              const po::options_description& options,
-                             const po::positional_options_description& pos,
-                             po::variables_map* vm) {
+                             const po::positional_options_description& pos, po::variables_map* vm) {
   // Help first: a command with a required option must still explain itself.
   if (WantsHelp(args)) {
     PrintCommandHelp(command, options, pos);
@@ -69,8 +68,7 @@ std::optional<uint64_t> ParseSize(const std::string& s) {
   return ParseU64(s);
 }
 
-std::optional<uint64_t> RequireU64(const po::variables_map& vm, const char* name,
-                                   int* exit_code) {
+std::optional<uint64_t> RequireU64(const po::variables_map& vm, const char* name, int* exit_code) {
   if (!vm.count(name)) {
     *exit_code = Fail(kExitUsage, std::string("missing --") + name);
     return std::nullopt;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/program_options.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -57,6 +56,7 @@ void AddDbOption(boost::program_options::options_description* d);
 void AddJsonOption(boost::program_options::options_description* d);
 void AddThreadsOption(boost::program_options::options_description* d, const char* what);
 // --threads: 0 (cores) when absent; nullopt after printing a usage error.
-std::optional<unsigned> ParseThreads(const boost::program_options::variables_map& vm, int* exit_code);
+std::optional<unsigned> ParseThreads(const boost::program_options::variables_map& vm,
+                                     int* exit_code);
 
 }  // namespace checkpoint::cli

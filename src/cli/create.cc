@@ -25,7 +25,8 @@ namespace {
 // "\r[#####     ] 42/220 chunks  310 MiB/s  ETA 12 s" on a terminal only.
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  explicit ProgressBar(bool enabled)
+      : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
   ~ProgressBar() {
     if (drawn_) std::fprintf(stderr, "\r%*s\r", 78, "");
   }
@@ -81,21 +82,26 @@ CreateRun Create(const po::variables_map& vm) {
   if (vm.count("interval")) {
     if (height_arg != "latest") return fail(kExitUsage, "--interval goes with --height latest");
     interval = ParseU64(vm["interval"].as<std::string>());
-    if (!interval || *interval == 0) return fail(kExitUsage, "--interval takes a positive whole number");
+    if (!interval || *interval == 0)
+      return fail(kExitUsage, "--interval takes a positive whole number");
   }
   CreateOptions options;
   std::optional<uint64_t> chunk_size = ParseSize(vm["chunk-size"].as<std::string>());
   if (!chunk_size) {
-    return fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" + vm["chunk-size"].as<std::string>() + "'");
+    return fail(kExitUsage, "--chunk-size takes N[B|KiB|MiB|GiB], not '" +
+                                vm["chunk-size"].as<std::string>() + "'");
   }
   // The library checks too, but only after the database is open and the
   // store locked: a bad command line should touch nothing.
   if (*chunk_size < 1024 || *chunk_size > (1ull << 32)) {
-    return fail(kExitUsage, "--chunk-size must be between 1KiB and 4GiB, not '" + vm["chunk-size"].as<std::string>() + "'");
+    return fail(kExitUsage, "--chunk-size must be between 1KiB and 4GiB, not '" +
+                                vm["chunk-size"].as<std::string>() + "'");
   }
   options.chunk_size = *chunk_size;
   if (*chunk_size > kDefaultMaxChunkSize) {
-    std::fprintf(stderr, "checkpoint: warning: verifiers refuse chunks over 256 MiB unless given --max-chunk-size\n");
+    std::fprintf(stderr,
+                 "checkpoint: warning: verifiers refuse chunks over 256 MiB unless given "
+                 "--max-chunk-size\n");
   }
   int threads_code = kExitOk;
   auto threads = ParseThreads(vm, &threads_code);
@@ -105,9 +111,11 @@ CreateRun Create(const po::variables_map& vm) {
   }
   options.threads = *threads;
   auto version = ParseU64(vm["format-version"].as<std::string>());
-  if (!version || *version != 1) return fail(kExitUsage, "--format-version: this build writes version 1 only");
+  if (!version || *version != 1)
+    return fail(kExitUsage, "--format-version: this build writes version 1 only");
   options.zstd_level = vm["zstd-level"].as<int>();
-  if (options.zstd_level < -7 || options.zstd_level > 19) return fail(kExitUsage, "--zstd-level takes -7..19");
+  if (options.zstd_level < -7 || options.zstd_level > 19)
+    return fail(kExitUsage, "--zstd-level takes -7..19");
   std::optional<uint64_t> keep;
   if (vm.count("keep")) {
     keep = ParseU64(vm["keep"].as<std::string>());
@@ -132,18 +140,23 @@ CreateRun Create(const po::variables_map& vm) {
     height = interval ? *latest - *latest % *interval : *latest;
     if (interval && !(*db)->View(height).ok()) {
       const uint64_t oldest = (*db)->Heights().empty() ? *latest : (*db)->Heights().front().height;
-      const std::string held = "the database holds heights " + std::to_string(oldest) + ".." + std::to_string(*latest);
-      if (height < oldest && *interval > *latest) {
-        return fail(kExitError, "no height up to " + std::to_string(*latest) + " is a multiple of " +
-                                    std::to_string(*interval) + " but 0, which is not in the database (" + held + ")");
+      const std::string held =
+          "the database holds heights " + std::to_string(oldest) + ".." + std::to_string(*latest);
+      if (height<oldest&& * interval> * latest) {
+        return fail(kExitError, "no height up to " + std::to_string(*latest) +
+                                    " is a multiple of " + std::to_string(*interval) +
+                                    " but 0, which is not in the database (" + held + ")");
       }
       return fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
-                                  std::to_string(*interval) + ") is " + (height < oldest ? "no longer" : "not") +
-                                  " in the database (" + held + ")");
+                                  std::to_string(*interval) + ") is " +
+                                  (height < oldest ? "no longer" : "not") + " in the database (" +
+                                  held + ")");
     }
   } else {
     auto h = ParseU64(height_arg);
-    if (!h) return fail(kExitUsage, "--height takes a whole number or 'latest', not '" + height_arg + "'");
+    if (!h)
+      return fail(kExitUsage,
+                  "--height takes a whole number or 'latest', not '" + height_arg + "'");
     height = *h;
   }
 
@@ -170,19 +183,18 @@ CreateRun Create(const po::variables_map& vm) {
     rule.protect = std::filesystem::path(r->path).filename().string();
     RetentionReport report;
     Status s = ApplyRetention(store, *lock, rule, /*dry_run=*/false, &report);
-    for (const std::string& w : report.warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
+    for (const std::string& w : report.warnings)
+      std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
     if (!s.ok()) return fail(kExitError, s.message());
     for (const StoredCheckpoint& c : report.deleted) deleted.push_back(c.path);
   }
   run.metrics = {kExitOk, r->seconds, true, r->height, r->bytes, r->chunks};
   if (json) {
-    nlohmann::json j = {{"path", r->path},         {"id", ToHex(r->id)},
-                        {"height", r->height},     {"root", ToHex(r->root)},
-                        {"chunks", r->chunks},     {"leaves", r->leaves},
-                        {"bytes", r->bytes},       {"raw_bytes", r->raw_bytes},
-                        {"seconds", r->seconds},   {"existed", r->existed},
-                        {"replaced", r->replaced},
-                        {"deleted", deleted}};
+    nlohmann::json j = {
+        {"path", r->path},        {"id", ToHex(r->id)},        {"height", r->height},
+        {"root", ToHex(r->root)}, {"chunks", r->chunks},       {"leaves", r->leaves},
+        {"bytes", r->bytes},      {"raw_bytes", r->raw_bytes}, {"seconds", r->seconds},
+        {"existed", r->existed},  {"replaced", r->replaced},   {"deleted", deleted}};
     PrintJson(j);
     return run;
   }
@@ -190,7 +202,8 @@ CreateRun Create(const po::variables_map& vm) {
     std::fprintf(stderr, "checkpoint: height %llu is already checkpointed\n",
                  static_cast<unsigned long long>(r->height));
   } else {
-    if (r->replaced) std::fprintf(stderr, "checkpoint: replaced a damaged copy of this checkpoint\n");
+    if (r->replaced)
+      std::fprintf(stderr, "checkpoint: replaced a damaged copy of this checkpoint\n");
     std::cout << "height " << r->height << " root " << ToHex(r->root) << " id " << ToHex(r->id)
               << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
               << "\n";
@@ -209,15 +222,20 @@ int RunCreate(const Args& args) {
   AddDbOption(&d);
   AddJsonOption(&d);
   AddThreadsOption(&d, "chunk-producing threads (default: cores)");
-  d.add_options()("out", po::value<std::string>()->required(), "checkpoint store directory (made if missing)")(
+  d.add_options()("out", po::value<std::string>()->required(),
+                  "checkpoint store directory (made if missing)")(
       "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
-      "interval", po::value<std::string>(), "with --height latest: the newest height that is a multiple of K")(
-      "chunk-size", po::value<std::string>()->default_value("8MiB"), "chunk size bound: N[B|KiB|MiB|GiB]")(
-      "keep", po::value<std::string>(), "then keep only the newest N unpinned checkpoints")(
-      "wait", po::value<std::string>(), "wait up to SECONDS for the store lock (default: exit 75 at once)")(
+      "interval", po::value<std::string>(),
+      "with --height latest: the newest height that is a multiple of K")(
+      "chunk-size", po::value<std::string>()->default_value("8MiB"),
+      "chunk size bound: N[B|KiB|MiB|GiB]")("keep", po::value<std::string>(),
+                                            "then keep only the newest N unpinned checkpoints")(
+      "wait", po::value<std::string>(),
+      "wait up to SECONDS for the store lock (default: exit 75 at once)")(
       "metrics-file", po::value<std::string>(), "write Prometheus textfile metrics here")(
       "format-version", po::value<std::string>()->default_value("1"), "format to write")(
-      "zstd-level", po::value<int>()->default_value(-1), "chunk file compression (transport only; ids never depend on it): -7..19");
+      "zstd-level", po::value<int>()->default_value(-1),
+      "chunk file compression (transport only; ids never depend on it): -7..19");
   po::variables_map vm;
   if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
   if (vm.count("metrics-file")) {
@@ -230,7 +248,8 @@ int RunCreate(const Args& args) {
   if (vm.count("metrics-file")) {
     run.metrics.exit_code = run.code;
     if (!run.metrics.success) {
-      run.metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      run.metrics.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
     Status s = WriteMetricsFile(vm["metrics-file"].as<std::string>(), run.metrics);
     if (!s.ok() && run.code == kExitOk) return Fail(s);

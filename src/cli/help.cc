@@ -1,7 +1,6 @@
 #include "cli/help.h"
 
 #include <boost/any.hpp>
-
 #include <cstdio>
 #include <map>
 #include <set>
@@ -18,14 +17,18 @@ namespace {
 // not listed show as VALUE.
 const char* ValueName(const std::string& option) {
   static const std::map<std::string, const char*> kNames = {
-      {"db", "DIR"},           {"out", "STORE"},        {"height", "N"},
-      {"threads", "T"},        {"root", "HEX"},         {"id", "HEX"},
-      {"chunk-size", "SIZE"},  {"max-chunk-size", "SIZE"}, {"interval", "K"},
-      {"keep", "N"},           {"keep-last", "N"},      {"keep-every", "K"},
-      {"wait", "SECONDS"},     {"metrics-file", "FILE"}, {"format-version", "V"},
-      {"zstd-level", "LEVEL"}, {"below", "N"},          {"hash", "NAME"},
-      {"chunk", "I"},          {"reason", "TEXT"},      {"checkpoint", "CKPT"},
-      {"store", "STORE"},      {"file", "FILE|-"},      {"source", "SOURCE"},
+      {"db", "DIR"},           {"out", "STORE"},
+      {"height", "N"},         {"threads", "T"},
+      {"root", "HEX"},         {"id", "HEX"},
+      {"chunk-size", "SIZE"},  {"max-chunk-size", "SIZE"},
+      {"interval", "K"},       {"keep", "N"},
+      {"keep-last", "N"},      {"keep-every", "K"},
+      {"wait", "SECONDS"},     {"metrics-file", "FILE"},
+      {"format-version", "V"}, {"zstd-level", "LEVEL"},
+      {"below", "N"},          {"hash", "NAME"},
+      {"chunk", "I"},          {"reason", "TEXT"},
+      {"checkpoint", "CKPT"},  {"store", "STORE"},
+      {"file", "FILE|-"},      {"source", "SOURCE"},
   };
   auto it = kNames.find(option);
   return it == kNames.end() ? "VALUE" : it->second;

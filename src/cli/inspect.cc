@@ -27,35 +27,47 @@ int InspectChunk(const std::string& dir, const Manifest& m, uint64_t index, bool
   const ManifestChunk& mc = m.chunks[index];
   Result<std::string> read = ReadChunkFile(dir, m, index);
   Status s = read.status();
-  if (IsLocalReadError(s)) return Fail(kExitError, "chunk " + std::to_string(index) + ": " + s.message());
+  if (IsLocalReadError(s))
+    return Fail(kExitError, "chunk " + std::to_string(index) + ": " + s.message());
   const std::string file = read.ok() ? std::move(read).value() : std::string();
   if (s.ok()) s = DecodeChunkFile(file, mc.raw_size, &canonical);
-  if (!s.ok()) return Fail(kExitVerifyFailed, "chunk " + std::to_string(index) + ": " + s.message());
+  if (!s.ok())
+    return Fail(kExitVerifyFailed, "chunk " + std::to_string(index) + ": " + s.message());
   ChunkInfo info;
   std::string first, last;
-  Status proof = VerifyChunk(canonical, m.hash, m.root, &info, [&](std::string_view k, std::string_view) {
-    if (first.empty()) first = k;
-    last = k;
-  });
+  Status proof =
+      VerifyChunk(canonical, m.hash, m.root, &info, [&](std::string_view k, std::string_view) {
+        if (first.empty()) first = k;
+        last = k;
+      });
   const bool digest_ok = HashBytes(HashKind::kSha256, canonical) == mc.digest;
   if (json) {
-    nlohmann::json j = {{"chunk", index},          {"lo", ToHex(info.lo)},
-                        {"hi", info.has_hi ? nlohmann::json(ToHex(info.hi)) : nlohmann::json(nullptr)},
-                        {"leaves", info.leaves},   {"stubs", info.stubs},
-                        {"proof_bytes", info.proof_bytes}, {"raw_bytes", canonical.size()},
-                        {"bytes", file.size()},    {"first_key", ToHex(first)},
-                        {"last_key", ToHex(last)}, {"digest_ok", digest_ok},
-                        {"proof", proof.ok() ? "ok" : proof.message()}};
+    nlohmann::json j = {
+        {"chunk", index},
+        {"lo", ToHex(info.lo)},
+        {"hi", info.has_hi ? nlohmann::json(ToHex(info.hi)) : nlohmann::json(nullptr)},
+        {"leaves", info.leaves},
+        {"stubs", info.stubs},
+        {"proof_bytes", info.proof_bytes},
+        {"raw_bytes", canonical.size()},
+        {"bytes", file.size()},
+        {"first_key", ToHex(first)},
+        {"last_key", ToHex(last)},
+        {"digest_ok", digest_ok},
+        {"proof", proof.ok() ? "ok" : proof.message()}};
     PrintJson(j);
   } else {
     std::cout << "chunk " << index << " of " << m.chunks.size() << "\n"
-              << "interval   [" << ToHex(info.lo) << ", " << (info.has_hi ? ToHex(info.hi) : "end") << ")\n"
+              << "interval   [" << ToHex(info.lo) << ", " << (info.has_hi ? ToHex(info.hi) : "end")
+              << ")\n"
               << "leaves     " << info.leaves << " (" << ToHex(first).substr(0, 32) << " .. "
               << ToHex(last).substr(0, 32) << ")\n"
               << "proof      " << info.stubs << " stubs, " << info.proof_bytes << " bytes\n"
               << "size       " << canonical.size() << " raw, " << file.size() << " in the file\n"
-              << "digest     " << (digest_ok ? "matches the manifest" : "DIFFERS from the manifest") << "\n"
-              << "proof      " << (proof.ok() ? "reaches the manifest's root" : proof.message()) << "\n";
+              << "digest     " << (digest_ok ? "matches the manifest" : "DIFFERS from the manifest")
+              << "\n"
+              << "proof      " << (proof.ok() ? "reaches the manifest's root" : proof.message())
+              << "\n";
   }
   return digest_ok && proof.ok() ? kExitOk : kExitVerifyFailed;
 }
@@ -93,13 +105,22 @@ int RunInspect(const Args& args) {
   if (json) {
     nlohmann::json chunks = nlohmann::json::array();
     for (size_t i = 0; i < m.chunks.size(); ++i) {
-      chunks.push_back({{"chunk", i}, {"lo", ToHex(m.chunks[i].lo)}, {"leaves", m.chunks[i].leaves},
-                        {"raw_size", m.chunks[i].raw_size}, {"digest", ToHex(m.chunks[i].digest)}});
+      chunks.push_back({{"chunk", i},
+                        {"lo", ToHex(m.chunks[i].lo)},
+                        {"leaves", m.chunks[i].leaves},
+                        {"raw_size", m.chunks[i].raw_size},
+                        {"digest", ToHex(m.chunks[i].digest)}});
     }
-    nlohmann::json j = {{"id", ToHex(ManifestId(bytes))}, {"format_version", m.format_version},
-                        {"chunker_version", m.chunker_version}, {"hash", HashKindName(m.hash)},
-                        {"chunk_size", m.chunk_size}, {"height", m.height}, {"root", ToHex(m.root)},
-                        {"leaves", m.leaves}, {"raw_bytes", raw}, {"chunks", chunks}};
+    nlohmann::json j = {{"id", ToHex(ManifestId(bytes))},
+                        {"format_version", m.format_version},
+                        {"chunker_version", m.chunker_version},
+                        {"hash", HashKindName(m.hash)},
+                        {"chunk_size", m.chunk_size},
+                        {"height", m.height},
+                        {"root", ToHex(m.root)},
+                        {"leaves", m.leaves},
+                        {"raw_bytes", raw},
+                        {"chunks", chunks}};
     PrintJson(j);
     return kExitOk;
   }

@@ -1,9 +1,10 @@
 #include "cli/metrics.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <map>
 #include <sstream>
-#include <unistd.h>
 
 #include "ops/files.h"
 
@@ -33,7 +34,8 @@ Status WriteMetricsFile(const std::string& path, const RunMetrics& m) {
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   auto prev = ReadPrevious(path);
   std::map<std::string, std::string> success = {
-      {"checkpoint_last_success_timestamp_seconds", prev["checkpoint_last_success_timestamp_seconds"]},
+      {"checkpoint_last_success_timestamp_seconds",
+       prev["checkpoint_last_success_timestamp_seconds"]},
       {"checkpoint_last_success_height", prev["checkpoint_last_success_height"]},
       {"checkpoint_last_success_bytes", prev["checkpoint_last_success_bytes"]},
       {"checkpoint_last_success_chunks", prev["checkpoint_last_success_chunks"]}};
@@ -46,12 +48,16 @@ Status WriteMetricsFile(const std::string& path, const RunMetrics& m) {
   std::ostringstream out;
   auto gauge = [&](const std::string& name, const std::string& help, const std::string& value) {
     if (value.empty()) return;
-    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n" << name << " " << value << "\n";
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n"
+        << name << " " << value << "\n";
   };
-  gauge("checkpoint_last_run_timestamp_seconds", "When the last checkpoint create run ended.", std::to_string(now));
-  gauge("checkpoint_last_run_exit_code", "Exit code of the last run (0 ok, 75 lock busy, 130 interrupted).",
+  gauge("checkpoint_last_run_timestamp_seconds", "When the last checkpoint create run ended.",
+        std::to_string(now));
+  gauge("checkpoint_last_run_exit_code",
+        "Exit code of the last run (0 ok, 75 lock busy, 130 interrupted).",
         std::to_string(m.exit_code));
-  gauge("checkpoint_last_run_duration_seconds", "Duration of the last run.", std::to_string(m.seconds));
+  gauge("checkpoint_last_run_duration_seconds", "Duration of the last run.",
+        std::to_string(m.seconds));
   gauge("checkpoint_last_success_timestamp_seconds", "When a run last succeeded.",
         success["checkpoint_last_success_timestamp_seconds"]);
   gauge("checkpoint_last_success_height", "Height of the last successful checkpoint.",

@@ -45,7 +45,8 @@ int RunStateApply(const Args& args) {
     if (!in) return Fail(kExitError, "cannot open write log " + file);
     log = WriteLog::Parse(in);
   }
-  if (!log.ok()) return Fail(kExitError, (file == "-" ? "stdin" : file) + ": " + log.status().message());
+  if (!log.ok())
+    return Fail(kExitError, (file == "-" ? "stdin" : file) + ": " + log.status().message());
 
   const std::string dir = vm["db"].as<std::string>();
   std::error_code ec;

@@ -24,7 +24,8 @@ int RunStatePrune(const Args& args) {
   if (!s.ok()) return Fail(s);
   const auto heights = (*db)->Heights();
   std::cout << "retained " << heights.size() << " heights";
-  if (!heights.empty()) std::cout << " (" << heights.front().height << ".." << heights.back().height << ")";
+  if (!heights.empty())
+    std::cout << " (" << heights.front().height << ".." << heights.back().height << ")";
   std::cout << "\n";
   return kExitOk;
 }

@@ -24,7 +24,8 @@ std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
 int LockFailure(const Status& s) { return Fail(s.IsBusy() ? kExitBusy : kExitError, s.message()); }
 
 void PrintWarnings(const std::vector<std::string>& warnings) {
-  for (const std::string& w : warnings) std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
+  for (const std::string& w : warnings)
+    std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
 }
 
 }  // namespace
@@ -46,35 +47,42 @@ int RunList(const Args& args) {
     for (const StoredCheckpoint& c : listing->checkpoints) {
       uint64_t raw = 0;
       for (const auto& ch : c.manifest.chunks) raw += ch.raw_size;
-      nlohmann::json j = {{"height", c.manifest.height}, {"root", ToHex(c.manifest.root)},
-                          {"id", ToHex(c.id)},           {"path", c.path},
-                          {"pinned", c.pinned},          {"chunks", c.manifest.chunks.size()},
-                          {"bytes", c.bytes},            {"raw_bytes", raw},
-                          {"created", c.created},        {"format_version", c.manifest.format_version},
+      nlohmann::json j = {{"height", c.manifest.height},
+                          {"root", ToHex(c.manifest.root)},
+                          {"id", ToHex(c.id)},
+                          {"path", c.path},
+                          {"pinned", c.pinned},
+                          {"chunks", c.manifest.chunks.size()},
+                          {"bytes", c.bytes},
+                          {"raw_bytes", raw},
+                          {"created", c.created},
+                          {"format_version", c.manifest.format_version},
                           {"chunk_size", c.manifest.chunk_size}};
       if (c.pinned) j["pin_reason"] = c.pin_reason;
       cps.push_back(j);
     }
-    for (const Leftover& l : listing->leftovers) left.push_back({{"path", l.path}, {"kind", l.kind}});
+    for (const Leftover& l : listing->leftovers)
+      left.push_back({{"path", l.path}, {"kind", l.kind}});
     PrintJson(nlohmann::json{{"checkpoints", cps}, {"leftovers", left}});
     return kExitOk;
   }
   for (const StoredCheckpoint& c : listing->checkpoints) {
     std::cout << c.manifest.height << "  " << ToHex(c.id).substr(0, 12) << "  root "
-              << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size() << " chunks  "
-              << c.bytes << " bytes  v" << c.manifest.format_version << "  "
-              << (c.created.empty() ? "-" : c.created) << (c.pinned ? "  pinned: " + c.pin_reason : "")
-              << "\n";
+              << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size()
+              << " chunks  " << c.bytes << " bytes  v" << c.manifest.format_version << "  "
+              << (c.created.empty() ? "-" : c.created)
+              << (c.pinned ? "  pinned: " + c.pin_reason : "") << "\n";
   }
   for (const Leftover& l : listing->leftovers) {
     // Only what a crashed run left is removed by the next one; a damaged
     // checkpoint stays until someone looks (or a create of its content replaces it).
     if (l.kind == "incomplete") {
-      std::cout << "incomplete (damaged or unfinished; not removed automatically, see 'checkpoint verify'): "
+      std::cout << "incomplete (damaged or unfinished; not removed automatically, see 'checkpoint "
+                   "verify'): "
                 << l.path << "\n";
     } else {
-      std::cout << "leftover (" << l.kind << ", removed by the next run that takes the store lock): " << l.path
-                << "\n";
+      std::cout << "leftover (" << l.kind
+                << ", removed by the next run that takes the store lock): " << l.path << "\n";
     }
   }
   return kExitOk;
@@ -84,14 +92,16 @@ int RunPrune(const Args& args) {
   po::options_description d("prune");
   d.add_options()("store", po::value<std::string>(), "checkpoint store directory")(
       "keep-last", po::value<std::string>(), "keep the newest N unpinned checkpoints")(
-      "keep-every", po::value<std::string>(), "and every checkpoint whose height is a multiple of K")(
+      "keep-every", po::value<std::string>(),
+      "and every checkpoint whose height is a multiple of K")(
       "dry-run", po::bool_switch(), "list what would be deleted, delete nothing")(
       "wait", po::value<std::string>(), "wait up to SECONDS for the store lock");
   po::positional_options_description pos;
   pos.add("store", 1);
   po::variables_map vm;
   if (auto code = ParseArgs("prune", args, d, pos, &vm)) return *code;
-  if (!vm.count("store")) return Fail(kExitUsage, "prune: which store? (checkpoint prune STORE --keep-last N)");
+  if (!vm.count("store"))
+    return Fail(kExitUsage, "prune: which store? (checkpoint prune STORE --keep-last N)");
   int code = kExitOk;
   auto keep_last = RequireU64(vm, "keep-last", &code);
   if (!keep_last) return code;
@@ -112,7 +122,8 @@ int RunPrune(const Args& args) {
   RetentionReport report;
   Status s = ApplyRetention(store, *lock, rule, dry, &report);
   PrintWarnings(report.warnings);
-  for (const StoredCheckpoint& c : report.deleted) std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
+  for (const StoredCheckpoint& c : report.deleted)
+    std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
   if (!s.ok()) return Fail(s);
   return kExitOk;
 }
@@ -130,7 +141,8 @@ int RunPinCommand(const Args& args, bool pin) {
   double wait = 0;
   if (auto c = ParseWait(vm, &wait)) return *c;
   if (pin && vm["reason"].as<std::string>().find_first_of("\r\n") != std::string::npos) {
-    return Fail(kExitUsage, "--reason must be one line");  // list shows one line; nothing is cut silently
+    return Fail(kExitUsage,
+                "--reason must be one line");  // list shows one line; nothing is cut silently
   }
   auto ckpt = ResolveCheckpoint(vm["checkpoint"].as<std::string>());
   if (!ckpt.ok()) return Fail(ckpt.status());

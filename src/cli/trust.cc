@@ -11,7 +11,8 @@ void AddTrustOptions(po::options_description* d) {
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
       "height", po::value<std::string>(), "expected height (a check, not an anchor)")(
       "max-chunk-size", po::value<std::string>(),
-      "refuse a checkpoint whose chunk size is over SIZE (N[B|KiB|MiB|GiB]; default 256MiB): bounds memory "
+      "refuse a checkpoint whose chunk size is over SIZE (N[B|KiB|MiB|GiB]; default 256MiB): "
+      "bounds memory "
       "to ~2 x SIZE per thread");
 }
 
@@ -40,7 +41,8 @@ std::optional<int> ParseMaxChunkSize(const po::variables_map& vm, uint64_t* max_
   const std::string& arg = vm["max-chunk-size"].as<std::string>();
   auto size = ParseSize(arg);
   if (!size || *size < 1024) {
-    return Fail(kExitUsage, "--max-chunk-size takes N[B|KiB|MiB|GiB] of at least 1KiB, not '" + arg + "'");
+    return Fail(kExitUsage,
+                "--max-chunk-size takes N[B|KiB|MiB|GiB] of at least 1KiB, not '" + arg + "'");
   }
   *max_chunk_size = *size;
   return std::nullopt;

@@ -12,6 +12,7 @@ void AddTrustOptions(boost::program_options::options_description* d);
 std::optional<int> ParseTrust(const boost::program_options::variables_map& vm, Anchors* anchors);
 // --max-chunk-size SIZE (at least 1 KiB, the smallest chunk size); leaves
 // `max_chunk_size` alone when not given. On a malformed value as ParseTrust.
-std::optional<int> ParseMaxChunkSize(const boost::program_options::variables_map& vm, uint64_t* max_chunk_size);
+std::optional<int> ParseMaxChunkSize(const boost::program_options::variables_map& vm,
+                                     uint64_t* max_chunk_size);
 
 }  // namespace checkpoint::cli

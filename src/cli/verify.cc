@@ -1,9 +1,11 @@
-// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--max-chunk-size SIZE] [--json]
+// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--max-chunk-size SIZE]
+// [--json]
+#include "checkpoint/verify.h"
+
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "checkpoint/verify.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/trust.h"
@@ -22,7 +24,8 @@ int RunVerify(const Args& args) {
   pos.add("checkpoint", 1);
   po::variables_map vm;
   if (auto code = ParseArgs("verify", args, d, pos, &vm)) return *code;
-  if (!vm.count("checkpoint")) return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
+  if (!vm.count("checkpoint"))
+    return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
   VerifyOptions options;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
   if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
@@ -41,14 +44,18 @@ int RunVerify(const Args& args) {
     nlohmann::json problems = nlohmann::json::array();
     for (const ChunkProblem& p : rep.problems) {
       nlohmann::json j = {{"class", ChunkClassName(p.cls)}, {"error", p.message}};
-      if (p.chunk >= 0) j["chunk"] = p.chunk;
-      else j["manifest"] = true;
+      if (p.chunk >= 0)
+        j["chunk"] = p.chunk;
+      else
+        j["manifest"] = true;
       problems.push_back(j);
     }
     nlohmann::json j = {{"ok", rep.ok()},
                         {"path", std::filesystem::absolute(dir).lexically_normal().string()},
                         {"id", ToHex(rep.id)},
-                        {"trust", options.anchors.id ? "id" : options.anchors.root ? "root" : "none"},
+                        {"trust", options.anchors.id     ? "id"
+                                  : options.anchors.root ? "root"
+                                                         : "none"},
                         {"problems", problems},
                         {"extra", rep.extra},
                         {"bytes", rep.bytes},

@@ -82,7 +82,8 @@ class Scanner {
   bool Name(std::string_view* out) {
     const size_t start = pos_;
     while (pos_ < in_.size() && pos_ - start < 16 &&
-           ((in_[pos_] >= 'a' && in_[pos_] <= 'z') || (in_[pos_] >= '0' && in_[pos_] <= '9') || in_[pos_] == '_')) {
+           ((in_[pos_] >= 'a' && in_[pos_] <= 'z') || (in_[pos_] >= '0' && in_[pos_] <= '9') ||
+            in_[pos_] == '_')) {
       ++pos_;
     }
     *out = in_.substr(start, pos_ - start);
@@ -100,11 +101,13 @@ class Scanner {
   size_t pos_ = 0;
 };
 
-Status Bad(const std::string& field) { return Status::Corruption("manifest: bad or missing " + field); }
+Status Bad(const std::string& field) {
+  return Status::Corruption("manifest: bad or missing " + field);
+}
 
 Status NotCanonical(const Scanner& s, std::string_view expected) {
-  return Status::Corruption("manifest is not in canonical form: at byte " + std::to_string(s.pos()) +
-                            " expected " + std::string(expected));
+  return Status::Corruption("manifest is not in canonical form: at byte " +
+                            std::to_string(s.pos()) + " expected " + std::string(expected));
 }
 
 std::string Where(size_t index, const char* field) {
@@ -120,7 +123,8 @@ Status SniffVersion(std::string_view bytes) {
   Scanner s(bytes.substr(at + kVersionAt.size()));
   uint64_t v = 0;
   if (s.U64(&v) && v != 1) {
-    return Status::NotSupported("manifest format version " + std::to_string(v) + " is not supported");
+    return Status::NotSupported("manifest format version " + std::to_string(v) +
+                                " is not supported");
   }
   return Status::OK();
 }
@@ -172,13 +176,15 @@ Status Scan(std::string_view bytes, Manifest* out) {
   if (!lit(kVersionAt)) return NotCanonical(s, kVersionAt);
   if (!s.U64(&v)) return Bad("format_version");
   if (!IsKnownFormatVersion(v)) {
-    return Status::NotSupported("manifest format version " + std::to_string(v) + " is not supported");
+    return Status::NotSupported("manifest format version " + std::to_string(v) +
+                                " is not supported");
   }
   m.format_version = static_cast<uint32_t>(v);
   if (!lit(",\"hash\":\"")) return NotCanonical(s, ",\"hash\":\"");
   std::string_view name;
   std::optional<HashKind> kind;
-  if (!s.Name(&name) || !(kind = ParseHashKind(name)) || HashKindName(*kind) != name) return Bad("hash");
+  if (!s.Name(&name) || !(kind = ParseHashKind(name)) || HashKindName(*kind) != name)
+    return Bad("hash");
   m.hash = *kind;
   if (!lit("\",\"height\":")) return NotCanonical(s, "\",\"height\":");
   if (!s.U64(&m.height)) return Bad("height");
@@ -196,7 +202,8 @@ Status Scan(std::string_view bytes, Manifest* out) {
 void PutU64(std::string* out, uint64_t v) {
   char buf[20];
   size_t n = 0;
-  do buf[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) != 0);
+  do buf[n++] = static_cast<char>('0' + v % 10);
+  while ((v /= 10) != 0);
   while (n > 0) out->push_back(buf[--n]);
 }
 
@@ -245,13 +252,14 @@ std::string EncodeManifest(const Manifest& m) {
 
 Status ParseManifest(std::string_view bytes, Manifest* out) {
   if (bytes.size() > kMaxManifestBytes) {
-    return Status::Corruption("manifest is too large: " + std::to_string(bytes.size()) + " bytes, at most " +
-                              std::to_string(kMaxManifestBytes));
+    return Status::Corruption("manifest is too large: " + std::to_string(bytes.size()) +
+                              " bytes, at most " + std::to_string(kMaxManifestBytes));
   }
   try {
     return Scan(bytes, out);
   } catch (const std::bad_alloc&) {
-    return Status::IOError("out of memory reading a manifest of " + std::to_string(bytes.size()) + " bytes");
+    return Status::IOError("out of memory reading a manifest of " + std::to_string(bytes.size()) +
+                           " bytes");
   }
 }
 

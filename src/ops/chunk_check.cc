@@ -14,11 +14,16 @@ namespace checkpoint {
 
 const char* ChunkClassName(ChunkClass c) {
   switch (c) {
-    case ChunkClass::kOk: return "ok";
-    case ChunkClass::kCorrupt: return "corrupt";
-    case ChunkClass::kInvalid: return "invalid";
-    case ChunkClass::kMissing: return "missing";
-    case ChunkClass::kIncomplete: return "incomplete";
+    case ChunkClass::kOk:
+      return "ok";
+    case ChunkClass::kCorrupt:
+      return "corrupt";
+    case ChunkClass::kInvalid:
+      return "invalid";
+    case ChunkClass::kMissing:
+      return "missing";
+    case ChunkClass::kIncomplete:
+      return "incomplete";
   }
   return "?";
 }
@@ -27,7 +32,8 @@ namespace {
 
 std::string Size(uint64_t v) {
   for (const auto& [unit, shift] : {std::pair{"GiB", 30}, {"MiB", 20}, {"KiB", 10}}) {
-    if (v >= (1ull << shift) && v % (1ull << shift) == 0) return std::to_string(v >> shift) + " " + unit;
+    if (v >= (1ull << shift) && v % (1ull << shift) == 0)
+      return std::to_string(v >> shift) + " " + unit;
   }
   return std::to_string(v) + " bytes";
 }
@@ -36,8 +42,9 @@ std::string Size(uint64_t v) {
 
 Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size) {
   if (m.chunk_size > max_chunk_size) {
-    return Status::InvalidArgument("manifest chunk_size " + Size(m.chunk_size) + " is more than the " +
-                                   Size(max_chunk_size) + " this verifier accepts (--max-chunk-size)");
+    return Status::InvalidArgument("manifest chunk_size " + Size(m.chunk_size) +
+                                   " is more than the " + Size(max_chunk_size) +
+                                   " this verifier accepts (--max-chunk-size)");
   }
   const uint64_t cap = std::max(max_chunk_size, kMaxLeafChunkBytes);
   for (size_t i = 0; i < m.chunks.size(); ++i) {
@@ -50,12 +57,13 @@ Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size) {
   return Status::OK();
 }
 
-Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk_size, Manifest* m, Hash* id,
-                    ChunkClass* cls) {
+Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk_size, Manifest* m,
+                    Hash* id, ChunkClass* cls) {
   *id = ManifestId(bytes);
   *cls = ChunkClass::kCorrupt;
   if (a.id && *a.id != *id) {
-    return Status::InvalidArgument("manifest id " + ToHex(*id) + " is not the trusted id " + ToHex(*a.id));
+    return Status::InvalidArgument("manifest id " + ToHex(*id) + " is not the trusted id " +
+                                   ToHex(*a.id));
   }
   Status s = ParseManifest(bytes, m);
   if (!s.ok()) {
@@ -64,7 +72,8 @@ Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk
   }
   *cls = ChunkClass::kInvalid;
   if (a.root && *a.root != m->root) {
-    return Status::InvalidArgument("manifest root " + ToHex(m->root) + " is not the trusted root " + ToHex(*a.root));
+    return Status::InvalidArgument("manifest root " + ToHex(m->root) + " is not the trusted root " +
+                                   ToHex(*a.root));
   }
   if (a.height && *a.height != m->height) {
     return Status::InvalidArgument("manifest height " + std::to_string(m->height) + " is not " +
@@ -98,7 +107,8 @@ ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::st
   Status s = DecodeChunkFile(file, mc.raw_size, &canonical);
   if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
   if (canonical.size() != mc.raw_size) {
-    return {ChunkClass::kCorrupt, "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
+    return {ChunkClass::kCorrupt,
+            "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
   }
   if (HashBytes(HashKind::kSha256, canonical) != mc.digest) {
     return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
@@ -113,8 +123,8 @@ ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::st
                                          "), not the interval the manifest chains"};
   }
   if (info.leaves != mc.leaves) {
-    return {ChunkClass::kInvalid, "holds " + std::to_string(info.leaves) + " leaves, the manifest says " +
-                                      std::to_string(mc.leaves)};
+    return {ChunkClass::kInvalid, "holds " + std::to_string(info.leaves) +
+                                      " leaves, the manifest says " + std::to_string(mc.leaves)};
   }
   return {ChunkClass::kOk, {}, canonical.size()};
 }

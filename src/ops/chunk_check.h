@@ -26,8 +26,8 @@ Status CheckChunkLimit(const Manifest& m, uint64_t max_chunk_size);
 // decode; kInvalid: decodes, but contradicts an anchor or is over the bound)
 // and the status says why: ParseManifest's own for a manifest that does not
 // parse, InvalidArgument ("manifest …") for the rest.
-Status CheckAnchors(std::string_view bytes, const Anchors& anchors, uint64_t max_chunk_size, Manifest* m,
-                    Hash* id, ChunkClass* cls);
+Status CheckAnchors(std::string_view bytes, const Anchors& anchors, uint64_t max_chunk_size,
+                    Manifest* m, Hash* id, ChunkClass* cls);
 
 // Reads chunk `index`'s file from checkpoint `dir`, refusing more than its
 // frame can take (NotFound: no file; Corruption: too large).

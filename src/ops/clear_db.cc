@@ -31,11 +31,14 @@ Status ClearColumn(NodeStore* store, Column c) {
 
 }  // namespace
 
-Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir, const StateDbOptions& options) {
+Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir,
+                                              const StateDbOptions& options) {
   std::error_code ec;
-  if (!std::filesystem::exists(std::filesystem::symlink_status(dir, ec))) return StateDb::Open(dir, options);
+  if (!std::filesystem::exists(std::filesystem::symlink_status(dir, ec)))
+    return StateDb::Open(dir, options);
   auto refuse = [&dir](const std::string& why) {
-    return Status::InvalidArgument("--force clears only a state database not in use; " + dir + ": " + why);
+    return Status::InvalidArgument("--force clears only a state database not in use; " + dir +
+                                   ": " + why);
   };
   RocksStoreOptions ro;
   ro.create_if_missing = false;  // an existing database of ours, or nothing
@@ -55,7 +58,8 @@ Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir, const Stat
   CHECKPOINT_RETURN_IF_ERROR(store->Write(sync, /*sync=*/true));
   CHECKPOINT_RETURN_IF_ERROR(store->Compact());  // give the space back now
   auto db = std::make_unique<StateDbImpl>(std::move(store), options);
-  CHECKPOINT_RETURN_IF_ERROR(db->Init().WithContext(dir));  // an empty database: new schema and hash
+  CHECKPOINT_RETURN_IF_ERROR(
+      db->Init().WithContext(dir));  // an empty database: new schema and hash
   return std::unique_ptr<StateDb>(std::move(db));
 }
 

@@ -16,6 +16,7 @@ namespace checkpoint {
 // apply`, another restore) makes this fail before anything is touched.
 // Anything else (a directory of other files, a checkpoint, a store, a
 // database in use) is refused with InvalidArgument and left as it was.
-Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir, const StateDbOptions& options);
+Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir,
+                                              const StateDbOptions& options);
 
 }  // namespace checkpoint

@@ -1,11 +1,11 @@
 // CreateCheckpoint: partition, produce chunks on a thread pool, write them
 // from one writer thread behind a bounded window, publish atomically.
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -22,15 +22,16 @@
 #include "chunk/format.h"
 #include "chunk/producer.h"
 #include "ops/files.h"
-#include "util/clock.h"
 #include "state/state_db_impl.h"
+#include "util/clock.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
 
 std::string ChunkFileName(uint64_t index) {
   char name[32];
-  std::snprintf(name, sizeof(name), "%s/%08llu.chunk", kChunkDir, static_cast<unsigned long long>(index));
+  std::snprintf(name, sizeof(name), "%s/%08llu.chunk", kChunkDir,
+                static_cast<unsigned long long>(index));
   return name;
 }
 
@@ -52,8 +53,14 @@ class ChunkPipeline {
  public:
   ChunkPipeline(const PinnedHeight& pin, const Partition& partition, const std::string& dir,
                 const CreateOptions& options, unsigned threads)
-      : pin_(pin), partition_(partition), dir_(dir), options_(options), threads_(threads),
-        window_(2 * threads + 1), digests_(partition.chunks.size()), file_bytes_(0) {}
+      : pin_(pin),
+        partition_(partition),
+        dir_(dir),
+        options_(options),
+        threads_(threads),
+        window_(2 * threads + 1),
+        digests_(partition.chunks.size()),
+        file_bytes_(0) {}
 
   Status Run() {
     std::thread writer([this] { WriteLoop(); });
@@ -161,7 +168,7 @@ class ChunkPipeline {
   std::deque<Produced> done_;
   Status error_;
 
-  std::vector<Hash> digests_;   // written by the writer thread only
+  std::vector<Hash> digests_;  // written by the writer thread only
   std::vector<uint64_t> sizes_;
   uint64_t file_bytes_;
 };
@@ -183,7 +190,8 @@ bool LooksIntact(const fs::path& dir, const Manifest& m, uint64_t* bytes) {
     const std::string file = (dir / ChunkFileName(i)).string();
     if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
     const uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (size <= kChunkFileHeaderBytes || size > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
+    if (size <= kChunkFileHeaderBytes ||
+        size > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
       return false;
     }
     *bytes += size;
@@ -201,8 +209,7 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
     if (name.rfind(prefix, 0) != 0 || name.size() != prefix.size() + 12) continue;
     std::string bytes;
     Manifest m;
-    if (!ReadManifestFile(entry.path(), &bytes).ok() ||
-        !ParseManifest(bytes, &m).ok()) {
+    if (!ReadManifestFile(entry.path(), &bytes).ok() || !ParseManifest(bytes, &m).ok()) {
       continue;
     }
     const Hash id = ManifestId(bytes);
@@ -232,8 +239,8 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
 bool SameAndIntact(const std::string& dir, const std::string& manifest, const Manifest& m) {
   std::string bytes;
   uint64_t sizes = 0;
-  return ReadFileBounded(dir + "/" + kManifestFile, manifest.size(), &bytes).ok() && bytes == manifest &&
-         LooksIntact(dir, m, &sizes);
+  return ReadFileBounded(dir + "/" + kManifestFile, manifest.size(), &bytes).ok() &&
+         bytes == manifest && LooksIntact(dir, m, &sizes);
 }
 
 }  // namespace
@@ -272,8 +279,9 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   // Every manifest entry takes at least ~110 bytes: refuse before writing
   // anything a manifest no reader accepts (kMaxManifestBytes).
   if (partition.chunks.size() > kMaxManifestBytes / 110) {
-    return Status::InvalidArgument(std::to_string(partition.chunks.size()) +
-                                   " chunks: the manifest would be larger than readers accept; use a larger --chunk-size");
+    return Status::InvalidArgument(
+        std::to_string(partition.chunks.size()) +
+        " chunks: the manifest would be larger than readers accept; use a larger --chunk-size");
   }
   const double partition_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
@@ -311,7 +319,8 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   }
   const std::string manifest = EncodeManifest(m);
   if (manifest.size() > kMaxManifestBytes) {
-    return Status::InvalidArgument("the manifest would be larger than readers accept; use a larger --chunk-size");
+    return Status::InvalidArgument(
+        "the manifest would be larger than readers accept; use a larger --chunk-size");
   }
   result.id = ManifestId(manifest);
   result.height = height;

@@ -66,7 +66,8 @@ void Split(const std::string& path, std::string* dir, std::string* name) {
 // openat of `name` in `dir`: no link followed, no blocking (a FIFO opens at
 // once, or fails ENXIO for writing), and only a regular file is accepted.
 Status OpenAt(int dir, const std::string& path, const std::string& name, int flags, int* out) {
-  if (name.empty() || name == "." || name == "..") return Status::IOError(path + " is not a file name");
+  if (name.empty() || name == "." || name == "..")
+    return Status::IOError(path + " is not a file name");
   Fd fd(::openat(dir, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644));
   if (fd.get() < 0) {
     if (errno == ENOENT) return Status::NotFound("missing " + path);
@@ -89,7 +90,8 @@ int CreateNew(const std::string& path) {
   Split(path, &dir, &name);
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0) return -1;
-  const int fd = ::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  const int fd =
+      ::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   const int saved = errno;
   ::close(dfd.release());
   errno = saved;
@@ -185,7 +187,8 @@ Status RequireRegularOrAbsent(const std::string& path) {
   return Status::OK();
 }
 
-Status ReplaceFileAtomically(const std::string& path, std::string_view data, const std::string& tmp_name) {
+Status ReplaceFileAtomically(const std::string& path, std::string_view data,
+                             const std::string& tmp_name) {
   std::string dir, name;
   Split(path, &dir, &name);
   const std::string tmp = tmp_name.empty() ? name + ".tmp." + std::to_string(::getpid()) : tmp_name;
@@ -199,7 +202,8 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data, con
     return Status::InvalidArgument(path + " is not a regular file; not replacing it");
   }
   // A stale temporary (or a planted link) goes: the new one is made exclusively.
-  if (::unlinkat(dfd.get(), tmp.c_str(), 0) != 0 && errno != ENOENT) return Errno("cannot remove", tmp_path);
+  if (::unlinkat(dfd.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
+    return Errno("cannot remove", tmp_path);
   struct RemoveTmp {
     int dir;
     const std::string& name;
@@ -209,7 +213,8 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data, con
     }
   } remove_tmp{dfd.get(), tmp};
   {
-    Fd fd(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    Fd fd(::openat(dfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0644));
     if (fd.get() < 0) {
       remove_tmp.armed = errno != EEXIST;  // never remove what we did not make
       return Errno("cannot create", tmp_path);
@@ -220,7 +225,8 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data, con
   }
   CHECKPOINT_RETURN_IF_ERROR(Injected("rename", tmp_path));
   if (::renameat(dfd.get(), tmp.c_str(), dfd.get(), name.c_str()) != 0) {
-    return Status::IOError("cannot rename " + tmp_path + " to " + path + ": " + std::strerror(errno));
+    return Status::IOError("cannot rename " + tmp_path + " to " + path + ": " +
+                           std::strerror(errno));
   }
   remove_tmp.armed = false;
   CHECKPOINT_RETURN_IF_ERROR(Injected("fsync", dir));
@@ -252,7 +258,8 @@ Status ReadFileBounded(const std::string& path, uint64_t max_bytes, std::string*
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return Errno("cannot stat", path);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return Status::Corruption(path + " is larger than the " + std::to_string(max_bytes) + " bytes allowed");
+    return Status::Corruption(path + " is larger than the " + std::to_string(max_bytes) +
+                              " bytes allowed");
   }
   out->resize(static_cast<size_t>(st.st_size));
   size_t done = 0;

@@ -21,7 +21,8 @@ namespace {
 class CollectEnv : public ChunkEnv {
  public:
   explicit CollectEnv(uint64_t height) : height_(height) {}
-  Status WriteInternal(const BitString& path, const InternalNode& node, uint64_t first_item) override {
+  Status WriteInternal(const BitString& path, const InternalNode& node,
+                       uint64_t first_item) override {
     Record r{first_item, arena_.size(), 0, nullptr, 0, 0};
     AppendRecordKey(&arena_, path.bytes, path.bits, RecordTag::kInternal, height_);
     r.key_len = arena_.size() - r.key_off;
@@ -48,14 +49,17 @@ class CollectEnv : public ChunkEnv {
   // the builder wrote later: it writes a node after its subtree).
   std::vector<std::pair<std::string_view, std::string_view>> TakeSorted() const {
     std::vector<uint32_t> order(internals_.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(order.size() - 1 - i);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return internals_[a].item < internals_[b].item; });
+    for (uint32_t i = 0; i < order.size(); ++i)
+      order[i] = static_cast<uint32_t>(order.size() - 1 - i);
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return internals_[a].item < internals_[b].item;
+    });
     std::vector<std::pair<std::string_view, std::string_view>> out;
     out.reserve(leaves_.size() + internals_.size());
     size_t n = 0;
     for (const Record& leaf : leaves_) {
-      while (n < order.size() && internals_[order[n]].item <= leaf.item) out.push_back(View(internals_[order[n++]]));
+      while (n < order.size() && internals_[order[n]].item <= leaf.item)
+        out.push_back(View(internals_[order[n++]]));
       out.push_back(View(leaf));
     }
     return out;
@@ -72,7 +76,8 @@ class CollectEnv : public ChunkEnv {
   };
   std::pair<std::string_view, std::string_view> View(const Record& r) const {
     const char* v = r.value ? r.value : arena_.data() + r.value_off;
-    return {std::string_view(arena_.data() + r.key_off, r.key_len), std::string_view(v, r.value_len)};
+    return {std::string_view(arena_.data() + r.key_off, r.key_len),
+            std::string_view(v, r.value_len)};
   }
   uint64_t height_;
   std::string arena_;
@@ -102,8 +107,12 @@ bool ByPath(const RestoreBoundary& a, const RestoreBoundary& b) {
 class RestoreSessionImpl : public RestoreSession {
  public:
   RestoreSessionImpl(std::unique_ptr<StateDb> db, Manifest m, Hash id)
-      : db_(std::move(db)), target_(NewRestoreTarget(db_.get(), m.height)), m_(std::move(m)),
-        id_(id), done_(m_.chunks.size(), false), in_flight_(m_.chunks.size(), false) {}
+      : db_(std::move(db)),
+        target_(NewRestoreTarget(db_.get(), m.height)),
+        m_(std::move(m)),
+        id_(id),
+        done_(m_.chunks.size(), false),
+        in_flight_(m_.chunks.size(), false) {}
 
   const Manifest& manifest() const override { return m_; }
   const Hash& id() const override { return id_; }
@@ -136,7 +145,8 @@ Status RestoreSessionImpl::Start(const RestoreOptions& options) {
   (void)options;
   if (db_->hash_kind() != m_.hash) {
     return Status::InvalidArgument("the destination uses " + HashKindName(db_->hash_kind()) +
-                                   ", the checkpoint " + HashKindName(m_.hash) + " (--force clears it)");
+                                   ", the checkpoint " + HashKindName(m_.hash) +
+                                   " (--force clears it)");
   }
   const auto heights = db_->Heights();
   if (!heights.empty()) {
@@ -180,9 +190,10 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
 
   CollectEnv env(m_.height);
   std::string canonical;  // the leaf values' home until the ingestion
-  *check = CheckChunk(m_, m_.root, index, chunk_file, &env,
-                      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
-                      &canonical);
+  *check = CheckChunk(
+      m_, m_.root, index, chunk_file, &env,
+      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
+      &canonical);
   if (check->cls != ChunkClass::kOk) return Status::OK();
   std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
   CHECKPOINT_RETURN_IF_ERROR(target_->Ingest(index, env.TakeSorted(), env.boundaries));
@@ -194,8 +205,9 @@ Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkC
 Status RestoreSessionImpl::Finish() {
   const std::vector<size_t> remaining = Remaining();
   if (!remaining.empty()) {
-    return Status::InvalidArgument(std::to_string(remaining.size()) + " chunks are missing (the first: " +
-                                   std::to_string(remaining.front()) + ")");
+    return Status::InvalidArgument(
+        std::to_string(remaining.size()) +
+        " chunks are missing (the first: " + std::to_string(remaining.front()) + ")");
   }
   TopEnv env(target_.get());
   TrieBuilder builder(m_.hash, m_.height, &env);
@@ -206,7 +218,8 @@ Status RestoreSessionImpl::Finish() {
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, builder.Finish());
   const Hash got = root.present() ? root.hash : EmptyHash(m_.hash);
   if (got != m_.root || root.stats.leaves != m_.leaves) {
-    return Status::Corruption("restored nodes fold to " + ToHex(got) + ", not the root " + ToHex(m_.root));
+    return Status::Corruption("restored nodes fold to " + ToHex(got) + ", not the root " +
+                              ToHex(m_.root));
   }
   return target_->Publish(m_.height, root);
 }
@@ -217,7 +230,8 @@ Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& opt
   }
   Manifest m;
   ChunkClass cls;
-  CHECKPOINT_RETURN_IF_ERROR(CheckAnchors(bytes, options.anchors, options.max_chunk_size, &m, id, &cls));
+  CHECKPOINT_RETURN_IF_ERROR(
+      CheckAnchors(bytes, options.anchors, options.max_chunk_size, &m, id, &cls));
   return m;
 }
 
@@ -250,10 +264,10 @@ Result<std::unique_ptr<RestoreSession>> RestoreSession::Begin(const std::string&
   });
 }
 
-Result<std::unique_ptr<RestoreSession>> RestoreSession::BeginOnStore(NodeStore* store,
-                                                                     std::string_view manifest,
-                                                                     const RestoreOptions& options) {
-  return StartSession(manifest, options, [&](const StateDbOptions& o) { return StateDb::OpenOnStore(store, o); });
+Result<std::unique_ptr<RestoreSession>> RestoreSession::BeginOnStore(
+    NodeStore* store, std::string_view manifest, const RestoreOptions& options) {
+  return StartSession(manifest, options,
+                      [&](const StateDbOptions& o) { return StateDb::OpenOnStore(store, o); });
 }
 
 }  // namespace checkpoint

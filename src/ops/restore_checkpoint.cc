@@ -1,9 +1,8 @@
 // RestoreCheckpoint: a checkpoint directory into a database, through a
 // RestoreSession, on a pool of threads; every problem with its class.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -26,8 +25,8 @@ double SecondsSince(Clock::time_point start) {
 // --force clears the destination before any chunk is in: check the whole
 // checkpoint first, so a bad one never costs the state already there.
 // Returns false (with the problems in *report) when it is bad.
-Result<bool> VerifyBeforeClearing(const std::string& dir, const RestoreOptions& options, unsigned threads,
-                                  RestoreReport* report) {
+Result<bool> VerifyBeforeClearing(const std::string& dir, const RestoreOptions& options,
+                                  unsigned threads, RestoreReport* report) {
   VerifyOptions vo;
   vo.anchors = options.anchors;
   vo.threads = threads;
@@ -48,7 +47,8 @@ Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::strin
   if (!options.anchors.any() && !options.trust_manifest) {
     return Status::InvalidArgument("no trust anchor: give --root or --id (or --trust-manifest)");
   }
-  const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   RestoreReport report;
   std::string manifest;
   Status s = ReadManifestFile(dir, &manifest);
@@ -65,7 +65,8 @@ Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::strin
   // The manifest against the anchors before the database is opened: a
   // contradiction is a problem of the checkpoint, with its class.
   ChunkClass cls;
-  s = CheckAnchors(manifest, options.anchors, options.max_chunk_size, &report.manifest, &report.id, &cls);
+  s = CheckAnchors(manifest, options.anchors, options.max_chunk_size, &report.manifest, &report.id,
+                   &cls);
   if (!s.ok()) {
     report.stage = RestoreStage::kManifest;
     report.problems.push_back({-1, cls, s.message()});
@@ -101,7 +102,8 @@ Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::strin
         if (file.ok()) report.bytes += file->size();
         if (local && report.local_error.empty()) report.local_error = file.status().message();
         if (!add.ok() && io.ok()) io = add;
-        if (check.cls != ChunkClass::kOk) report.problems.push_back({static_cast<int64_t>(i), check.cls, check.message});
+        if (check.cls != ChunkClass::kOk)
+          report.problems.push_back({static_cast<int64_t>(i), check.cls, check.message});
       });
     }
     pool.join();

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -68,7 +68,8 @@ Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_secon
   int fd = -1;
   // Never through a link: the pid is written into whatever this opens.
   CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(path, O_RDWR | O_CREAT, &fd));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
   for (;;) {
     if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
     if (errno != EWOULDBLOCK && errno != EINTR) {
@@ -85,7 +86,8 @@ Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_secon
   }
   // flock cannot tell who holds it, so the holder says so in the file.
   const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     ::close(fd);
     return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   }
@@ -100,7 +102,8 @@ Result<StoreLock> StoreLock::Acquire(const std::string& store, double wait_secon
 
 Status StoreLock::Guards(const std::string& store) const {
   struct stat st;
-  if (fd_ >= 0 && ::stat(store.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_) return Status::OK();
+  if (fd_ >= 0 && ::stat(store.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_)
+    return Status::OK();
   return Status::InvalidArgument("the store lock held is not the lock of " + store);
 }
 
@@ -128,16 +131,17 @@ Result<StoreListing> ListStore(const std::string& store) {
     c.name = name;
     c.path = path;
     std::string bytes;
-    bool complete = ReadManifestFile(path, &bytes).ok() &&
-                    ParseManifest(bytes, &c.manifest).ok();
+    bool complete = ReadManifestFile(path, &bytes).ok() && ParseManifest(bytes, &c.manifest).ok();
     if (complete) {
       c.id = ManifestId(bytes);
       complete = name == std::to_string(c.manifest.height) + "-" + ToHex(c.id).substr(0, 12);
     }
     for (size_t i = 0; complete && i < c.manifest.chunks.size(); ++i) {
       auto size = fs::file_size(path + "/" + ChunkFileName(i), ec);
-      if (ec) complete = false;
-      else c.bytes += size;
+      if (ec)
+        complete = false;
+      else
+        c.bytes += size;
     }
     if (!complete) {
       out.leftovers.push_back({path, "incomplete"});
@@ -147,7 +151,8 @@ Result<StoreListing> ListStore(const std::string& store) {
     std::string info;
     if (ReadFileBounded(path + "/" + kInfoFile, 16 << 20, &info).ok()) {
       auto j = nlohmann::json::parse(info, nullptr, false);
-      if (j.is_object() && j.contains("created") && j["created"].is_string()) c.created = j["created"];
+      if (j.is_object() && j.contains("created") && j["created"].is_string())
+        c.created = j["created"];
     }
     auto mtime = fs::last_write_time(path + "/" + kManifestFile, ec);
     if (!ec) c.created_order = std::chrono::duration<double>(mtime.time_since_epoch()).count();
@@ -163,7 +168,8 @@ Result<StoreListing> ListStore(const std::string& store) {
   return out;
 }
 
-std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule) {
+std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing,
+                                                const Retention& rule) {
   std::vector<StoredCheckpoint> out;
   uint64_t unpinned_seen = 0;
   // Newest first: highest height, then the newest created.
@@ -178,7 +184,8 @@ std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, con
   return out;
 }
 
-Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const StoredCheckpoint& c) {
+Status DeleteCheckpoint(const std::string& store, const StoreLock& lock,
+                        const StoredCheckpoint& c) {
   CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   const std::string trash = store + "/.trash-" + c.name + "-" + std::to_string(::getpid());
   CHECKPOINT_RETURN_IF_ERROR(RenamePath(c.path, trash));
@@ -187,8 +194,8 @@ Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const S
   return Status::OK();
 }
 
-Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule, bool dry_run,
-                      RetentionReport* report) {
+Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule,
+                      bool dry_run, RetentionReport* report) {
   CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   CHECKPOINT_ASSIGN_OR_RETURN(StoreListing listing, ListStore(store));
   report->warnings = std::move(listing.warnings);
@@ -206,7 +213,8 @@ Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::stri
   }
   const std::string when = UtcTimestamp();
   // The temporary is made exclusively and removed if anything fails.
-  return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n", ".pinned.tmp");
+  return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n",
+                               ".pinned.tmp");
 }
 
 Result<std::string> ResolveCheckpoint(const std::string& arg) {

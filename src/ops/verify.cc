@@ -1,9 +1,11 @@
 // VerifyCheckpoint: the manifest and its anchors first, then every chunk in
 // parallel, in any order, each on its own.
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include "checkpoint/verify.h"
+
 #include <zstd.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -11,7 +13,6 @@
 #include <thread>
 
 #include "checkpoint/checkpoint.h"
-#include "checkpoint/verify.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/verify_internal.h"
@@ -59,8 +60,8 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
     return report;
   }
   ChunkClass cls;
-  Status s = CheckAnchors(manifest_bytes.value(), options.anchors, options.max_chunk_size, &report.manifest,
-                          &report.id, &cls);
+  Status s = CheckAnchors(manifest_bytes.value(), options.anchors, options.max_chunk_size,
+                          &report.manifest, &report.id, &cls);
   if (!s.ok()) {
     problem(-1, cls, s.message());
     return report;
@@ -107,7 +108,8 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
     pool.join();
   }
   for (size_t i = 0; i < results.size(); ++i) {
-    if (results[i].cls != ChunkClass::kOk) problem(static_cast<int64_t>(i), results[i].cls, results[i].message);
+    if (results[i].cls != ChunkClass::kOk)
+      problem(static_cast<int64_t>(i), results[i].cls, results[i].message);
     report.bytes += file_bytes[i];
     report.raw_bytes += results[i].raw_bytes;
   }
@@ -121,11 +123,10 @@ Result<VerifyReport> VerifyCheckpoint(const std::string& dir, const VerifyOption
   std::string bytes;
   Status s = ReadManifestFile(dir, &bytes);
   if (s.IsIOError()) return s;
-  Result<std::string> manifest = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
+  Result<std::string> manifest =
+      s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
   VerifyReport report = VerifyLoaded(
-      manifest,
-      [&dir](const Manifest& m, size_t i) { return ReadChunkFile(dir, m, i); },
-      options);
+      manifest, [&dir](const Manifest& m, size_t i) { return ReadChunkFile(dir, m, i); }, options);
   if (!report.local_error.empty()) return Status::IOError(report.local_error);
   if (report.manifest_ok) FindExtra(dir, report.manifest.chunks.size(), &report);
   return report;

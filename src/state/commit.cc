@@ -185,13 +185,13 @@ Status CommitJob::VisitInternal(Frame* f, std::vector<Frame>* stack) {
   const BitString region = BitPrefix(f->path.bytes, f->region_bits);
   CHECKPOINT_RETURN_IF_ERROR(EmitBefore(region));
   const bool reached =
-      Peek() && HasBitPrefix(next_key_, static_cast<uint32_t>(next_key_.size() * 8),
-                             region.bytes, region.bits);
+      Peek() && HasBitPrefix(next_key_, static_cast<uint32_t>(next_key_.size() * 8), region.bytes,
+                             region.bits);
   if (!reached) return builder_.Add({std::move(f->path), std::move(f->ref)});
   InternalNode node;
   CHECKPOINT_RETURN_IF_ERROR(reader_.ReadInternal(f->path, f->ref, &node));
-  CHECKPOINT_RETURN_IF_ERROR(MarkStale(
-      EncodeRecordKey(f->path.bytes, f->path.bits, RecordTag::kInternal, f->ref.height)));
+  CHECKPOINT_RETURN_IF_ERROR(
+      MarkStale(EncodeRecordKey(f->path.bytes, f->path.bits, RecordTag::kInternal, f->ref.height)));
   const uint32_t child_region = f->path.bits + 1;
   for (NodeRef* child : {&node.right, &node.left}) {
     if (!child->present()) continue;

@@ -19,8 +19,8 @@ inline const std::string kJournalKey = "m/journal";
 // Present while a restore is in progress: id[32] ‖ u64be height ‖ u64be chunks.
 inline const std::string kRestoreKey = "m/restore";
 
-constexpr char kRootPrefix = '\x01';     // ‖ u64be height → encoded NodeRef
-constexpr char kJournalPrefix = '\x02';  // ‖ u64be height ‖ u64be batch → record keys
+constexpr char kRootPrefix = '\x01';             // ‖ u64be height → encoded NodeRef
+constexpr char kJournalPrefix = '\x02';          // ‖ u64be height ‖ u64be batch → record keys
 constexpr char kRestoreProgressPrefix = '\x03';  // ‖ u64be chunk index → its boundary subtrees
 
 inline std::string RootKey(uint64_t height) {

@@ -47,7 +47,8 @@ Status DecodeBoundaries(std::string_view in, std::vector<RestoreBoundary>* out) 
 
 class RestoreTargetImpl : public RestoreTarget {
  public:
-  RestoreTargetImpl(StateDbImpl* db, uint64_t height) : db_(db), store_(db->store()), height_(height) {}
+  RestoreTargetImpl(StateDbImpl* db, uint64_t height)
+      : db_(db), store_(db->store()), height_(height) {}
 
   Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) override {
     std::string expected(reinterpret_cast<const char*>(id.data()), id.size());
@@ -62,13 +63,14 @@ class RestoreTargetImpl : public RestoreTarget {
     }
     CHECKPOINT_RETURN_IF_ERROR(s);
     if (marker != expected) {
-      return Status::InvalidArgument("the destination holds part of another checkpoint's restore (" +
-                                     ToHex(marker.substr(0, 32)).substr(0, 12) + "; --force clears it)");
+      return Status::InvalidArgument(
+          "the destination holds part of another checkpoint's restore (" +
+          ToHex(marker.substr(0, 32)).substr(0, 12) + "; --force clears it)");
     }
     // Resume: what is in already stays in.
     auto it = store_->NewIterator(Column::kMeta);
-    for (it->Seek(std::string(1, kRestoreProgressPrefix)); it->Valid() && it->key()[0] == kRestoreProgressPrefix;
-         it->Next()) {
+    for (it->Seek(std::string(1, kRestoreProgressPrefix));
+         it->Valid() && it->key()[0] == kRestoreProgressPrefix; it->Next()) {
       if (it->key().size() != 9) return Status::Corruption("bad restore progress key");
       const uint64_t index = DecodeFixed64BE(it->key().data() + 1);
       if (index >= in->size()) return Status::Corruption("restore progress beyond the last chunk");
@@ -91,8 +93,8 @@ class RestoreTargetImpl : public RestoreTarget {
 
   Status ForEachBoundary(const std::function<Status(RestoreBoundary)>& fn) override {
     auto it = store_->NewIterator(Column::kMeta);
-    for (it->Seek(std::string(1, kRestoreProgressPrefix)); it->Valid() && it->key()[0] == kRestoreProgressPrefix;
-         it->Next()) {
+    for (it->Seek(std::string(1, kRestoreProgressPrefix));
+         it->Valid() && it->key()[0] == kRestoreProgressPrefix; it->Next()) {
       std::vector<RestoreBoundary> items;
       CHECKPOINT_RETURN_IF_ERROR(DecodeBoundaries(it->value(), &items));
       for (RestoreBoundary& b : items) CHECKPOINT_RETURN_IF_ERROR(fn(std::move(b)));
@@ -101,7 +103,8 @@ class RestoreTargetImpl : public RestoreTarget {
   }
 
   Status PutTopNode(const BitString& path, const InternalNode& node) override {
-    batch_.Put(Column::kNodes, EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
+    batch_.Put(Column::kNodes,
+               EncodeRecordKey(path.bytes, path.bits, RecordTag::kInternal, height_),
                EncodeInternalNode(node));
     // Invisible until the root record: safe to write ahead in pieces.
     if (batch_.ApproximateBytes() < db_->options().batch_bytes) return Status::OK();

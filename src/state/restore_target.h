@@ -34,7 +34,8 @@ class RestoreTarget {
   virtual Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) = 0;
   // A verified chunk's records (key order) and its boundaries, with its
   // progress record, in one atomic ingestion.
-  virtual Status Ingest(uint64_t index, std::vector<std::pair<std::string_view, std::string_view>> records,
+  virtual Status Ingest(uint64_t index,
+                        std::vector<std::pair<std::string_view, std::string_view>> records,
                         const std::vector<RestoreBoundary>& boundaries) = 0;
   // Every ingested chunk's boundaries, chunk by chunk (which is path order).
   virtual Status ForEachBoundary(const std::function<Status(RestoreBoundary)>& fn) = 0;

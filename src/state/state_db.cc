@@ -1,10 +1,9 @@
-#include "state/state_db_impl.h"
-
 #include <chrono>
 #include <thread>
 
 #include "state/meta.h"
 #include "state/node_reader.h"
+#include "state/state_db_impl.h"
 #include "trie/record_key.h"
 
 namespace checkpoint {
@@ -63,13 +62,14 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
   return Status::Corruption(dir + ": no consistent read-only view in " +
                             std::to_string(kReadOnlyOpenAttempts) +
                             " tries (the database is damaged, or its writer kept flushing while "
-                            "it was opened): " + inconsistent.message());
+                            "it was opened): " +
+                            inconsistent.message());
 }
 
 Result<std::unique_ptr<StateDb>> StateDb::OpenOnStore(NodeStore* store,
                                                       const StateDbOptions& options) {
-  auto db = std::make_unique<StateDbImpl>(
-      std::shared_ptr<NodeStore>(store, [](NodeStore*) {}), options);
+  auto db =
+      std::make_unique<StateDbImpl>(std::shared_ptr<NodeStore>(store, [](NodeStore*) {}), options);
   CHECKPOINT_RETURN_IF_ERROR(db->Init());
   return std::unique_ptr<StateDb>(std::move(db));
 }
@@ -109,8 +109,10 @@ Status StateDbImpl::Init() {
 
   std::string pruned;
   s = store_->Get(Column::kMeta, kPrunedBelowKey, &pruned);
-  if (s.ok() && pruned.size() == 8) pruned_below_ = DecodeFixed64BE(pruned.data());
-  else if (!s.IsNotFound()) return s.ok() ? Status::Corruption("bad pruned_below record") : s;
+  if (s.ok() && pruned.size() == 8)
+    pruned_below_ = DecodeFixed64BE(pruned.data());
+  else if (!s.IsNotFound())
+    return s.ok() ? Status::Corruption("bad pruned_below record") : s;
 
   if (!options_.read_only) CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit());
   CHECKPOINT_RETURN_IF_ERROR(LoadRoots());
@@ -143,7 +145,8 @@ Status StateDbImpl::CheckRootRecords() {
   std::string value;
   // A node's record, and (one level down) the records it names.
   auto check = [&](const BitString& path, const NodeRef& ref, int depth, auto& self) -> Status {
-    if (ref.kind == NodeKind::kLeaf) return reader.ReadLeafValue(ref.leaf_key(), ref.height, &value);
+    if (ref.kind == NodeKind::kLeaf)
+      return reader.ReadLeafValue(ref.leaf_key(), ref.height, &value);
     if (ref.kind != NodeKind::kInternal) return Status::OK();
     InternalNode node;
     CHECKPOINT_RETURN_IF_ERROR(reader.ReadInternal(path, ref, &node));
@@ -157,7 +160,8 @@ Status StateDbImpl::CheckRootRecords() {
   for (const auto& [height, root] : roots_) {
     BitString path;
     if (root.kind == NodeKind::kInternal) path = root.bits;
-    CHECKPOINT_RETURN_IF_ERROR(check(path, root, 0, check).WithContext("height " + std::to_string(height)));
+    CHECKPOINT_RETURN_IF_ERROR(
+        check(path, root, 0, check).WithContext("height " + std::to_string(height)));
   }
   return Status::OK();
 }
@@ -182,13 +186,11 @@ Status StateDbImpl::RollBackInterruptedCommit() {
     // range and the few keys starting with 0xff one by one.
     batch.DeleteRange(Column::kNodes, {}, "\xff");
     CHECKPOINT_RETURN_IF_ERROR(flush());
-    CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(store_.get(), Column::kNodes, "\xff",
-                                          [&](std::string_view key, std::string_view) {
-                                            batch.Delete(Column::kNodes, key);
-                                            return batch.ApproximateBytes() > options_.batch_bytes
-                                                       ? flush()
-                                                       : Status::OK();
-                                          }));
+    CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(
+        store_.get(), Column::kNodes, "\xff", [&](std::string_view key, std::string_view) {
+          batch.Delete(Column::kNodes, key);
+          return batch.ApproximateBytes() > options_.batch_bytes ? flush() : Status::OK();
+        }));
   } else {
     const std::string prefix = JournalBlobKey(height, 0).substr(0, 9);
     CHECKPOINT_RETURN_IF_ERROR(ScanPrefix(
@@ -237,7 +239,8 @@ Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates) {
   std::lock_guard<std::mutex> lock(write_mu_);
   // A failed commit whose undo failed too left its journal: undo it now, or
   // refuse to write anything on top of it.
-  CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
+  CHECKPOINT_RETURN_IF_ERROR(
+      RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
   NodeRef old_root;
   bool base_empty;
   {
@@ -248,7 +251,8 @@ Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates) {
                                      std::to_string(roots_.rbegin()->first));
     }
     if (height < pruned_below_) {
-      return Status::InvalidArgument("height " + std::to_string(height) + " is below pruned heights");
+      return Status::InvalidArgument("height " + std::to_string(height) +
+                                     " is below pruned heights");
     }
     base_empty = roots_.empty();
     if (!base_empty) old_root = roots_.rbegin()->second;
@@ -308,7 +312,8 @@ Result<std::unique_ptr<StateView>> StateDbImpl::View(uint64_t height) {
 Status StateDbImpl::Prune(uint64_t below) {
   if (options_.read_only) return Status::NotSupported("database is open read-only");
   std::lock_guard<std::mutex> lock(write_mu_);
-  CHECKPOINT_RETURN_IF_ERROR(RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
+  CHECKPOINT_RETURN_IF_ERROR(
+      RollBackInterruptedCommit().WithContext("undo an earlier failed commit"));
   uint64_t pruned_below;
   {
     std::lock_guard<std::mutex> roots_lock(roots_mu_);

@@ -61,8 +61,8 @@ class StateDbImpl : public StateDb {
   StateDbOptions options_;
   HashKind hash_ = HashKind::kSha256;
 
-  std::mutex write_mu_;           // one commit or prune at a time
-  mutable std::mutex roots_mu_;   // guards roots_ and pruned_below_
+  std::mutex write_mu_;          // one commit or prune at a time
+  mutable std::mutex roots_mu_;  // guards roots_ and pruned_below_
   std::map<uint64_t, NodeRef> roots_;
   uint64_t pruned_below_ = 0;
 };

@@ -2,8 +2,8 @@
 #include <vector>
 
 #include "state/node_reader.h"
-#include "state/trie_iterator.h"
 #include "state/state_db_impl.h"
+#include "state/trie_iterator.h"
 
 namespace checkpoint {
 namespace {
@@ -11,8 +11,7 @@ namespace {
 class StateViewImpl : public StateView {
  public:
   StateViewImpl(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
-                HashKind kind,
-                uint64_t height, const NodeRef& root)
+                HashKind kind, uint64_t height, const NodeRef& root)
       : store_(std::move(store)),
         snapshot_(std::move(snapshot)),
         height_(height),

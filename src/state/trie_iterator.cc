@@ -45,8 +45,8 @@ class TrieIterator : public StateIterator {
         // start with its path.
         const BitString& p = f.ref.kind == NodeKind::kLeaf ? f.ref.bits : f.path;
         int c = CompareBits(p.bytes, p.bits, *target, tbits);
-        if (c < 0 && (f.ref.kind == NodeKind::kLeaf ||
-                      !HasBitPrefix(*target, tbits, p.bytes, p.bits))) {
+        if (c < 0 &&
+            (f.ref.kind == NodeKind::kLeaf || !HasBitPrefix(*target, tbits, p.bytes, p.bits))) {
           continue;
         }
       }

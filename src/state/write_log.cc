@@ -62,11 +62,11 @@ int HexDigit(int c) {
 // decoded as it comes: no field ever holds more than the longest legal one,
 // so a giant line (1 GB of key) fails after 16 KiB, not after buffering it.
 struct Line {
-  std::string op;      // "put" or "del"; longer is refused at once
-  std::string key;     // decoded
-  std::string value;   // decoded
-  size_t fields = 0;   // fields seen
-  std::string error;   // set: the line is malformed
+  std::string op;     // "put" or "del"; longer is refused at once
+  std::string key;    // decoded
+  std::string value;  // decoded
+  size_t fields = 0;  // fields seen
+  std::string error;  // set: the line is malformed
 };
 
 constexpr size_t kMaxOpChars = 16;  // enough to quote a wrong operation

@@ -52,8 +52,12 @@ class MemStore : public NodeStore {
     for (const auto& e : batch.entries()) {
       auto& m = (*maps_)[static_cast<int>(e.column)];
       switch (e.op) {
-        case WriteBatch::Op::kPut: m[e.key] = e.value; break;
-        case WriteBatch::Op::kDelete: m.erase(e.key); break;
+        case WriteBatch::Op::kPut:
+          m[e.key] = e.value;
+          break;
+        case WriteBatch::Op::kDelete:
+          m.erase(e.key);
+          break;
         case WriteBatch::Op::kDeleteRange:
           m.erase(m.lower_bound(e.key), m.lower_bound(e.value));
           break;

@@ -7,14 +7,13 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdlib>
+#include <filesystem>
 
 #include "store/node_store.h"
 
@@ -104,9 +103,15 @@ class RocksStore : public NodeStore {
       auto* h = handles_[static_cast<int>(e.column)];
       rocksdb::Status s;
       switch (e.op) {
-        case WriteBatch::Op::kPut: s = wb.Put(h, e.key, e.value); break;
-        case WriteBatch::Op::kDelete: s = wb.Delete(h, e.key); break;
-        case WriteBatch::Op::kDeleteRange: s = wb.DeleteRange(h, e.key, e.value); break;
+        case WriteBatch::Op::kPut:
+          s = wb.Put(h, e.key, e.value);
+          break;
+        case WriteBatch::Op::kDelete:
+          s = wb.Delete(h, e.key);
+          break;
+        case WriteBatch::Op::kDeleteRange:
+          s = wb.DeleteRange(h, e.key, e.value);
+          break;
       }
       if (!s.ok()) return FromRocks(s, "write batch");
     }
@@ -202,12 +207,14 @@ class RocksStore : public NodeStore {
 void RemoveDeadScratchDirs() {
   std::error_code ec;
   const std::string prefix = "checkpoint-secondary-";
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ec)) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ec)) {
     const std::string name = e.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string rest = name.substr(prefix.size());
     const size_t dash = rest.find('-');
-    if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789") != dash) continue;
+    if (dash == std::string::npos || dash == 0 || rest.find_first_not_of("0123456789") != dash)
+      continue;
     const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dash)));
     if (::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(e.path(), ec);
   }
@@ -219,9 +226,10 @@ bool OnlyRocksFiles(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string n = e.path().filename().string();
-    const bool ours = n == "LOCK" || n == "IDENTITY" || n == "ingest-tmp" || n.rfind("LOG", 0) == 0 ||
-                      n.rfind("MANIFEST-", 0) == 0 || n.rfind("OPTIONS-", 0) == 0 ||
-                      e.path().extension() == ".log" || e.path().extension() == ".dbtmp";
+    const bool ours = n == "LOCK" || n == "IDENTITY" || n == "ingest-tmp" ||
+                      n.rfind("LOG", 0) == 0 || n.rfind("MANIFEST-", 0) == 0 ||
+                      n.rfind("OPTIONS-", 0) == 0 || e.path().extension() == ".log" ||
+                      e.path().extension() == ".dbtmp";
     if (!ours) return false;
   }
   return !ec;
@@ -288,7 +296,8 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     // so that those of killed processes can be recognised and removed.
     RemoveDeadScratchDirs();
     std::string tmpl = (fs::temp_directory_path() /
-                        ("checkpoint-secondary-" + std::to_string(::getpid()) + "-XXXXXX")).string();
+                        ("checkpoint-secondary-" + std::to_string(::getpid()) + "-XXXXXX"))
+                           .string();
     if (!mkdtemp(tmpl.data())) return Status::IOError("cannot make a temporary directory");
     store->secondary_dir_ = tmpl;
     store->read_only_ = true;

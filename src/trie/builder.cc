@@ -7,7 +7,9 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
     if (p->ref.kind == NodeKind::kLeaf) return p->ref;
     const uint32_t old_start = p->path.bits - p->ref.bits.bits;
     if (old_start == parent_depth) return p->ref;
-    if (p->stub) return Status::InvalidArgument("a subtree stub is not directly below the node its region names");
+    if (p->stub)
+      return Status::InvalidArgument(
+          "a subtree stub is not directly below the node its region names");
     return env_->Relabel(p->path, p->ref, BitSlice(p->path.bytes, parent_depth, p->path.bits));
   }
   NodeRef ref;
@@ -28,8 +30,9 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
 
 // The complete children of an incomplete node are where completeness ends.
 Status TrieBuilder::ReportBoundaries(const Open& open) {
-  const std::pair<const NodeRef*, const Entry*> entries[] = {
-      {&open.node.slot, &open.slot}, {&open.node.left, &open.left}, {&open.node.right, &open.right}};
+  const std::pair<const NodeRef*, const Entry*> entries[] = {{&open.node.slot, &open.slot},
+                                                             {&open.node.left, &open.left},
+                                                             {&open.node.right, &open.right}};
   for (const auto& [ref, entry] : entries) {
     if (ref->present() && entry->complete) {
       CHECKPOINT_RETURN_IF_ERROR(env_->OnBoundary(entry->path, *ref));
@@ -44,7 +47,8 @@ Status TrieBuilder::AttachTo(Open* parent) {
   Entry* entry;
   const bool in_slot = ref.kind == NodeKind::kLeaf && pending_.path.bits == parent->depth;
   if (pending_.stub && ref.kind == NodeKind::kLeaf && !in_slot) {
-    return Status::InvalidArgument("a slot-leaf stub is not in the leaf slot of the node at its key");
+    return Status::InvalidArgument(
+        "a slot-leaf stub is not in the leaf slot of the node at its key");
   }
   if (in_slot) {
     slot = &parent->node.slot;

@@ -64,7 +64,8 @@ Status DecodeEntry(Reader* r, const std::string* slot_key, NodeRef* ref, bool ro
     ref->stats.leaves = r->Varint64();
     ref->stats.key_bytes = r->Varint64();
     ref->stats.value_bytes = r->Varint64();
-    if (r->ok() && ((bits == 0 && !root) || !LowBitsClear(ref->bits.bytes, bits) || ref->stats.leaves < 2)) {
+    if (r->ok() &&
+        ((bits == 0 && !root) || !LowBitsClear(ref->bits.bytes, bits) || ref->stats.leaves < 2)) {
       return Status::Corruption("node record: bad child label or stats");
     }
   }
@@ -114,12 +115,11 @@ Hash InternalHash(HashKind kind, const BitString& label, const Hash& slot, const
 
 Hash InternalHash(HashKind kind, const BitString& label, const InternalNode& node) {
   const Hash empty = EmptyHash(kind);
-  return InternalHash(kind, label, OrEmpty(node.slot, empty),
-                      OrEmpty(node.left, empty), OrEmpty(node.right, empty));
+  return InternalHash(kind, label, OrEmpty(node.slot, empty), OrEmpty(node.left, empty),
+                      OrEmpty(node.right, empty));
 }
 
-NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value,
-                    uint64_t height) {
+NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value, uint64_t height) {
   NodeRef ref;
   ref.kind = NodeKind::kLeaf;
   ref.height = height;

@@ -67,8 +67,7 @@ Hash InternalHash(HashKind kind, const BitString& label, const Hash& slot, const
                   const Hash& right);
 Hash InternalHash(HashKind kind, const BitString& label, const InternalNode& node);
 
-NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value,
-                    uint64_t height);
+NodeRef MakeLeafRef(HashKind kind, std::string_view key, std::string_view value, uint64_t height);
 
 // Record value of an internal node; see docs/STORAGE.md.
 std::string EncodeInternalNode(const InternalNode& node);

@@ -51,9 +51,8 @@ Status DecodeRecordKey(std::string_view in, RecordKey* out) {
     if (next > 8 || (next == 0) != out->path.bytes.empty()) {
       return Status::Corruption("record key: bad bit count");
     }
-    out->path.bits = out->path.bytes.empty()
-                         ? 0
-                         : static_cast<uint32_t>(out->path.bytes.size() - 1) * 8 + next;
+    out->path.bits =
+        out->path.bytes.empty() ? 0 : static_cast<uint32_t>(out->path.bytes.size() - 1) * 8 + next;
     break;
   }
   if (in.size() - i != 9) return Status::Corruption("record key: bad length");

@@ -6,8 +6,7 @@
 
 namespace checkpoint {
 
-uint32_t CommonPrefixBits(std::string_view a, uint32_t abits, std::string_view b,
-                          uint32_t bbits) {
+uint32_t CommonPrefixBits(std::string_view a, uint32_t abits, std::string_view b, uint32_t bbits) {
   const uint32_t max_bits = std::min(abits, bbits);
   const uint32_t max_bytes = BytesForBits(max_bits);
   uint32_t i = 0;
@@ -64,8 +63,7 @@ void AppendBits(BitString* dst, const BitString& suffix) {
   dst->bits += suffix.bits;
   dst->bytes.resize(BytesForBits(dst->bits));
   if (dst->bits % 8 != 0) {
-    dst->bytes.back() =
-        static_cast<char>(dst->bytes.back() & (0xff << (8 - dst->bits % 8)));
+    dst->bytes.back() = static_cast<char>(dst->bytes.back() & (0xff << (8 - dst->bits % 8)));
   }
 }
 

@@ -8,7 +8,8 @@
 
 namespace checkpoint {
 
-inline std::string UtcTimestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) {
+inline std::string UtcTimestamp(
+    std::chrono::system_clock::time_point t = std::chrono::system_clock::now()) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm parts{};
   gmtime_r(&secs, &parts);

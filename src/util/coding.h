@@ -57,8 +57,8 @@ class Reader {
   }
   uint16_t U16LE() {
     if (!Need(2)) return 0;
-    uint16_t v = static_cast<uint16_t>(static_cast<uint8_t>(in_[0]) |
-                                       static_cast<uint8_t>(in_[1]) << 8);
+    uint16_t v =
+        static_cast<uint16_t>(static_cast<uint8_t>(in_[0]) | static_cast<uint8_t>(in_[1]) << 8);
     in_.remove_prefix(2);
     return v;
   }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "../ref/ref_verifier.h"
@@ -49,8 +48,9 @@ inline void CheckCheckpoint(const Loaded& l, const Model& model, const Hash& roo
   for (size_t i = 0; i < l.canonical.size(); ++i) {
     ChunkInfo info;
     Model leaves;
-    Status s = VerifyChunk(l.canonical[i], m.hash, m.root, &info,
-                           [&](std::string_view k, std::string_view v) { leaves[std::string(k)] = std::string(v); });
+    Status s = VerifyChunk(
+        l.canonical[i], m.hash, m.root, &info,
+        [&](std::string_view k, std::string_view v) { leaves[std::string(k)] = std::string(v); });
     INFO("chunk " << i << ": " << s.message());
     REQUIRE(s.ok());
     // The independent reference verifier agrees, leaf for leaf.

@@ -1,6 +1,6 @@
 // checkpoint create: determinism, proofs, forgeries and edge cases.
-#include "chunk_util.h"
 #include "chunk/format.h"
+#include "chunk_util.h"
 #include "store/node_store.h"
 
 namespace checkpoint {
@@ -75,12 +75,14 @@ TEST_CASE("the same key set by other histories gives the same chunks", "[integra
   uint64_t h = 100;
   for (size_t i = 0; i < kv.size(); i += 500) {
     WriteLog log;
-    for (size_t j = i; j < std::min(kv.size(), i + 500); ++j) REQUIRE(log.Put(kv[j].first, kv[j].second).ok());
+    for (size_t j = i; j < std::min(kv.size(), i + 500); ++j)
+      REQUIRE(log.Put(kv[j].first, kv[j].second).ok());
     REQUIRE(log.Put("junk" + std::to_string(i), "x").ok());
     REQUIRE(b->Commit(h++, log).ok());
   }
   WriteLog cleanup;
-  for (size_t i = 0; i < kv.size(); i += 500) REQUIRE(cleanup.Delete("junk" + std::to_string(i)).ok());
+  for (size_t i = 0; i < kv.size(); i += 500)
+    REQUIRE(cleanup.Delete("junk" + std::to_string(i)).ok());
   REQUIRE(b->Commit(h, cleanup).ok());
 
   auto ra = test::Create(a.get(), 1, dir.Sub("a"), 8 << 10);
@@ -116,7 +118,18 @@ TEST_CASE("a chunk checked against another height's root fails", "[integration][
 TEST_CASE("forged chunks that hide a subtree or a slot leaf are rejected", "[unit][create]") {
   const HashKind kind = HashKind::kSha256;
   // Root label empty; its left child holds \x10a, \x10b (region "0").
-  Model model{{"\x10" "a", "1"}, {"\x10" "b", "2"}, {"\x90" "a", "3"}, {"\x90" "b", "4"}};
+  Model model{{"\x10"
+               "a",
+               "1"},
+              {"\x10"
+               "b",
+               "2"},
+              {"\x90"
+               "a",
+               "3"},
+              {"\x90"
+               "b",
+               "4"}};
   const Hash root = test::ReferenceRoot(kind, model);
   std::vector<std::pair<std::string, std::string>> kv(model.begin(), model.end());
   const Hash left = test::ReferenceNodeHash(kind, kv, 0, 2, 0);
@@ -126,8 +139,14 @@ TEST_CASE("forged chunks that hide a subtree or a slot leaf are rejected", "[uni
     AppendChunkHeader(&c, lo, hi);
     BitString prev;
     AppendStubItem(&c, ChunkItem::kStub, &prev, stub_path, left);
-    AppendLeafItem(&c, "\x90" "a", "3");
-    AppendLeafItem(&c, "\x90" "b", "4");
+    AppendLeafItem(&c,
+                   "\x90"
+                   "a",
+                   "3");
+    AppendLeafItem(&c,
+                   "\x90"
+                   "b",
+                   "4");
     return c;
   };
   const BitString region0{std::string(1, '\0'), 1};
@@ -180,10 +199,12 @@ std::vector<Edge> Edges() {
   edges.push_back({"empty", {}});
   edges.push_back({"one key", {{"k", "v"}}});
   Model prefixes;
-  for (const char* k : {"a", "ab", "abc", "abd", "b", "ba", "bb", "c"}) prefixes[k] = std::string(900, k[0]);
+  for (const char* k : {"a", "ab", "abc", "abd", "b", "ba", "bb", "c"})
+    prefixes[k] = std::string(900, k[0]);
   edges.push_back({"prefix keys and slot boundaries", prefixes});
   Model chain;
-  for (int n = 1; n <= 2000; ++n) chain[std::string(static_cast<size_t>(n), 'z')] = std::to_string(n);
+  for (int n = 1; n <= 2000; ++n)
+    chain[std::string(static_cast<size_t>(n), 'z')] = std::to_string(n);
   edges.push_back({"2000 prefix keys", chain});
   Model big{{"a", "small"}, {"b", std::string(100 << 10, 'B')}, {"c", "small"}};
   edges.push_back({"a value larger than the chunk", big});
@@ -199,7 +220,8 @@ TEST_CASE("edge cases at chunk sizes from 4 KiB to 64 MiB", "[integration][creat
     auto store = NewMemStore();
     auto db = test::MemDb(store.get(), n % 2 ? HashKind::kSha512_256 : HashKind::kSha256);
     test::CommitModel(db.get(), 7, e.model);
-    for (uint64_t size : {uint64_t{4} << 10, uint64_t{64} << 10, uint64_t{1} << 20, uint64_t{64} << 20}) {
+    for (uint64_t size :
+         {uint64_t{4} << 10, uint64_t{64} << 10, uint64_t{1} << 20, uint64_t{64} << 20}) {
       INFO(e.name << ", chunk size " << size);
       auto r = test::Create(db.get(), 7, dir.Sub(std::to_string(n++)), size);
       test::Loaded l = test::LoadCheckpoint(r.path);

@@ -2,9 +2,8 @@
 // of its 65,528 bit positions (~2.5 MB of front-coded stubs). Verifying it,
 // or rejecting a forgery of it, must cost memory in proportion to its bytes
 // (not bytes × depth) and say why in one short line.
-#include <chrono>
-
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "../heap_peak.h"
 #include "checkpoint/chunk.h"
@@ -14,7 +13,8 @@
 namespace checkpoint {
 namespace {
 
-TEST_CASE("a maximal-depth chain of stubs costs memory per byte, not per byte × depth", "[unit][soundness]") {
+TEST_CASE("a maximal-depth chain of stubs costs memory per byte, not per byte × depth",
+          "[unit][soundness]") {
   const HashKind kind = HashKind::kSha256;
   const std::string key(8191, '\xff');
   const std::string value = "v";
@@ -44,10 +44,12 @@ TEST_CASE("a maximal-depth chain of stubs costs memory per byte, not per byte ×
 
   auto measure = [&](const Hash& r, Status* s) {
     const auto t0 = std::chrono::steady_clock::now();
-    const size_t peak = static_cast<size_t>(test::PeakDuring([&] { *s = VerifyChunk(bytes, kind, r); }));
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    WARN("chunk of " << bytes.size() << " bytes: " << secs << " s, peak heap " << peak << " bytes: "
-                     << s->message());
+    const size_t peak =
+        static_cast<size_t>(test::PeakDuring([&] { *s = VerifyChunk(bytes, kind, r); }));
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    WARN("chunk of " << bytes.size() << " bytes: " << secs << " s, peak heap " << peak
+                     << " bytes: " << s->message());
     return peak;
   };
   Status s;

@@ -14,8 +14,10 @@ Model Churn(const Model& base, uint64_t seed, size_t n) {
   Model m = base;
   for (size_t i = 0; i < n; ++i) {
     auto it = m.lower_bound(std::to_string(rng()));
-    if (it != m.end() && rng() % 2) m.erase(it);
-    else m[std::to_string(rng())] = test::RandomValue(rng, 100);
+    if (it != m.end() && rng() % 2)
+      m.erase(it);
+    else
+      m[std::to_string(rng())] = test::RandomValue(rng, 100);
   }
   return m;
 }
@@ -49,8 +51,9 @@ TEST_CASE("create is not disturbed by another process's commits, prunes and comp
   std::string script;
   for (uint64_t h = 2; h <= 4; ++h) {
     next.push_back(Churn(next.back(), h, 20000));
-    script += std::string(bin) + " state apply --db " + path + " --height " + std::to_string(h) + " " +
-              DiffLog(dir.Sub("h" + std::to_string(h)), next[h - 2], next[h - 1]) + " >/dev/null && ";
+    script += std::string(bin) + " state apply --db " + path + " --height " + std::to_string(h) +
+              " " + DiffLog(dir.Sub("h" + std::to_string(h)), next[h - 2], next[h - 1]) +
+              " >/dev/null && ";
   }
   script += std::string(bin) + " state prune --db " + path + " --below 4 >/dev/null";
   Hash root1;

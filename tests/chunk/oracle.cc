@@ -101,8 +101,8 @@ TrueTrie::TrueTrie(HashKind kind, const Model& model) : kind_(kind), model_(mode
   for (size_t i = 0; i < nodes_.size(); ++i) by_hash_.emplace(nodes_[i].hash, static_cast<int>(i));
 }
 
-int TrueTrie::Build(const std::vector<std::pair<std::string, std::string>>& kv, size_t lo, size_t hi,
-                    uint32_t depth) {
+int TrueTrie::Build(const std::vector<std::pair<std::string, std::string>>& kv, size_t lo,
+                    size_t hi, uint32_t depth) {
   Node n;
   if (hi - lo == 1) {
     n.leaf = true;
@@ -162,10 +162,12 @@ bool TrueTrie::Emit(int index, const BitString& position, const std::string& lo,
   return true;
 }
 
-std::optional<Chunk> TrueTrie::Honest(const std::string& lo, bool has_hi, const std::string& hi) const {
+std::optional<Chunk> TrueTrie::Honest(const std::string& lo, bool has_hi,
+                                      const std::string& hi) const {
   if (has_hi && !(lo < hi)) return std::nullopt;
   Chunk c{lo, has_hi, hi, {}};
-  if (root_index_ >= 0 && !Emit(root_index_, BitString{}, lo, has_hi, hi, &c.items)) return std::nullopt;
+  if (root_index_ >= 0 && !Emit(root_index_, BitString{}, lo, has_hi, hi, &c.items))
+    return std::nullopt;
   return c;
 }
 
@@ -230,9 +232,12 @@ std::string RandomBound(const TrueTrie& t, Choices* c) {
     std::advance(b, i);
     auto a = std::prev(b);
     switch (c->Below(4)) {
-      case 0: return b->first;
-      case 1: return a->first + std::string(1, '\0');
-      default: return HonestBoundary(a->first, b->first);
+      case 0:
+        return b->first;
+      case 1:
+        return a->first + std::string(1, '\0');
+      default:
+        return HonestBoundary(a->first, b->first);
     }
   }
   return RandomString(c);
@@ -245,8 +250,10 @@ const TrueTrie::Node* RandomNode(const TrueTrie& t, Choices* c) {
 
 Hash RandomHash(const TrueTrie& t, Choices* c) {
   switch (c->Below(6)) {
-    case 0: return t.root();
-    case 1: return EmptyHash(t.kind());
+    case 0:
+      return t.root();
+    case 1:
+      return EmptyHash(t.kind());
     case 2: {
       Hash h{};
       for (auto& b : h) b = static_cast<uint8_t>(c->Below(256));
@@ -265,15 +272,18 @@ BitString RandomPath(const TrueTrie& t, Choices* c) {
   const TrueTrie::Node* n = RandomNode(t, c);
   BitString p = n ? n->path : BitString::FromKey(RandomString(c));
   switch (c->Below(5)) {
-    case 0: return Extended(p, c->OneIn(2));
-    case 1: return p.bits > 1 ? BitPrefix(p.bytes, p.bits - 1) : p;
+    case 0:
+      return Extended(p, c->OneIn(2));
+    case 1:
+      return p.bits > 1 ? BitPrefix(p.bytes, p.bits - 1) : p;
     case 2:
       if (p.bits > 0) {
         const uint32_t i = static_cast<uint32_t>(c->Below(p.bits));
         p.bytes[i / 8] = static_cast<char>(p.bytes[i / 8] ^ (0x80 >> (i % 8)));
       }
       return p;
-    default: return p;
+    default:
+      return p;
   }
 }
 
@@ -304,7 +314,8 @@ void MutateOnce(const TrueTrie& t, Choices* c, Chunk* ch) {
         it.kind = c->OneIn(2) ? Item::kSlotStub : Item::kStub;
       } else if (it.kind == Item::kStub) {
         it.kind = Item::kSlotStub;
-        if (it.path.bits % 8 && c->OneIn(2)) it.path = BitPrefix(it.path.bytes, it.path.bits / 8 * 8);
+        if (it.path.bits % 8 && c->OneIn(2))
+          it.path = BitPrefix(it.path.bytes, it.path.bits / 8 * 8);
       } else {
         it.kind = Item::kStub;
       }
@@ -313,8 +324,8 @@ void MutateOnce(const TrueTrie& t, Choices* c, Chunk* ch) {
     case 4: {  // merge a run into one stub of some true node
       if (!n) break;
       const size_t j = std::min(n - 1, i + c->Below(4));
-      const uint32_t lcp = CommonPrefixBits(items[i].path.bytes, items[i].path.bits, items[j].path.bytes,
-                                            items[j].path.bits);
+      const uint32_t lcp = CommonPrefixBits(items[i].path.bytes, items[i].path.bits,
+                                            items[j].path.bytes, items[j].path.bits);
       Item s;
       s.kind = c->OneIn(3) ? Item::kSlotStub : Item::kStub;
       s.path = c->OneIn(2) ? BitPrefix(items[i].path.bytes, std::min(lcp + 1, items[i].path.bits))
@@ -331,9 +342,11 @@ void MutateOnce(const TrueTrie& t, Choices* c, Chunk* ch) {
       if (idx < 0 || t.nodes()[idx].leaf) break;
       const TrueTrie::Node& node = t.nodes()[idx];
       std::vector<Item> repl;
-      if (node.slot >= 0) repl.push_back({Item::kSlotStub, t.nodes()[node.slot].path, {}, t.nodes()[node.slot].hash});
+      if (node.slot >= 0)
+        repl.push_back({Item::kSlotStub, t.nodes()[node.slot].path, {}, t.nodes()[node.slot].hash});
       if (node.left >= 0) repl.push_back(StubFor(t.nodes()[node.left], Extended(node.path, false)));
-      if (node.right >= 0) repl.push_back(StubFor(t.nodes()[node.right], Extended(node.path, true)));
+      if (node.right >= 0)
+        repl.push_back(StubFor(t.nodes()[node.right], Extended(node.path, true)));
       items.erase(items.begin() + i);
       items.insert(items.begin() + i, repl.begin(), repl.end());
       break;
@@ -361,9 +374,15 @@ void MutateOnce(const TrueTrie& t, Choices* c, Chunk* ch) {
     }
     case 7:  // shift a boundary
       switch (c->Below(3)) {
-        case 0: ch->lo = RandomBound(t, c); break;
-        case 1: ch->hi = RandomBound(t, c), ch->has_hi = true; break;
-        default: ch->has_hi = !ch->has_hi; break;
+        case 0:
+          ch->lo = RandomBound(t, c);
+          break;
+        case 1:
+          ch->hi = RandomBound(t, c), ch->has_hi = true;
+          break;
+        default:
+          ch->has_hi = !ch->has_hi;
+          break;
       }
       break;
     case 8:  // move a stub's path
@@ -417,8 +436,9 @@ void Mutate(const TrueTrie& t, Choices* c, Chunk* chunk) {
 Verdict ProductionVerifier(std::string_view bytes, HashKind kind, const Hash& root) {
   Verdict v;
   ChunkInfo info;
-  Status s = VerifyChunk(bytes, kind, root, &info,
-                         [&](std::string_view k, std::string_view val) { v.leaves[std::string(k)] = std::string(val); });
+  Status s = VerifyChunk(bytes, kind, root, &info, [&](std::string_view k, std::string_view val) {
+    v.leaves[std::string(k)] = std::string(val);
+  });
   v.ok = s.ok();
   v.reason = s.message();
   v.lo = info.lo;
@@ -427,7 +447,8 @@ Verdict ProductionVerifier(std::string_view bytes, HashKind kind, const Hash& ro
   return v;
 }
 
-std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int forgeries, Stats* stats) {
+std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int forgeries,
+                     Stats* stats) {
   const HashKind kind = c->OneIn(2) ? HashKind::kSha256 : HashKind::kSha512_256;
   const TrueTrie t(kind, RandomModel(c));
   for (int f = 0; f < forgeries; ++f) {
@@ -439,7 +460,8 @@ std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int for
       ++stats->unencodable;
       // Nothing is valid here: forge from the nearest thing to it.
       Chunk near{lo, has_hi, hi, {}};
-      for (const auto& [k, v] : t.Truth(lo, has_hi, hi)) near.items.push_back({Item::kLeaf, BitString::FromKey(k), v, {}});
+      for (const auto& [k, v] : t.Truth(lo, has_hi, hi))
+        near.items.push_back({Item::kLeaf, BitString::FromKey(k), v, {}});
       honest = near;
     }
     Chunk chunk = *honest;
@@ -454,18 +476,22 @@ std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int for
       const std::string where = "verifier " + std::to_string(v) + ", chunk " + Hex(bytes) + ": ";
       if (v == 0) first_ok = got.ok;
       if (got.ok != first_ok) {
-        return where + "verifiers disagree (" + (got.ok ? "accepted" : "rejected: " + got.reason) + ")";
+        return where + "verifiers disagree (" + (got.ok ? "accepted" : "rejected: " + got.reason) +
+               ")";
       }
       if (!got.ok) {
         const auto canonical = t.Honest(lo, has_hi, hi);
-        if (canonical && Encode(*canonical) == bytes) return where + "the honest chunk was rejected: " + got.reason;
+        if (canonical && Encode(*canonical) == bytes)
+          return where + "the honest chunk was rejected: " + got.reason;
         continue;
       }
       const auto canonical = t.Honest(got.lo, got.has_hi, got.hi);
       if (!canonical) return where + "accepted an interval that has no valid encoding";
       if (Encode(*canonical) != bytes) return where + "accepted a non-canonical encoding";
-      if (got.leaves != t.Truth(got.lo, got.has_hi, got.hi)) return where + "accepted leaves that are not the truth";
-      if (mutate && v == 0) ++stats->accepted_forgeries;  // a mutation that gave back the canonical bytes
+      if (got.leaves != t.Truth(got.lo, got.has_hi, got.hi))
+        return where + "accepted leaves that are not the truth";
+      if (mutate && v == 0)
+        ++stats->accepted_forgeries;  // a mutation that gave back the canonical bytes
     }
   }
   return {};

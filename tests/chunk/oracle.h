@@ -87,7 +87,8 @@ class TrueTrie {
   int Find(const Hash& h) const;
 
  private:
-  int Build(const std::vector<std::pair<std::string, std::string>>& kv, size_t lo, size_t hi, uint32_t depth);
+  int Build(const std::vector<std::pair<std::string, std::string>>& kv, size_t lo, size_t hi,
+            uint32_t depth);
   bool Emit(int node, const BitString& position, const std::string& lo, bool has_hi,
             const std::string& hi, std::vector<Item>* out) const;
 
@@ -117,7 +118,8 @@ struct Verdict {
   std::string hi;
   Model leaves;
 };
-using Verifier = std::function<Verdict(std::string_view canonical, HashKind kind, const Hash& root)>;
+using Verifier =
+    std::function<Verdict(std::string_view canonical, HashKind kind, const Hash& root)>;
 
 // VerifyChunk, the verifier under test.
 Verdict ProductionVerifier(std::string_view canonical, HashKind kind, const Hash& root);
@@ -131,6 +133,7 @@ struct Stats {
 // One round: a state, then `forgeries` chunks over random intervals, each
 // honest or mutated, checked against every verifier. Returns "" or the first
 // violated property with the chunk in hex.
-std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int forgeries, Stats* stats);
+std::string RunRound(Choices* c, const std::vector<Verifier>& verifiers, int forgeries,
+                     Stats* stats);
 
 }  // namespace checkpoint::oracle

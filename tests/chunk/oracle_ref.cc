@@ -6,9 +6,9 @@
 namespace checkpoint::oracle {
 
 Verdict ReferenceVerifier(std::string_view canonical, HashKind kind, const Hash& root) {
-  const refv::RefResult r =
-      refv::RefVerifyChunk(canonical, kind == HashKind::kSha256 ? "sha256" : "sha512_256",
-                           std::string_view(reinterpret_cast<const char*>(root.data()), root.size()));
+  const refv::RefResult r = refv::RefVerifyChunk(
+      canonical, kind == HashKind::kSha256 ? "sha256" : "sha512_256",
+      std::string_view(reinterpret_cast<const char*>(root.data()), root.size()));
   Verdict v;
   v.ok = r.ok;
   v.reason = r.reason;

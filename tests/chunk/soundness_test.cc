@@ -17,13 +17,17 @@ namespace checkpoint {
 namespace {
 
 using oracle::Chunk;
-using oracle::Model;
 using oracle::Item;
+using oracle::Model;
 
 const HashKind kKind = HashKind::kSha256;
 
-Item SlotStub(const std::string& key, const Hash& h) { return {Item::kSlotStub, BitString::FromKey(key), {}, h}; }
-Item Leaf(const std::string& key, const std::string& v) { return {Item::kLeaf, BitString::FromKey(key), v, {}}; }
+Item SlotStub(const std::string& key, const Hash& h) {
+  return {Item::kSlotStub, BitString::FromKey(key), {}, h};
+}
+Item Leaf(const std::string& key, const std::string& v) {
+  return {Item::kLeaf, BitString::FromKey(key), v, {}};
+}
 
 // Writes a checkpoint directory of these chunks whose manifest claims `root`.
 void WriteForged(const std::string& dir, const Hash& root, const std::vector<Chunk>& chunks) {
@@ -36,7 +40,8 @@ void WriteForged(const std::string& dir, const Hash& root, const std::vector<Chu
     const std::string canonical = oracle::Encode(chunks[i]);
     uint64_t leaves = 0;
     for (const Item& it : chunks[i].items) leaves += it.kind == Item::kLeaf;
-    m.chunks.push_back({chunks[i].lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), leaves});
+    m.chunks.push_back(
+        {chunks[i].lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), leaves});
     m.leaves += leaves;
     std::ofstream(dir + "/" + ChunkFileName(i), std::ios::binary) << EncodeChunkFile(canonical, 1);
   }
@@ -132,7 +137,8 @@ TEST_CASE("slot-leaf stubs hang only in their slot", "[unit][soundness]") {
 TEST_CASE("one honest chunk, then a forged one standing for the rest", "[unit][soundness]") {
   test::TempDir tmp;
   Model m;
-  for (int i = 0; i < 40; ++i) m["k" + std::to_string(i)] = std::string(100, static_cast<char>('a' + i % 26));
+  for (int i = 0; i < 40; ++i)
+    m["k" + std::to_string(i)] = std::string(100, static_cast<char>('a' + i % 26));
   const oracle::TrueTrie t(kKind, m);
   auto first = t.Honest("", true, "k2");
   REQUIRE(first);
@@ -151,7 +157,8 @@ TEST_CASE("canonical encodings only: no empty or non-maximal stubs", "[unit][sou
   REQUIRE(VerifyChunk(oracle::Encode(*honest), kKind, t.root()).ok());
   // A stub of H("") where the trie has nothing: folds to the root, but is a second spelling.
   Chunk with_empty = *honest;
-  with_empty.items.push_back({Item::kStub, BitString{std::string(1, '\xff'), 8}, {}, EmptyHash(kKind)});
+  with_empty.items.push_back(
+      {Item::kStub, BitString{std::string(1, '\xff'), 8}, {}, EmptyHash(kKind)});
   Status s = VerifyChunk(oracle::Encode(with_empty), kKind, t.root());
   INFO(s.message());
   REQUIRE_FALSE(s.ok());
@@ -173,13 +180,15 @@ TEST_CASE("canonical encodings only: no empty or non-maximal stubs", "[unit][sou
   REQUIRE(s.message().find("below a node outside the interval") != std::string::npos);
 }
 
-TEST_CASE("oracle: whatever the verifier accepts is exactly the truth", "[unit][soundness][oracle]") {
+TEST_CASE("oracle: whatever the verifier accepts is exactly the truth",
+          "[unit][soundness][oracle]") {
   const char* env = std::getenv("ORACLE_ROUNDS");
   const uint64_t rounds = env ? std::strtoull(env, nullptr, 10) : 4000;
   oracle::Stats stats;
   for (uint64_t seed = 1; seed <= rounds; ++seed) {
     oracle::Choices c(seed);
-    const std::string failure = oracle::RunRound(&c, {oracle::ProductionVerifier, oracle::ReferenceVerifier}, 25, &stats);
+    const std::string failure =
+        oracle::RunRound(&c, {oracle::ProductionVerifier, oracle::ReferenceVerifier}, 25, &stats);
     INFO("seed " << seed);
     REQUIRE(failure == "");
   }

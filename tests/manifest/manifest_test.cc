@@ -2,15 +2,15 @@
 // against the DOM parser they replaced, kept here as the reference: the same
 // bytes, the same acceptance, and memory bounded by the file, not by its
 // nesting or its chunk count.
+#include "checkpoint/manifest.h"
+
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include <catch2/catch.hpp>
-
 #include "../heap_peak.h"
 #include "checkpoint/limits.h"
-#include "checkpoint/manifest.h"
 
 namespace checkpoint {
 namespace {
@@ -22,12 +22,20 @@ using json = nlohmann::json;
 std::string ReferenceEncode(const Manifest& m) {
   json chunks = json::array();
   for (const ManifestChunk& c : m.chunks) {
-    chunks.push_back({{"digest", ToHex(c.digest)}, {"leaves", c.leaves}, {"lo", ToHex(c.lo)}, {"raw_size", c.raw_size}});
+    chunks.push_back({{"digest", ToHex(c.digest)},
+                      {"leaves", c.leaves},
+                      {"lo", ToHex(c.lo)},
+                      {"raw_size", c.raw_size}});
   }
-  json j = {{"format", "checkpoint-manifest"}, {"format_version", m.format_version},
-            {"chunker_version", m.chunker_version}, {"hash", HashKindName(m.hash)},
-            {"chunk_size", m.chunk_size}, {"height", m.height}, {"root", ToHex(m.root)},
-            {"leaves", m.leaves}, {"chunks", std::move(chunks)}};
+  json j = {{"format", "checkpoint-manifest"},
+            {"format_version", m.format_version},
+            {"chunker_version", m.chunker_version},
+            {"hash", HashKindName(m.hash)},
+            {"chunk_size", m.chunk_size},
+            {"height", m.height},
+            {"root", ToHex(m.root)},
+            {"leaves", m.leaves},
+            {"chunks", std::move(chunks)}};
   return j.dump() + "\n";
 }
 
@@ -49,16 +57,23 @@ bool IsU64(const json& j, uint64_t* out) {
 Status ReferenceParse(std::string_view bytes, Manifest* out) {
   if (bytes.size() > kMaxManifestBytes) return Status::Corruption("manifest is too large");
   json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest is not a JSON object");
-  auto bad = [](const std::string& field) { return Status::Corruption("manifest: bad or missing " + field); };
+  if (j.is_discarded() || !j.is_object())
+    return Status::Corruption("manifest is not a JSON object");
+  auto bad = [](const std::string& field) {
+    return Status::Corruption("manifest: bad or missing " + field);
+  };
   if (j.size() != 9) return Status::Corruption("manifest: unexpected fields");
   if (!j.contains("format") || j["format"] != "checkpoint-manifest") return bad("format");
   Manifest m;
   uint64_t v = 0;
-  if (!j.contains("format_version") || !IsU64(j["format_version"], &v)) return bad("format_version");
-  if (v != 1) return Status::NotSupported("manifest format version " + std::to_string(v) + " is not supported");
+  if (!j.contains("format_version") || !IsU64(j["format_version"], &v))
+    return bad("format_version");
+  if (v != 1)
+    return Status::NotSupported("manifest format version " + std::to_string(v) +
+                                " is not supported");
   m.format_version = static_cast<uint32_t>(v);
-  if (!j.contains("chunker_version") || !IsU64(j["chunker_version"], &v) || v != 1) return bad("chunker_version");
+  if (!j.contains("chunker_version") || !IsU64(j["chunker_version"], &v) || v != 1)
+    return bad("chunker_version");
   if (!j.contains("hash") || !j["hash"].is_string()) return bad("hash");
   auto kind = ParseHashKind(j["hash"].get<std::string>());
   if (!kind) return bad("hash");
@@ -79,13 +94,15 @@ Status ReferenceParse(std::string_view bytes, Manifest* out) {
     if (!c.is_object() || c.size() != 4) return bad("fields");
     if (!c.contains("digest") || !IsHash(c["digest"], &mc.digest)) return bad("digest");
     if (!c.contains("leaves") || !IsU64(c["leaves"], &mc.leaves)) return bad("leaves");
-    if (!c.contains("raw_size") || !IsU64(c["raw_size"], &mc.raw_size) || mc.raw_size > max_raw) return bad("raw_size");
+    if (!c.contains("raw_size") || !IsU64(c["raw_size"], &mc.raw_size) || mc.raw_size > max_raw)
+      return bad("raw_size");
     if (!c.contains("lo") || !c["lo"].is_string()) return bad("lo");
     const std::string& hex = c["lo"].get_ref<const std::string&>();
     auto lo = ParseHex(hex);
     if (!lo || lo->size() > kMaxKeyBytes + 1 || hex != ToHex(*lo)) return bad("lo");
     mc.lo = std::move(*lo);
-    if (m.chunks.empty() ? !mc.lo.empty() : !(m.chunks.back().lo < mc.lo)) return Status::Corruption("order");
+    if (m.chunks.empty() ? !mc.lo.empty() : !(m.chunks.back().lo < mc.lo))
+      return Status::Corruption("order");
     if (leaves + mc.leaves < leaves) return bad("leaves");
     leaves += mc.leaves;
     m.chunks.push_back(std::move(mc));
@@ -150,7 +167,8 @@ TEST_CASE("manifest: the scanner accepts exactly what the DOM parser accepted", 
       const Status got = ParseManifest(s, &a), want = ReferenceParse(s, &b);
       INFO(s << "\nscanner: " << got.message() << "\nreference: " << want.message());
       REQUIRE(got.ok() == want.ok());
-      if ((want.code() == Status::Code::kNotSupported)) REQUIRE((got.code() == Status::Code::kNotSupported));
+      if ((want.code() == Status::Code::kNotSupported))
+        REQUIRE((got.code() == Status::Code::kNotSupported));
       if (got.ok()) {
         ++accepted;
         REQUIRE(a == b);
@@ -229,7 +247,8 @@ TEST_CASE("manifest: memory is bounded by the file, not by its nesting or chunk 
     Status s;
     const auto start = std::chrono::steady_clock::now();
     const int64_t peak = test::PeakDuring([&] { s = ParseManifest(deep, &out); });
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     REQUIRE(s.IsCorruption());
     INFO("40 MiB of '[': " << peak << " bytes, " << seconds << " s");
     REQUIRE(peak < (64 << 10));

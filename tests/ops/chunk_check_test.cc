@@ -3,6 +3,8 @@
 // verifier accepts is refused before any chunk is read, an honest one-leaf
 // chunk of a 64 MiB value still passes under any bound, and the memory of
 // checking a chunk is ~2 x its bounded size, not what a frame declares.
+#include "ops/chunk_check.h"
+
 #include <zstd.h>
 
 #include "../chunk/chunk_util.h"
@@ -10,7 +12,6 @@
 #include "checkpoint/limits.h"
 #include "checkpoint/restore.h"
 #include "chunk/format.h"
-#include "ops/chunk_check.h"
 #include "ops/verify_internal.h"
 #include "store/node_store.h"
 
@@ -41,11 +42,14 @@ Run Verify(const std::string& manifest, uint64_t max_chunk_size, const std::stri
   VerifyOptions o;
   o.threads = 1;
   o.max_chunk_size = max_chunk_size;
-  r.report = VerifyLoaded(manifest, [&](const Manifest&, size_t) -> Result<std::string> {
-    ++r.reads;
-    if (file.empty()) return Status::NotFound("no file");
-    return file;
-  }, o);
+  r.report = VerifyLoaded(
+      manifest,
+      [&](const Manifest&, size_t) -> Result<std::string> {
+        ++r.reads;
+        if (file.empty()) return Status::NotFound("no file");
+        return file;
+      },
+      o);
   return r;
 }
 
@@ -62,12 +66,14 @@ void RequireRefused(const Run& r, const std::string& what) {
   REQUIRE(p.message.find('\n') == std::string::npos);
 }
 
-TEST_CASE("chunk limit: a manifest over the verifier's bound is refused before any chunk is read", "[unit]") {
+TEST_CASE("chunk limit: a manifest over the verifier's bound is refused before any chunk is read",
+          "[unit]") {
   // The bomb: 4 GiB chunks are within the format's bound for chunk_size 4 GiB.
   const std::string bomb = BombManifest(4ull << 30, 4ull << 30);
   Manifest m;
   REQUIRE(ParseManifest(bomb, &m).ok());
-  int64_t peak = test::PeakDuring([&] { RequireRefused(Verify(bomb, kDefaultMaxChunkSize), "chunk_size 4 GiB"); });
+  int64_t peak = test::PeakDuring(
+      [&] { RequireRefused(Verify(bomb, kDefaultMaxChunkSize), "chunk_size 4 GiB"); });
   REQUIRE(peak < (1 << 20));
   // The verifier may choose to accept it.
   REQUIRE(Verify(bomb, 4ull << 30).reads == 1);
@@ -113,7 +119,8 @@ TEST_CASE("chunk limit: a bomb within the bound costs its bounded size, once", "
   INFO("peak " << peak);
   REQUIRE(peak <= (16 << 20) + (1 << 20));  // one thread: one chunk at a time
   // A frame declaring more than the manifest's raw_size is refused before allocating.
-  const int64_t peak2 = test::PeakDuring([&] { r = Verify(BombManifest(16 << 20, 1 << 20), 16 << 20, file); });
+  const int64_t peak2 =
+      test::PeakDuring([&] { r = Verify(BombManifest(16 << 20, 1 << 20), 16 << 20, file); });
   REQUIRE(r.report.problems.front().cls == ChunkClass::kCorrupt);
   REQUIRE(peak2 < (1 << 20));
 }

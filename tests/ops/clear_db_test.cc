@@ -1,12 +1,13 @@
 // restore --force's clearing (issue 10, items 6-8): only a database of ours,
 // only under its lock, and nothing touched when the lock is held elsewhere.
-#include <filesystem>
+#include "ops/clear_db.h"
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "../test_util.h"
 #include "checkpoint/state_db.h"
-#include "ops/clear_db.h"
 #include "state/meta.h"
 #include "store/node_store.h"
 

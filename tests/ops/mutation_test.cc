@@ -7,10 +7,9 @@
 
 #include <iostream>
 #include <map>
-
-#include "../chunk/chunk_util.h"
 #include <nlohmann/json.hpp>
 
+#include "../chunk/chunk_util.h"
 #include "checkpoint/restore.h"
 #include "chunk/format.h"
 #include "ops/verify_internal.h"
@@ -48,17 +47,21 @@ VerifyReport Check(const std::string& manifest, const std::vector<std::string>& 
   VerifyOptions o;
   o.anchors = anchors;
   o.threads = 1;
-  return VerifyLoaded(manifest, [&](const Manifest& m, size_t i) -> Result<std::string> {
-    if (i >= files.size() || files[i] == "\x01missing") return Status::NotFound("no file");
-    // The same cap ReadChunkFile applies to a file on disk.
-    if (files[i].size() > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
-      return Status::Corruption("chunk file larger than its frame can be");
-    }
-    return files[i];
-  }, o);
+  return VerifyLoaded(
+      manifest,
+      [&](const Manifest& m, size_t i) -> Result<std::string> {
+        if (i >= files.size() || files[i] == "\x01missing") return Status::NotFound("no file");
+        // The same cap ReadChunkFile applies to a file on disk.
+        if (files[i].size() > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
+          return Status::Corruption("chunk file larger than its frame can be");
+        }
+        return files[i];
+      },
+      o);
 }
 
-void Expect(Tally* t, const VerifyReport& r, const std::string& what, ChunkClass want = ChunkClass::kOk) {
+void Expect(Tally* t, const VerifyReport& r, const std::string& what,
+            ChunkClass want = ChunkClass::kOk) {
   ++t->tried;
   INFO(what);
   REQUIRE_FALSE(r.ok());
@@ -75,7 +78,8 @@ void Expect(Tally* t, const VerifyReport& r, const std::string& what, ChunkClass
 Model State(uint64_t seed, size_t n) {
   std::mt19937_64 rng(seed);
   Model m;
-  while (m.size() < n) m[test::RandomKey(rng, 5) + std::to_string(rng() % 10000)] = test::RandomValue(rng, 120);
+  while (m.size() < n)
+    m[test::RandomKey(rng, 5) + std::to_string(rng() % 10000)] = test::RandomValue(rng, 120);
   m["a"] = "slot";
   m["ab"] = "slot";
   return m;
@@ -118,7 +122,8 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
       auto files = c.files;
       files[i][off] = static_cast<char>(files[i][off] ^ (1 << (off % 8)));
       std::string canonical;
-      if (DecodeChunkFile(files[i], c.canonical[i].size(), &canonical).ok() && canonical == c.canonical[i]) {
+      if (DecodeChunkFile(files[i], c.canonical[i].size(), &canonical).ok() &&
+          canonical == c.canonical[i]) {
         ++t.tried, ++t.harmless;
         continue;
       }
@@ -142,7 +147,8 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
     Expect(&t, Check(c.manifest, files, by_root), "extended chunk", ChunkClass::kCorrupt);
   }
   for (size_t len : {size_t{0}, size_t{1}, c.manifest.size() / 2, c.manifest.size() - 1}) {
-    Expect(&t, Check(c.manifest.substr(0, len), c.files, by_root), "truncated manifest", ChunkClass::kCorrupt);
+    Expect(&t, Check(c.manifest.substr(0, len), c.files, by_root), "truncated manifest",
+           ChunkClass::kCorrupt);
   }
   Expect(&t, Check(c.manifest + " ", c.files, by_root), "extended manifest", ChunkClass::kCorrupt);
   // Chunks swapped with the same index of another height and another state,
@@ -174,7 +180,8 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
     Expect(&t, Check(c.manifest, files, by_root), "frame declaring 64 MiB", ChunkClass::kCorrupt);
     files = c.files;
     files[1] = DeclareSize(files[1], 300);
-    Expect(&t, Check(c.manifest, files, by_root), "frame expanding beyond its declared size", ChunkClass::kCorrupt);
+    Expect(&t, Check(c.manifest, files, by_root), "frame expanding beyond its declared size",
+           ChunkClass::kCorrupt);
     files = c.files;
     files[2] += EncodeChunkFile(std::string(64 << 20, '\0'), 1).substr(kChunkFileHeaderBytes);
     Expect(&t, Check(c.manifest, files, by_root), "a 64 MiB frame appended", ChunkClass::kCorrupt);
@@ -196,13 +203,21 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
   edit("a range", [](Manifest& e) { e.chunks[3].lo.back() ^= 1; });
   edit("a digest", [](Manifest& e) { e.chunks[4].digest[0] ^= 1; });
   edit("a raw size", [](Manifest& e) { e.chunks[5].raw_size += 1; });
-  edit("leaf counts", [](Manifest& e) { e.chunks[6].leaves += 1; e.leaves += 1; });
-  edit("a chunk dropped", [](Manifest& e) { e.leaves -= e.chunks[7].leaves; e.chunks.erase(e.chunks.begin() + 7); });
+  edit("leaf counts", [](Manifest& e) {
+    e.chunks[6].leaves += 1;
+    e.leaves += 1;
+  });
+  edit("a chunk dropped", [](Manifest& e) {
+    e.leaves -= e.chunks[7].leaves;
+    e.chunks.erase(e.chunks.begin() + 7);
+  });
   for (const auto& [name, e] : edits) {
     const std::string bytes = EncodeManifest(e);
-    Expect(&t, Check(bytes, c.files, by_id), "manifest field " + name + " with --id", ChunkClass::kCorrupt);
+    Expect(&t, Check(bytes, c.files, by_id), "manifest field " + name + " with --id",
+           ChunkClass::kCorrupt);
     const bool describes_state = name != "height" && name != "chunk size";
-    if (describes_state) Expect(&t, Check(bytes, c.files, by_root), "manifest field " + name + " with --root");
+    if (describes_state)
+      Expect(&t, Check(bytes, c.files, by_root), "manifest field " + name + " with --root");
   }
   // Other spellings of the same content: one id per manifest.
   auto respell = [&](std::string from, std::string to, size_t nth = 0) {
@@ -225,7 +240,8 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
   {
     std::string s = c.manifest;  // keys out of order
     auto j = nlohmann::json::parse(s);
-    std::string reordered = "{\"root\":" + j["root"].dump() + "," + s.substr(1, s.find(",\"root\"") - 1) + "}\n";
+    std::string reordered =
+        "{\"root\":" + j["root"].dump() + "," + s.substr(1, s.find(",\"root\"") - 1) + "}\n";
     Expect(&t, Check(reordered, c.files, by_root), "keys reordered", ChunkClass::kCorrupt);
   }
   respell("\n", "");
@@ -250,8 +266,8 @@ TEST_CASE("mutation suite", "[integration][mutation]") {
     ++t.tried, ++t.rejected, ++t.by_class["restore refused"];
   }
 
-  std::cout << "mutation suite: " << t.tried << " cases, " << t.rejected << " rejected, " << t.harmless
-            << " harmless (same bytes after decompression);";
+  std::cout << "mutation suite: " << t.tried << " cases, " << t.rejected << " rejected, "
+            << t.harmless << " harmless (same bytes after decompression);";
   for (const auto& [cls, count] : t.by_class) std::cout << " " << cls << " " << count;
   std::cout << "\n";
   REQUIRE(t.rejected + t.harmless == t.tried);

@@ -13,9 +13,8 @@
 //
 // Expected on a correct implementation: verify ok, restore ok, and the
 // restored dump equals the model exactly; forged chunks refused.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 #include <set>
 #include <thread>
@@ -43,7 +42,8 @@ struct Built {
   std::vector<Chunk> chunks;
 };
 
-std::optional<Built> BuildCheckpoint(const TrueTrie& t, const std::vector<std::string>& los, uint64_t height) {
+std::optional<Built> BuildCheckpoint(const TrueTrie& t, const std::vector<std::string>& los,
+                                     uint64_t height) {
   Manifest m;
   m.hash = t.kind();
   m.chunk_size = 1024;
@@ -107,16 +107,19 @@ Model Dump(NodeStore* store, HashKind kind, uint64_t height) {
   REQUIRE(view.ok());
   Model out;
   auto it = (*view)->NewIterator();
-  for (it->SeekToFirst(); it->Valid(); it->Next()) out[std::string(it->key())] = std::string(it->value());
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    out[std::string(it->key())] = std::string(it->value());
   REQUIRE(it->status().ok());
   return out;
 }
 
 struct Stats {
-  int false_ok = 0, checkpoints = 0, chunks = 0, empty_chunks = 0, forged_refused = 0, unencodable = 0;
+  int false_ok = 0, checkpoints = 0, chunks = 0, empty_chunks = 0, forged_refused = 0,
+      unencodable = 0;
 };
 
-void RunOne(const TrueTrie& t, const std::vector<std::string>& los, std::mt19937_64& rng, Stats* st) {
+void RunOne(const TrueTrie& t, const std::vector<std::string>& los, std::mt19937_64& rng,
+            Stats* st) {
   auto b = BuildCheckpoint(t, los, 7);
   if (!b) {
     ++st->unencodable;
@@ -127,7 +130,9 @@ void RunOne(const TrueTrie& t, const std::vector<std::string>& los, std::mt19937
   VerifyOptions vo;
   vo.anchors.root = t.root();
   vo.threads = 1;
-  auto rep = VerifyLoaded(b->manifest, [&](const Manifest&, size_t i) -> Result<std::string> { return b->files[i]; }, vo);
+  auto rep = VerifyLoaded(
+      b->manifest, [&](const Manifest&, size_t i) -> Result<std::string> { return b->files[i]; },
+      vo);
   INFO("chunks " << b->files.size());
   REQUIRE(rep.ok());
   for (const auto& mc : rep.manifest.chunks) st->empty_chunks += mc.leaves == 0;
@@ -160,7 +165,8 @@ void RunOne(const TrueTrie& t, const std::vector<std::string>& los, std::mt19937
       // Add said kOk for the good bytes, yet the chunk is not in: it was in
       // flight with forged bytes, which then failed.
       const auto rem = (*s)->Remaining();
-      if (c2.cls == ChunkClass::kOk && std::find(rem.begin(), rem.end(), i) != rem.end()) ++st->false_ok;
+      if (c2.cls == ChunkClass::kOk && std::find(rem.begin(), rem.end(), i) != rem.end())
+        ++st->false_ok;
       // The good bytes again: either already in, or in now.
       ChunkCheck c4;
       REQUIRE((*s)->Add(i, b->files[i], &c4).ok());

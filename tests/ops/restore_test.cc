@@ -1,10 +1,11 @@
 // verify and restore: round trips, any order, every fault class, crashes.
+#include "checkpoint/restore.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../chunk/chunk_util.h"
-#include "checkpoint/restore.h"
 #include "checkpoint/verify.h"
 #include "store/node_store.h"
 
@@ -148,7 +149,8 @@ struct Expect {
   ChunkClass cls;
 };
 
-void RequireReport(const std::string& ckpt, const Anchors& anchors, const std::vector<Expect>& want) {
+void RequireReport(const std::string& ckpt, const Anchors& anchors,
+                   const std::vector<Expect>& want) {
   VerifyOptions vo;
   vo.anchors = anchors;
   auto report = VerifyCheckpoint(ckpt, vo);
@@ -192,7 +194,8 @@ void RequireRestoreFails(const Fixture& f, const std::string& ckpt, const std::s
   }
 }
 
-TEST_CASE("every fault is reported with its class, and restore shows nothing", "[integration][restore]") {
+TEST_CASE("every fault is reported with its class, and restore shows nothing",
+          "[integration][restore]") {
   Fixture f;
   MakeFixture(&f, 20000, 8 << 10, 4);
   Anchors by_root;
@@ -235,11 +238,14 @@ TEST_CASE("every fault is reported with its class, and restore shows nothing", "
   }
   SECTION("a truncated manifest") {
     auto c = CopyCheckpoint(f, "trunc");
-    REQUIRE(WriteFileSynced(c + "/" + kManifestFile, f.manifest.substr(0, f.manifest.size() / 2)).ok());
+    REQUIRE(
+        WriteFileSynced(c + "/" + kManifestFile, f.manifest.substr(0, f.manifest.size() / 2)).ok());
     RequireReport(c, by_root, {{-1, ChunkClass::kCorrupt}});
     RestoreOptions o;
     o.anchors.root = f.root;
-    REQUIRE(RestoreSession::Begin(f.dir.Sub("t"), f.manifest.substr(0, 100), o).status().IsCorruption());
+    REQUIRE(RestoreSession::Begin(f.dir.Sub("t"), f.manifest.substr(0, 100), o)
+                .status()
+                .IsCorruption());
   }
   SECTION("a manifest with a forged root") {
     auto c = CopyCheckpoint(f, "root");
@@ -335,7 +341,9 @@ TEST_CASE("restore refuses a destination holding other state", "[integration][re
   Fixture f;
   MakeFixture(&f, 2000, 4 << 10, 6);
   RestoreOptions o;
-  REQUIRE(RestoreSession::Begin(f.dir.Sub("x"), f.manifest, o).status().IsInvalidArgument());  // no anchor
+  REQUIRE(RestoreSession::Begin(f.dir.Sub("x"), f.manifest, o)
+              .status()
+              .IsInvalidArgument());  // no anchor
   o.anchors.root = f.root;
   auto wrong = o;
   wrong.anchors.height = 8;
@@ -362,7 +370,8 @@ std::vector<std::pair<int64_t, ChunkClass>> Problems(const RestoreReport& r) {
   return out;
 }
 
-TEST_CASE("RestoreCheckpoint reports the checkpoint's problems with their classes", "[integration][restore]") {
+TEST_CASE("RestoreCheckpoint reports the checkpoint's problems with their classes",
+          "[integration][restore]") {
   Fixture f;
   MakeFixture(&f, 6000, 4 << 10, 7);
   const Manifest m = test::LoadCheckpoint(f.ckpt).manifest;
@@ -402,24 +411,29 @@ TEST_CASE("RestoreCheckpoint reports the checkpoint's problems with their classe
     REQUIRE(r.ok());
     REQUIRE_FALSE(r->ok());
     REQUIRE(r->stage == RestoreStage::kChunks);
-    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{
-                                {2, ChunkClass::kCorrupt}, {static_cast<int64_t>(n - 1), ChunkClass::kMissing}});
+    REQUIRE(Problems(*r) ==
+            std::vector<std::pair<int64_t, ChunkClass>>{
+                {2, ChunkClass::kCorrupt}, {static_cast<int64_t>(n - 1), ChunkClass::kMissing}});
     auto db = StateDb::Open(f.dir.Sub("db"), StateDbOptions{});
     REQUIRE(db.ok());
     REQUIRE((*db)->Heights().empty());
   }
-  SECTION("a manifest contradicting an anchor is a manifest problem with its class; nothing is opened") {
+  SECTION(
+      "a manifest contradicting an anchor is a manifest problem with its class; nothing is "
+      "opened") {
     auto wrong = o;
     wrong.anchors.root->at(0) ^= 1;
     auto r = RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), wrong);
     REQUIRE(r.ok());
     REQUIRE(r->stage == RestoreStage::kManifest);
-    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kInvalid}});
+    REQUIRE(Problems(*r) ==
+            std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kInvalid}});
     wrong = o;
     wrong.anchors.id = Hash{};
     r = RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), wrong);
     REQUIRE(r.ok());
-    REQUIRE(Problems(*r) == std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kCorrupt}});
+    REQUIRE(Problems(*r) ==
+            std::vector<std::pair<int64_t, ChunkClass>>{{-1, ChunkClass::kCorrupt}});
     REQUIRE_FALSE(fs::exists(f.dir.Sub("db")));
   }
   SECTION("with force, a bad checkpoint is verified whole before the destination is cleared") {
@@ -441,8 +455,11 @@ TEST_CASE("RestoreCheckpoint reports the checkpoint's problems with their classe
   }
   SECTION("what is not the checkpoint's fault is a status") {
     REQUIRE(RestoreCheckpoint(f.dir.Sub("nothing"), f.dir.Sub("db"), o).status().IsNotFound());
-    REQUIRE(RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), RestoreOptions{}).status().IsInvalidArgument());
-    REQUIRE(RestoreCheckpoint(f.ckpt, f.dir.Sub("src"), o).status().IsInvalidArgument());  // other state
+    REQUIRE(
+        RestoreCheckpoint(f.ckpt, f.dir.Sub("db"), RestoreOptions{}).status().IsInvalidArgument());
+    REQUIRE(RestoreCheckpoint(f.ckpt, f.dir.Sub("src"), o)
+                .status()
+                .IsInvalidArgument());  // other state
   }
 }
 

@@ -1,5 +1,7 @@
 // The store: retention rules, the lock, and create/prune failing at every
 // file operation.
+#include "checkpoint/store.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "../chunk/chunk_util.h"
-#include "checkpoint/store.h"
 #include "checkpoint/verify.h"
 #include "ops/files.h"
 #include "store/node_store.h"
@@ -35,9 +36,10 @@ std::vector<std::string> Deleted(const std::vector<StoredCheckpoint>& entries, R
   return names;
 }
 
-TEST_CASE("retention keeps the newest N unpinned, every K-th, pins and the new one", "[unit][store]") {
-  const std::vector<StoredCheckpoint> s = {Entry(100), Entry(200, true), Entry(300), Entry(400),
-                                           Entry(500), Entry(600)};
+TEST_CASE("retention keeps the newest N unpinned, every K-th, pins and the new one",
+          "[unit][store]") {
+  const std::vector<StoredCheckpoint> s = {Entry(100), Entry(200, true), Entry(300),
+                                           Entry(400), Entry(500),       Entry(600)};
   struct Case {
     uint64_t keep_last, keep_every;
     std::string protect;
@@ -48,8 +50,8 @@ TEST_CASE("retention keeps the newest N unpinned, every K-th, pins and the new o
       {1, 0, "", {"100-0", "300-0", "400-0", "500-0"}},
       {0, 0, "", {"100-0", "300-0", "400-0", "500-0", "600-0"}},
       {10, 0, "", {}},
-      {1, 300, "", {"100-0", "400-0", "500-0"}},  // 300 and 600 are multiples of 300
-      {1, 200, "", {"100-0", "300-0", "500-0"}},  // 400, 600 multiples; 200 pinned
+      {1, 300, "", {"100-0", "400-0", "500-0"}},     // 300 and 600 are multiples of 300
+      {1, 200, "", {"100-0", "300-0", "500-0"}},     // 400, 600 multiples; 200 pinned
       {1, 0, "300-0", {"100-0", "400-0", "500-0"}},  // just created: never deleted
       {3, 100, "", {}},
   };
@@ -58,7 +60,8 @@ TEST_CASE("retention keeps the newest N unpinned, every K-th, pins and the new o
     REQUIRE(Deleted(s, {c.keep_last, c.keep_every, c.protect}) == c.deleted);
   }
   // Ties at one height: the newest created counts as newer.
-  const std::vector<StoredCheckpoint> ties = {Entry(5, false, 1), Entry(5, false, 2), Entry(7, false, 3)};
+  const std::vector<StoredCheckpoint> ties = {Entry(5, false, 1), Entry(5, false, 2),
+                                              Entry(7, false, 3)};
   REQUIRE(Deleted(ties, {2, 0, ""}) == std::vector<std::string>{"5-1"});
   // Pins do not use up the N.
   const std::vector<StoredCheckpoint> pinned = {Entry(1), Entry(2), Entry(3, true), Entry(4, true)};
@@ -90,7 +93,8 @@ struct StoreFixture {
     std::mt19937_64 rng(1);
     Model m;
     for (uint64_t h = 1; h <= 4; ++h) {
-      for (int i = 0; i < 500; ++i) m[test::RandomKey(rng, 6) + std::to_string(i)] = test::RandomValue(rng, 200);
+      for (int i = 0; i < 500; ++i)
+        m[test::RandomKey(rng, 6) + std::to_string(i)] = test::RandomValue(rng, 200);
       test::CommitModel(db.get(), h, m);
       roots.push_back(db->Heights().back().root);
     }
@@ -162,14 +166,16 @@ TEST_CASE("pins survive pruning", "[integration][store]") {
   CreateOptions o;
   o.chunk_size = 4 << 10;
   std::vector<std::string> paths;
-  for (uint64_t h = 1; h <= 4; ++h) paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
+  for (uint64_t h = 1; h <= 4; ++h)
+    paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
   auto lock = StoreLock::Acquire(f.store(), 0);
   REQUIRE(lock.ok());
   REQUIRE(Pin(paths[0], *lock, "serving peers").ok());
   auto listing = ListStore(f.store());
   REQUIRE(listing->checkpoints[0].pinned);
   REQUIRE(listing->checkpoints[0].pin_reason == "serving peers");
-  for (const auto& c : SelectForDeletion(*listing, {1, 0, ""})) REQUIRE(DeleteCheckpoint(f.store(), *lock, c).ok());
+  for (const auto& c : SelectForDeletion(*listing, {1, 0, ""}))
+    REQUIRE(DeleteCheckpoint(f.store(), *lock, c).ok());
   listing = ListStore(f.store());
   REQUIRE(listing->checkpoints.size() == 2);  // the pinned 1 and the newest 4
   REQUIRE(Unpin(paths[0], *lock).ok());
@@ -179,12 +185,14 @@ TEST_CASE("pins survive pruning", "[integration][store]") {
   REQUIRE(ListStore(f.store())->checkpoints.size() == 1);
 }
 
-TEST_CASE("ApplyRetention deletes what the rule does not keep, under the store's own lock", "[unit][store]") {
+TEST_CASE("ApplyRetention deletes what the rule does not keep, under the store's own lock",
+          "[unit][store]") {
   StoreFixture f;
   CreateOptions o;
   o.chunk_size = 4 << 10;
   std::vector<std::string> paths;
-  for (uint64_t h = 1; h <= 4; ++h) paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
+  for (uint64_t h = 1; h <= 4; ++h)
+    paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
   auto lock = StoreLock::Acquire(f.store(), 0);
   REQUIRE(lock.ok());
   REQUIRE(Pin(paths[0], *lock, "serving peers").ok());

@@ -1,11 +1,10 @@
 // Crash safety of commit and prune: deterministic fault injection at the k-th
 // store write for every k, and real SIGKILLs of a child process mid-commit.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 
 #include "../test_util.h"

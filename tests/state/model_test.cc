@@ -1,12 +1,11 @@
 // Model-based tests: random histories against a std::map and the reference root.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "../test_util.h"
-#include "store/node_store.h"
 #include "state/meta.h"
 #include "state/node_reader.h"
+#include "store/node_store.h"
 #include "trie/record_key.h"
 
 namespace checkpoint {
@@ -171,7 +170,8 @@ std::set<std::string> Reachable(NodeStore* store, StateDb* db) {
     NodeRef root;
     REQUIRE(DecodeNodeRef(encoded, &root).ok());
     std::vector<std::pair<NodeRef, BitString>> stack;
-    if (root.present()) stack.push_back({root, root.kind == NodeKind::kLeaf ? root.bits : root.bits});
+    if (root.present())
+      stack.push_back({root, root.kind == NodeKind::kLeaf ? root.bits : root.bits});
     while (!stack.empty()) {
       auto [ref, path] = stack.back();
       stack.pop_back();

@@ -1,10 +1,9 @@
 // StateDb on RocksDB: persistence, refusing what is not ours, snapshot
 // isolation across instances, and prune returning space.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 
 #include "../test_util.h"
@@ -59,7 +58,8 @@ TEST_CASE("heights, roots and values survive a reopen", "[integration][rocksdb]"
   std::vector<HeightInfo> before;
   {
     auto db = Open(dir.Sub("db"), /*create=*/true);
-    for (uint64_t h = 1; h <= 5; ++h) models.push_back(CommitRandom(db.get(), h, models.back(), rng, 500));
+    for (uint64_t h = 1; h <= 5; ++h)
+      models.push_back(CommitRandom(db.get(), h, models.back(), rng, 500));
     before = db->Heights();
     // Heights must increase; a refused commit writes nothing.
     WriteLog log;

@@ -5,9 +5,8 @@
 // Before all columns flushed together, about one view in 250 saw the newest
 // root record without that commit's node records ("missing node record"): it
 // read the MANIFEST between two columns' flushes, then found their WAL gone.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,7 +52,8 @@ TEST_CASE("read-only views of a database another process is writing are consiste
     std::mt19937_64 rng(5);
     for (uint64_t h = 1; h <= 3; ++h) {
       WriteLog log;
-      for (int i = 0; i < 700; ++i) REQUIRE(log.Put(test::RandomKey(rng, 32), test::RandomValue(rng, 40)).ok());
+      for (int i = 0; i < 700; ++i)
+        REQUIRE(log.Put(test::RandomKey(rng, 32), test::RandomValue(rng, 40)).ok());
       REQUIRE((*db)->Commit(h, log).ok());
     }
   }
@@ -61,11 +61,13 @@ TEST_CASE("read-only views of a database another process is writing are consiste
   // below the latest height every 20 heights, until the stop file appears.
   const std::string stop = dir.Sub("stop");
   const std::string script =
-      "h=4; while [ ! -e " + stop + " ]; do "
+      "h=4; while [ ! -e " + stop +
+      " ]; do "
       "i=0; while [ $i -lt 50 ]; do printf 'put %016x%016x %08x\\n' $h $i $i; i=$((i+1)); done | " +
-      bin + " state apply --db " + path + " --height $h >/dev/null || exit 1; "
-      "if [ $((h % 20)) = 0 ]; then " + bin + " state prune --db " + path +
-      " --below $h >/dev/null || exit 1; fi; h=$((h+1)); done";
+      bin + " state apply --db " + path +
+      " --height $h >/dev/null || exit 1; "
+      "if [ $((h % 20)) = 0 ]; then " +
+      bin + " state prune --db " + path + " --below $h >/dev/null || exit 1; fi; h=$((h+1)); done";
   Background writer(script);
 
   std::map<std::string, int> failures;
@@ -93,14 +95,16 @@ TEST_CASE("read-only views of a database another process is writing are consiste
     auto it = (*view)->NewIterator();
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
     }
-    if (!it->status().ok()) failures["height " + std::to_string(*latest) + ": " + it->status().message()]++;
+    if (!it->status().ok())
+      failures["height " + std::to_string(*latest) + ": " + it->status().message()]++;
   }
   std::ofstream(stop).put('\n');
   REQUIRE(writer.Join() == 0);
 
   std::string report;
   for (const auto& [what, n] : failures) report += std::to_string(n) + " x " + what + "\n";
-  std::printf("%d read-only views, %zu kinds of failure\n%s", views, failures.size(), report.c_str());
+  std::printf("%d read-only views, %zu kinds of failure\n%s", views, failures.size(),
+              report.c_str());
   INFO(views << " views, failures:\n" << report);
   CHECK(views > 100);
   CHECK(failures.empty());

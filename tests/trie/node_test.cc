@@ -1,8 +1,9 @@
+#include "trie/node.h"
+
 #include <catch2/catch.hpp>
 
 #include "../test_util.h"
 #include "store/node_store.h"
-#include "trie/node.h"
 
 namespace checkpoint {
 namespace {
@@ -37,7 +38,8 @@ TEST_CASE("trie root vectors", "[unit][trie][vectors]") {
 
   test::Model one{{"a", "b"}};
   test::Model prefixes{{"a", "1"}, {"ab", "2"}, {"abc", "3"}, {"b", "4"}};
-  test::Model edges{{std::string(1, '\0'), ""}, {std::string(2, '\0'), "x"}, {"\x80", "y"}, {"\xff", "z"}};
+  test::Model edges{
+      {std::string(1, '\0'), ""}, {std::string(2, '\0'), "x"}, {"\x80", "y"}, {"\xff", "z"}};
   CHECK(ToHex(RootOf(HashKind::kSha256, one)) ==
         "51c24b0cf18c37847ab4cf38851da55be19ef7ed03bbbe6841fc065d5d97432b");
   CHECK(ToHex(RootOf(HashKind::kSha256, prefixes)) ==

@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
+#include "trie/record_key.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 #include <tuple>
-
-#include "trie/record_key.h"
 
 namespace checkpoint {
 namespace {
@@ -37,7 +36,8 @@ TEST_CASE("record keys sort in trie pre-order", "[unit][record_key]") {
     recs.push_back(r);
   }
   auto by_bytes = recs, by_tree = recs;
-  std::sort(by_bytes.begin(), by_bytes.end(), [](const Rec& a, const Rec& b) { return a.key < b.key; });
+  std::sort(by_bytes.begin(), by_bytes.end(),
+            [](const Rec& a, const Rec& b) { return a.key < b.key; });
   std::sort(by_tree.begin(), by_tree.end(), [](const Rec& a, const Rec& b) {
     int c = CompareBits(a.path.bytes, a.path.bits, b.path.bytes, b.path.bits);
     if (c != 0) return c < 0;

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "util/bits.h"
 
+#include <catch2/catch.hpp>
 #include <random>
 #include <vector>
-
-#include "util/bits.h"
 
 namespace checkpoint {
 namespace {
