@@ -4,9 +4,9 @@ set -euo pipefail
 packages=(
   build-essential g++ meson ninja-build pkg-config git
   librocksdb-dev libboost-program-options-dev libboost-dev
-  libzstd-dev zstd libxxhash-dev libssl-dev
+  libzstd-dev zstd libssl-dev
   catch2 nlohmann-json3-dev libfmt-dev time
-  clang clang-14 libclang-rt-14-dev
+  clang clang-14 libclang-rt-14-dev clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

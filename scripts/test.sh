@@ -6,7 +6,8 @@
 #      copy of its corpus; a crash fails and its input is kept under build-fuzz/crashes/;
 #   4. the benchmark harness once on the small workload (its numbers are not asserted);
 #   5. the installed package: `meson install --destdir`, examples/embed built with pkg-config
-#      from there and run (scripts/check-install.sh).
+#      from there and run (scripts/check-install.sh);
+#   6. formatting: every tracked .cc/.h is as clang-format (.clang-format) writes it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh >/dev/null || { echo "dependency install failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -89,6 +90,15 @@ if scripts/check-install.sh build-test build-test/check-install >build-test/chec
   tail -1 build-test/check-install.log; passed=$((passed + 1))
 else
   echo "check-install: FAILED"; tail -20 build-test/check-install.log; failed=$((failed + 1))
+fi
+
+echo "== 6. clang-format"
+unformatted=$(git ls-files -- '*.cc' '*.h' | xargs clang-format --dry-run --Werror 2>&1 | grep -c 'error:')
+if [ "$unformatted" -eq 0 ]; then
+  echo "clang-format: ok"; passed=$((passed + 1))
+else
+  echo "clang-format: $unformatted places unformatted (run: git ls-files '*.cc' '*.h' | xargs clang-format -i)"
+  failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"
