@@ -48,14 +48,21 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& dir,
                                                const StateDbOptions& options) {
   // A read-only view (RocksDB secondary) reads the writer's MANIFEST, then
   // replays its WALs; a WAL the writer deleted in between is skipped without
-  // an error. All columns flushing together keeps such a view a consistent
-  // prefix of the writes in the known cases; CheckRootRecords catches the
-  // rest (a root record whose nodes are missing), and a fresh open, a moment
-  // later, sees the flush that deleted the WAL (docs/STORAGE.md, "Readers").
+  // an error. All columns flushing together, and catching up until no new
+  // table file appears (OpenRocksStore), keep such a view a consistent prefix
+  // of the writes; CheckRootRecords is the last guard (a root record whose
+  // nodes are missing), and a fresh open, a moment later, sees the flush that
+  // deleted the WAL (docs/STORAGE.md, "Readers").
   Status inconsistent;
   for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
     if (attempt > 1) std::this_thread::sleep_for((attempt - 1) * kReadOnlyRetryPause);
-    CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDbImpl> db, OpenOnce(dir, options));
+    Result<std::unique_ptr<StateDbImpl>> opened = OpenOnce(dir, options);
+    if (options.read_only && opened.status().IsBusy()) {  // the writer kept flushing: try again
+      inconsistent = opened.status();
+      continue;
+    }
+    CHECKPOINT_RETURN_IF_ERROR(opened.status());
+    std::unique_ptr<StateDbImpl> db = std::move(opened).value();
     if (options.read_only) inconsistent = db->CheckRootRecords();
     if (!options.read_only || inconsistent.ok()) return std::unique_ptr<StateDb>(std::move(db));
   }

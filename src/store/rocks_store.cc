@@ -10,10 +10,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "store/node_store.h"
 
@@ -252,6 +254,34 @@ rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>
   return cf;
 }
 
+std::vector<std::string> LiveTableFiles(rocksdb::DB* db) {
+  std::vector<rocksdb::LiveFileMetaData> files;
+  db->GetLiveFilesMetaData(&files);
+  std::vector<std::string> names;
+  for (const auto& f : files) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A secondary reads the writer's MANIFEST, then replays its WALs; a WAL the
+// writer flushed and deleted in between is skipped silently, and its writes
+// are in a table file this MANIFEST does not name yet. Catching up once more
+// brings that table in; a catch-up that finds no new table file means no
+// flush landed while the previous one read the WALs, so the view is a
+// consistent prefix of the writes (docs/STORAGE.md, "Readers").
+Status SettleSecondary(rocksdb::DB* db, const std::string& dir) {
+  constexpr int kMaxCatchUps = 8;
+  std::vector<std::string> before = LiveTableFiles(db);
+  for (int i = 0; i < kMaxCatchUps; ++i) {
+    rocksdb::Status s = db->TryCatchUpWithPrimary();
+    if (!s.ok()) return FromRocks(s, "catch up with " + dir);
+    std::vector<std::string> after = LiveTableFiles(db);
+    if (after == before) return Status::OK();
+    before = std::move(after);
+  }
+  return Status::Busy(dir + ": its writer kept flushing while a read-only view was opened");
+}
+
 Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
                                                     const RocksStoreOptions& options) {
   namespace fs = std::filesystem;
@@ -312,6 +342,7 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     return FromRocks(s, "open " + dir);
   }
   store->db_.reset(raw);
+  if (options.read_only) CHECKPOINT_RETURN_IF_ERROR(SettleSecondary(raw, dir));
   // Leftover table files of an ingestion a crash interrupted. Only now: the
   // open above holds RocksDB's LOCK, so they are not a running restore's.
   if (!options.read_only) std::filesystem::remove_all(fs::path(dir) / "ingest-tmp", ec);
