@@ -161,16 +161,24 @@ TEST_CASE("create and prune failing at every file operation leave a consistent s
   REQUIRE(listing->checkpoints[0].manifest.height == 4);
 }
 
-TEST_CASE("pins survive pruning", "[integration][store]") {
-  StoreFixture f;
+// Checkpoints of heights 1..4 in f's store, the first pinned ("serving
+// peers"); returns their paths. REQUIRES: `lock` holds f's store lock.
+std::vector<std::string> FourWithFirstPinned(StoreFixture& f, const StoreLock& lock) {
   CreateOptions o;
   o.chunk_size = 4 << 10;
   std::vector<std::string> paths;
-  for (uint64_t h = 1; h <= 4; ++h)
-    paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
+  for (uint64_t h = 1; h <= 4; ++h) {
+    paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), lock, o)->path);
+  }
+  REQUIRE(Pin(paths[0], lock, "serving peers").ok());
+  return paths;
+}
+
+TEST_CASE("pins survive pruning", "[integration][store]") {
+  StoreFixture f;
   auto lock = StoreLock::Acquire(f.store(), 0);
   REQUIRE(lock.ok());
-  REQUIRE(Pin(paths[0], *lock, "serving peers").ok());
+  const std::vector<std::string> paths = FourWithFirstPinned(f, *lock);
   auto listing = ListStore(f.store());
   REQUIRE(listing->checkpoints[0].pinned);
   REQUIRE(listing->checkpoints[0].pin_reason == "serving peers");
@@ -188,14 +196,9 @@ TEST_CASE("pins survive pruning", "[integration][store]") {
 TEST_CASE("ApplyRetention deletes what the rule does not keep, under the store's own lock",
           "[unit][store]") {
   StoreFixture f;
-  CreateOptions o;
-  o.chunk_size = 4 << 10;
-  std::vector<std::string> paths;
-  for (uint64_t h = 1; h <= 4; ++h)
-    paths.push_back(CreateCheckpoint(f.db.get(), h, f.store(), o)->path);
   auto lock = StoreLock::Acquire(f.store(), 0);
   REQUIRE(lock.ok());
-  REQUIRE(Pin(paths[0], *lock, "serving peers").ok());
+  const std::vector<std::string> paths = FourWithFirstPinned(f, *lock);
   auto names = [](const RetentionReport& r) {
     std::vector<std::string> out;
     for (const StoredCheckpoint& c : r.deleted) out.push_back(c.path);
