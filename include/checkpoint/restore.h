@@ -69,6 +69,12 @@ class RestoreSession {
   // REQUIRES: every chunk added. Builds the top nodes, checks they fold to
   // the root, and makes the height visible.
   virtual Status Finish() = 0;
+
+  // Gives up this checkpoint: drops its progress so that another manifest
+  // may be restored. What went in stays: under a --root anchor every record
+  // of a verified chunk is a true node of that root, so another manifest of
+  // the same root writes the same records. The session is done after it.
+  virtual Status Abandon() = 0;
 };
 
 // Where RestoreCheckpoint stopped.
@@ -96,6 +102,7 @@ struct RestoreReport {
   size_t resumed = 0;  // chunks a previous session had already added
   uint64_t bytes = 0;  // chunk files read
   double seconds = 0;
+  std::vector<MirrorReport> mirrors;  // where the chunks came from
   bool ok() const {
     return stage == RestoreStage::kDone && problems.empty() && local_error.empty();
   }
@@ -112,6 +119,14 @@ struct RestoreReport {
 // (no trust anchor; a destination holding other state without `force`).
 // Everything about the checkpoint's contents goes into the report.
 Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::string& db_dir,
+                                        const RestoreOptions& options);
+
+class ChunkSource;
+// The same from any source (checkpoint/source.h): mirrors over HTTP, a
+// directory. A chunk a mirror sends bad is fetched again from another; with a
+// --root anchor and several manifests for that root, one whose chunks no
+// mirror provides gives way to the next. report.mirrors says who did what.
+Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& db_dir,
                                         const RestoreOptions& options);
 
 }  // namespace checkpoint

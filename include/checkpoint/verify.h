@@ -45,6 +45,17 @@ struct ChunkProblem {
   std::string message;
 };
 
+// What one mirror (a URL or a directory a checkpoint came from) did.
+struct MirrorReport {
+  std::string name;  // its URL (without any password) or directory
+  uint64_t bytes = 0;
+  uint64_t chunks = 0;   // chunks it sent that were accepted
+  uint64_t strikes = 0;  // bad chunks, over-long bodies, HTTP errors
+  uint64_t requests = 0;
+  bool dropped = false;
+  std::string why;  // why it was dropped, or what went wrong with its manifest
+};
+
 struct VerifyReport {
   Manifest manifest;
   Hash id{};
@@ -56,6 +67,7 @@ struct VerifyReport {
   std::string local_error;
   uint64_t bytes = 0;  // chunk files read
   uint64_t raw_bytes = 0;
+  std::vector<MirrorReport> mirrors;  // from a ChunkSource (checkpoint/source.h)
   double seconds = 0;
   bool ok() const { return manifest_ok && problems.empty() && local_error.empty(); }
 };

@@ -152,6 +152,10 @@ bool ChunkDecoder::Next(DecodedItem* item) {
   return true;
 }
 
+uint64_t MaxChunkFileBytes(uint64_t raw_size) {
+  return ZSTD_compressBound(raw_size) + kChunkFileHeaderBytes;
+}
+
 Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical) {
   if (file.size() < kChunkFileHeaderBytes ||
       std::memcmp(file.data(), kChunkFileMagic, sizeof(kChunkFileMagic)) != 0) {

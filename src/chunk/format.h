@@ -28,6 +28,9 @@ constexpr uint32_t kChunkFormatVersion = 1;
 constexpr uint32_t kChunkerVersion = kManifestChunkerVersion;  // the partition rule, FORMAT.md §3
 constexpr char kChunkFileMagic[8] = {'C', 'K', 'P', 'T', 'C', 'H', 'N', 'K'};
 constexpr size_t kChunkFileHeaderBytes = 12;  // magic ‖ u32le format version
+// The largest file a chunk of `raw_size` canonical bytes may be: what any
+// reader (a file, an HTTP body) takes before giving up on it.
+uint64_t MaxChunkFileBytes(uint64_t raw_size);
 
 enum class ChunkItem : uint8_t { kLeaf = 1, kStub = 2, kLeafStub = 3 };
 

@@ -1,6 +1,5 @@
 #include "ops/chunk_check.h"
 
-#include <zstd.h>
 
 #include <algorithm>
 #include <utility>
@@ -87,8 +86,8 @@ Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk
 
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index) {
   std::string file;
-  const uint64_t cap = ZSTD_compressBound(m.chunks[index].raw_size) + kChunkFileHeaderBytes;
-  CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(index), cap, &file));
+  CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(index),
+                                             MaxChunkFileBytes(m.chunks[index].raw_size), &file));
   return file;
 }
 

@@ -129,6 +129,11 @@ class RestoreSessionImpl : public RestoreSession {
   Status Start(const RestoreOptions& options);
   Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override;
   Status Finish() override;
+  Status Abandon() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fill(done_.begin(), done_.end(), false);
+    return target_->Abandon();
+  }
 
  private:
   std::unique_ptr<StateDb> db_;

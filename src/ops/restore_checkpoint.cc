@@ -1,17 +1,13 @@
-// RestoreCheckpoint: a checkpoint directory into a database, through a
-// RestoreSession, on a pool of threads; every problem with its class.
-#include <algorithm>
-#include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
+// RestoreFromSource: a checkpoint from any ChunkSource into a database,
+// through a RestoreSession, on a pool of threads; every problem with its class.
 #include <chrono>
 #include <filesystem>
-#include <mutex>
-#include <thread>
 
 #include "checkpoint/restore.h"
 #include "checkpoint/verify.h"
-#include "ops/chunk_check.h"
-#include "ops/files.h"
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/source.h"
+#include "ops/sync.h"
 
 namespace checkpoint {
 namespace {
@@ -25,107 +21,94 @@ double SecondsSince(Clock::time_point start) {
 // --force clears the destination before any chunk is in: check the whole
 // checkpoint first, so a bad one never costs the state already there.
 // Returns false (with the problems in *report) when it is bad.
-Result<bool> VerifyBeforeClearing(const std::string& dir, const RestoreOptions& options,
-                                  unsigned threads, RestoreReport* report) {
+Result<bool> VerifyBeforeClearing(ChunkSource* source, const RestoreOptions& options,
+                                  RestoreReport* report) {
   VerifyOptions vo;
   vo.anchors = options.anchors;
-  vo.threads = threads;
+  vo.threads = options.threads;
   vo.max_chunk_size = options.max_chunk_size;
-  CHECKPOINT_ASSIGN_OR_RETURN(VerifyReport verified, VerifyCheckpoint(dir, vo));
-  if (!verified.local_error.empty()) return Status::IOError(verified.local_error);
+  CHECKPOINT_ASSIGN_OR_RETURN(VerifyReport verified, VerifySource(source, vo));
   if (verified.ok()) return true;
   report->stage = RestoreStage::kVerifyFirst;
   report->problems = std::move(verified.problems);
+  report->mirrors = std::move(verified.mirrors);
   return false;
 }
 
 }  // namespace
 
-Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::string& db_dir,
+Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& db_dir,
                                         const RestoreOptions& options) {
   const auto start = Clock::now();
   if (!options.anchors.any() && !options.trust_manifest) {
     return Status::InvalidArgument("no trust anchor: give --root or --id (or --trust-manifest)");
   }
-  const unsigned threads =
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   RestoreReport report;
-  std::string manifest;
-  Status s = ReadManifestFile(dir, &manifest);
-  if (s.IsNotFound()) return Status::NotFound("no checkpoint at " + dir + " (no manifest.json)");
-  CHECKPOINT_RETURN_IF_ERROR(s);
+  auto done = [&](RestoreStage stage) {
+    report.stage = stage;
+    report.seconds = SecondsSince(start);
+    return report;
+  };
   std::error_code ec;
   if (options.force && std::filesystem::exists(db_dir, ec)) {
-    CHECKPOINT_ASSIGN_OR_RETURN(bool good, VerifyBeforeClearing(dir, options, threads, &report));
-    if (!good) {
-      report.seconds = SecondsSince(start);
-      return report;
-    }
+    CHECKPOINT_ASSIGN_OR_RETURN(bool good, VerifyBeforeClearing(source, options, &report));
+    if (!good) return done(RestoreStage::kVerifyFirst);
   }
-  // The manifest against the anchors before the database is opened: a
+  // The manifests against the anchors before the database is opened: a
   // contradiction is a problem of the checkpoint, with its class.
-  ChunkClass cls;
-  s = CheckAnchors(manifest, options.anchors, options.max_chunk_size, &report.manifest, &report.id,
-                   &cls);
-  if (!s.ok()) {
-    report.stage = RestoreStage::kManifest;
-    report.problems.push_back({-1, cls, s.message()});
-    report.seconds = SecondsSince(start);
-    return report;
+  CHECKPOINT_ASSIGN_OR_RETURN(Offers found,
+                              AnchoredOffers(source, options.anchors, options.max_chunk_size));
+  report.mirrors = found.Mirrors(*source);
+  if (found.anchored.empty()) {
+    report.problems = found.problems;
+    return done(RestoreStage::kManifest);
   }
-  CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<RestoreSession> session,
-                              RestoreSession::Begin(db_dir, manifest, options));
-  RestoreSession& r = *session;
-  const Manifest& m = r.manifest();
-  const std::vector<size_t> todo = r.Remaining();
-  report.resumed = m.chunks.size() - todo.size();
-  report.stage = RestoreStage::kChunks;
-
-  std::mutex mu;
-  Status io;
-  {
-    boost::asio::thread_pool pool(threads);
-    for (size_t i : todo) {
-      boost::asio::post(pool, [&, i] {
-        Result<std::string> file = ReadChunkFile(dir, m, i);
-        ChunkCheck check;
-        Status add;
-        const bool local = IsLocalReadError(file.status());
-        if (local) {
-          // this machine's problem (exit 1), not "refetch"
-        } else if (!file.ok()) {
-          check = ReadFailure(file.status(), i);
-        } else {
-          add = r.Add(i, *file, &check);
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        if (file.ok()) report.bytes += file->size();
-        if (local && report.local_error.empty()) report.local_error = file.status().message();
-        if (!add.ok() && io.ok()) io = add;
-        if (check.cls != ChunkClass::kOk)
-          report.problems.push_back({static_cast<int64_t>(i), check.cls, check.message});
-      });
+  for (size_t k = 0; k < found.anchored.size(); ++k) {
+    const AnchoredOffer& offer = found.anchored[k];
+    CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<RestoreSession> session,
+                                RestoreSession::Begin(db_dir, offer.offer.bytes, options));
+    const Manifest& m = session->manifest();
+    report.manifest = m;
+    report.id = session->id();
+    const std::vector<size_t> todo = session->Remaining();
+    report.resumed = m.chunks.size() - todo.size();
+    source->Start(offer.offer, m, todo);
+    CHECKPOINT_RETURN_IF_ERROR(PullChunks(
+        source, ThreadsOrCores(options.threads),
+        [&](const ChunkDelivery& d, ChunkCheck* check) { return session->Add(d.index, d.bytes, check); },
+        &report.bytes, &report.local_error));
+    report.mirrors = found.Mirrors(*source);
+    report.problems = source->Unavailable();
+    if (!report.local_error.empty()) return done(RestoreStage::kChunks);
+    if (!report.problems.empty()) {
+      if (k + 1 == found.anchored.size()) return done(RestoreStage::kChunks);
+      // Under --root, a manifest whose chunks nobody provides may be the
+      // forgery: what went in is true state of the root, but its progress
+      // belongs to that manifest. Drop it and try the next.
+      CHECKPOINT_RETURN_IF_ERROR(session->Abandon());
+      continue;
     }
-    pool.join();
-  }
-  CHECKPOINT_RETURN_IF_ERROR(io);
-  std::sort(report.problems.begin(), report.problems.end(),
-            [](const ChunkProblem& a, const ChunkProblem& b) { return a.chunk < b.chunk; });
-  if (!report.problems.empty() || !report.local_error.empty()) {
-    report.seconds = SecondsSince(start);
-    return report;
-  }
-  s = r.Finish();
-  if (s.IsCorruption()) {
-    // Each chunk stood on its proof, yet together they do not make the root.
-    report.stage = RestoreStage::kFinish;
-    report.problems.push_back({-1, ChunkClass::kInvalid, s.message()});
-  } else {
+    Status s = session->Finish();
+    if (s.IsCorruption()) {
+      // Each chunk stood on its proof, yet together they do not make the root.
+      report.problems.push_back({-1, ChunkClass::kInvalid, s.message()});
+      return done(RestoreStage::kFinish);
+    }
     CHECKPOINT_RETURN_IF_ERROR(s);
-    report.stage = RestoreStage::kDone;
+    return done(RestoreStage::kDone);
   }
-  report.seconds = SecondsSince(start);
-  return report;
+  return done(RestoreStage::kChunks);  // not reached: the last offer returns
+}
+
+Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::string& db_dir,
+                                        const RestoreOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(dir) / kManifestFile, ec) &&
+      !std::filesystem::is_symlink(std::filesystem::path(dir) / kManifestFile, ec)) {
+    return Status::NotFound("no checkpoint at " + dir + " (no manifest.json)");
+  }
+  std::unique_ptr<ChunkSource> source = NewDirectorySource(dir);
+  return RestoreFromSource(source.get(), db_dir, options);
 }
 
 }  // namespace checkpoint

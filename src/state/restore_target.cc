@@ -117,16 +117,26 @@ class RestoreTargetImpl : public RestoreTarget {
     std::string encoded;
     EncodeNodeRef(&encoded, root);
     batch_.Put(Column::kMeta, RootKey(height), encoded);
-    batch_.Delete(Column::kMeta, kRestoreKey);
-    batch_.DeleteRange(Column::kMeta, std::string(1, kRestoreProgressPrefix),
-                       std::string(1, kRestoreProgressPrefix + 1));
+    DropProgress(&batch_);
     CHECKPOINT_RETURN_IF_ERROR(store_->Write(batch_, /*sync=*/true));
     batch_.Clear();
     db_->Publish(height, root);
     return Status::OK();
   }
 
+  Status Abandon() override {
+    WriteBatch b;
+    DropProgress(&b);
+    return store_->Write(b, /*sync=*/true);
+  }
+
  private:
+  static void DropProgress(WriteBatch* b) {
+    b->Delete(Column::kMeta, kRestoreKey);
+    b->DeleteRange(Column::kMeta, std::string(1, kRestoreProgressPrefix),
+                   std::string(1, kRestoreProgressPrefix + 1));
+  }
+
   StateDbImpl* db_;
   NodeStore* store_;
   uint64_t height_;

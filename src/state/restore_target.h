@@ -44,6 +44,9 @@ class RestoreTarget {
   // The root record last, with the progress dropped, in one synced write;
   // then the height is visible.
   virtual Status Publish(uint64_t height, const NodeRef& root) = 0;
+  // Drops the marker and the progress records (not the nodes), so that
+  // another checkpoint may be restored; one synced write.
+  virtual Status Abandon() = 0;
 };
 
 // REQUIRES: `db` was opened by this library and outlives the target.

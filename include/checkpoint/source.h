@@ -1,0 +1,104 @@
+// Where a checkpoint's bytes come from (DESIGN §11): a local directory, or
+// any number of untrusted HTTP(S) mirrors of one checkpoint.
+//
+// A source only moves bytes and decides whom to ask next; it never judges
+// them. The caller checks every chunk (RestoreSession::Add, or the verifier)
+// and tells the source the verdict through Judge: a bad chunk is a strike
+// against the mirror that sent it and is fetched again from another.
+// Thread-safety: Next and Judge may be called from any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checkpoint/hash.h"
+#include "checkpoint/manifest.h"
+#include "checkpoint/status.h"
+#include "checkpoint/verify.h"
+
+namespace checkpoint {
+
+// One distinct manifest some mirrors offered.
+struct ManifestOffer {
+  std::string bytes;
+  Hash id{};
+  std::vector<size_t> mirrors;  // indices into ChunkSource::Mirrors(), in answer order
+};
+
+// One chunk file's bytes as a mirror sent them.
+struct ChunkDelivery {
+  size_t index = 0;
+  std::string bytes;
+  size_t mirror = 0;  // who sent it
+};
+
+class ChunkSource {
+ public:
+  virtual ~ChunkSource() = default;
+
+  // Every distinct manifest the mirrors offer, most-offered first (ties: who
+  // answered first). Never trusted: the caller anchors them. An error only for
+  // this machine's own failures; mirrors that could not answer are reported
+  // in Mirrors() and leave the list shorter (possibly empty).
+  virtual Result<std::vector<ManifestOffer>> Manifests() = 0;
+
+  // Starts fetching chunks `wanted` of `m`, the manifest `offer` anchored, from
+  // the mirrors that offered it. Ends any earlier fetch.
+  virtual void Start(const ManifestOffer& offer, const Manifest& m,
+                     const std::vector<size_t>& wanted) = 0;
+  // The next chunk to check; blocks until one arrives. nullopt when nothing
+  // more will come: every wanted chunk was accepted, or no mirror is left
+  // that may still provide the rest. An error: this machine failed (I/O).
+  virtual Result<std::optional<ChunkDelivery>> Next() = 0;
+  // The caller's verdict on a delivery. kOk ends that chunk; anything else is
+  // the sender's fault.
+  virtual void Judge(const ChunkDelivery& delivery, const ChunkCheck& check) = 0;
+  // Stops every transfer (the caller gives up); Next then returns nullopt.
+  virtual void Cancel() = 0;
+
+  // The wanted chunks no mirror provided, with the class and message of the
+  // last failure. Valid once Next returned nullopt.
+  virtual std::vector<ChunkProblem> Unavailable() const = 0;
+  virtual std::vector<MirrorReport> Mirrors() const = 0;
+};
+
+// A checkpoint directory on this machine (files opened as `verify` does).
+std::unique_ptr<ChunkSource> NewDirectorySource(const std::string& dir);
+
+struct HttpOptions {
+  // Transfers at once over all mirrors. Default: 0, twice the threads.
+  unsigned connections = 0;
+  // A mirror slower than this (bytes/s) over `slow_seconds` while another
+  // mirror does better is dropped; a transfer receiving nothing for
+  // `slow_seconds` is abandoned. Defaults: 1 MiB/s over 20 s.
+  uint64_t min_speed = 1 << 20;
+  double slow_seconds = 20;
+  double connect_timeout_seconds = 10;
+  // Skip TLS certificate checks. Default: false.
+  bool insecure = false;
+  // Checked chunks are capped at this (VerifyOptions::max_chunk_size), and so
+  // are bodies. Default: kDefaultMaxChunkSize.
+  uint64_t max_chunk_size = kDefaultMaxChunkSize;
+};
+
+// Mirrors of one checkpoint: each a URL of a checkpoint directory
+// (http://, https://, or file://), or a local directory.
+std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mirrors,
+                                             const HttpOptions& options);
+
+// Verifies the checkpoint `source` offers, as VerifyCheckpoint does a
+// directory: the manifests the mirrors offer against the anchors, then every
+// chunk, each refetched from another mirror when one sends it bad. With a
+// --root anchor and several manifests for that root, a manifest whose chunks
+// no mirror can provide gives way to the next. report.mirrors says who did what.
+Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& options);
+
+// Fetches `url` (http(s):// or file://), at most `max_bytes`. NotFound for a
+// 404; IOError for anything else (the message says what).
+Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,
+                             const HttpOptions& options);
+
+}  // namespace checkpoint

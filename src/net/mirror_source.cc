@@ -1,0 +1,553 @@
+// MirrorSource: chunks of one checkpoint from several untrusted mirrors over
+// libcurl's multi interface, on one transfer thread.
+//
+// Scheduling: at most `connections` chunks are held at once (being received,
+// waiting to be checked, or being checked), so memory is bounded by
+// connections × the largest chunk file. A chunk goes to the live mirror with
+// the fewest transfers that has not failed it; when nothing is left to ask
+// for, an idle mirror races a slow one for its chunk (the first good copy
+// wins). Blame: a bad chunk, an over-long body or an HTTP error is a strike;
+// kMaxStrikes strikes, kMaxConnectionErrors failed transfers in a row, or
+// staying below min_speed while another mirror does better drops a mirror.
+// A chunk every mirror has failed is unavailable: the run ends, never loops.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "checkpoint/checkpoint.h"
+#include "chunk/format.h"
+#include "net/http.h"
+#include "ops/chunk_check.h"
+#include "ops/files.h"
+
+namespace checkpoint {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kMaxStrikes = 3;
+constexpr int kMaxConnectionErrors = 3;
+// Transient failures (a reset, a 5xx, a cut body) of one chunk at one mirror
+// before that mirror is no longer asked for it.
+constexpr int kTriesPerMirror = 2;
+constexpr auto kPollInterval = std::chrono::milliseconds(200);
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+struct Mirror {
+  std::string base;  // checkpoint directory URL; "" for a local directory
+  std::string dir;   // local directory
+  bool serving = false;  // offered the manifest being fetched
+  MirrorReport report;
+  int in_flight = 0;
+  int errors_in_a_row = 0;
+  Clock::time_point retry_after{};
+  double best_rate = 0;  // bytes/s of its fastest finished transfer
+  bool live() const { return serving && !report.dropped; }
+};
+
+struct Transfer {
+  CURL* easy = nullptr;
+  size_t chunk = 0, mirror = 0;
+  net::Body body;
+  Clock::time_point start;
+};
+
+struct ChunkState {
+  bool wanted = false, done = false, unavailable = false, queued = false;
+  int copies = 0;               // being received, waiting, or being checked
+  std::set<size_t> failed_at;   // mirrors not asked again
+  std::map<size_t, int> tries;  // transient failures per mirror
+  ChunkProblem last{0, ChunkClass::kMissing, "no mirror had it"};
+};
+
+class MirrorSource : public ChunkSource {
+ public:
+  MirrorSource(const std::vector<std::string>& mirrors, const HttpOptions& o) : options_(o) {
+    net::InitCurl();
+    for (const std::string& name : mirrors) {
+      Mirror m;
+      m.report.name = net::RedactUrl(name);
+      if (net::IsHttpUrl(name)) {
+        m.base = name;
+      } else {
+        const std::string path = net::FilePathOfUrl(name);
+        m.dir = path.empty() ? name : path;
+      }
+      mirrors_.push_back(std::move(m));
+    }
+    multi_ = curl_multi_init();
+  }
+  ~MirrorSource() override {
+    Cancel();
+    if (worker_.joinable()) worker_.join();
+    curl_multi_cleanup(multi_);
+  }
+
+  Result<std::vector<ManifestOffer>> Manifests() override;
+  void Start(const ManifestOffer& offer, const Manifest& m,
+             const std::vector<size_t>& wanted) override;
+  Result<std::optional<ChunkDelivery>> Next() override;
+  void Judge(const ChunkDelivery& d, const ChunkCheck& check) override;
+  void Cancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    curl_multi_wakeup(multi_);
+    cv_.notify_all();
+  }
+  std::vector<ChunkProblem> Unavailable() const override;
+  std::vector<MirrorReport> Mirrors() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<MirrorReport> out;
+    for (const Mirror& m : mirrors_) out.push_back(m.report);
+    return out;
+  }
+
+ private:
+  void Run();
+  void Schedule(Clock::time_point now);
+  void StartTransfer(size_t chunk, size_t mirror, Clock::time_point now);
+  void ReadLocal(size_t chunk, size_t mirror);
+  void Finished(Transfer* t, CURLcode code, Clock::time_point now);
+  void Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::string& why, bool strike,
+            bool transient, Clock::time_point now);
+  void Strike(size_t mirror, const std::string& why);
+  void Drop(size_t mirror, const std::string& why);
+  void DropSlow(Clock::time_point now);
+  void Abort(size_t transfer_index);
+  void Requeue(size_t chunk) {
+    ChunkState& c = chunks_[chunk];
+    if (!c.done && !c.unavailable && c.copies == 0 && !c.queued) {
+      c.queued = true;
+      queue_.push_front(chunk);
+    }
+  }
+  bool AllResolved() const {
+    for (size_t i : wanted_) {
+      if (!chunks_[i].done && !chunks_[i].unavailable) return false;
+    }
+    return true;
+  }
+  // The live mirror to ask for `chunk` now; npos when none may be asked now,
+  // and *ever false when none ever may.
+  size_t PickMirror(size_t chunk, Clock::time_point now, size_t except, bool* ever) const;
+
+  const HttpOptions options_;
+  CURLM* multi_ = nullptr;
+  std::thread worker_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Mirror> mirrors_;
+  Manifest manifest_;
+  std::vector<size_t> wanted_;
+  std::vector<ChunkState> chunks_;
+  std::deque<size_t> queue_;
+  std::vector<std::unique_ptr<Transfer>> transfers_;
+  std::deque<ChunkDelivery> ready_;
+  size_t checking_ = 0;
+  unsigned connections_ = 1;
+  bool cancelled_ = false, finished_ = false;
+  Status local_error_;
+};
+
+Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
+  std::vector<Result<std::string>> got(mirrors_.size(), Status::IOError("not asked"));
+  std::vector<std::unique_ptr<net::Body>> bodies;
+  std::map<CURL*, size_t> which;
+  for (size_t i = 0; i < mirrors_.size(); ++i) {
+    if (mirrors_[i].base.empty()) {
+      std::string bytes;
+      Status s = ReadManifestFile(mirrors_[i].dir, &bytes);
+      if (!s.ok() && !s.IsNotFound() && !s.IsCorruption()) return s;  // this machine's
+      got[i] = s.ok() ? Result<std::string>(std::move(bytes)) : Result<std::string>(s);
+      continue;
+    }
+    bodies.push_back(std::make_unique<net::Body>());
+    bodies.back()->cap = kMaxManifestBytes;
+    CURL* e = net::NewTransfer(net::JoinUrl(mirrors_[i].base, kManifestFile), bodies.back().get(),
+                               options_);
+    if (!e) return Status::IOError("cannot start a transfer (libcurl)");
+    curl_easy_setopt(e, CURLOPT_PRIVATE, bodies.back().get());
+    which[e] = i;
+    curl_multi_add_handle(multi_, e);
+    ++mirrors_[i].report.requests;
+  }
+  int running = 1;
+  while (running > 0) {
+    curl_multi_perform(multi_, &running);
+    int left;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* e = msg->easy_handle;
+      net::Body* body;
+      curl_easy_getinfo(e, CURLINFO_PRIVATE, reinterpret_cast<char**>(&body));
+      bool transient;
+      Status s = net::TransferStatus(e, msg->data.result, *body, &transient);
+      const size_t i = which[e];
+      got[i] = s.ok() ? Result<std::string>(std::move(body->data)) : Result<std::string>(s);
+      curl_multi_remove_handle(multi_, e);
+      curl_easy_cleanup(e);
+    }
+    if (running > 0) curl_multi_poll(multi_, nullptr, 0, 200, nullptr);
+  }
+  std::vector<ManifestOffer> offers;
+  for (size_t i = 0; i < mirrors_.size(); ++i) {
+    if (!got[i].ok()) {
+      mirrors_[i].report.why = "manifest: " + got[i].status().message();
+      continue;
+    }
+    mirrors_[i].report.bytes += got[i]->size();
+    const Hash id = ManifestId(*got[i]);
+    auto same = std::find_if(offers.begin(), offers.end(),
+                             [&](const ManifestOffer& o) { return o.id == id; });
+    if (same == offers.end()) {
+      offers.push_back({std::move(*got[i]), id, {i}});
+    } else {
+      same->mirrors.push_back(i);
+    }
+  }
+  std::stable_sort(offers.begin(), offers.end(), [](const ManifestOffer& a, const ManifestOffer& b) {
+    return a.mirrors.size() > b.mirrors.size();
+  });
+  return offers;
+}
+
+void MirrorSource::Start(const ManifestOffer& offer, const Manifest& m,
+                         const std::vector<size_t>& wanted) {
+  Cancel();
+  if (worker_.joinable()) worker_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  ready_.clear();
+  queue_.clear();
+  checking_ = 0;
+  cancelled_ = finished_ = false;
+  manifest_ = m;
+  wanted_ = wanted;
+  chunks_.assign(m.chunks.size(), ChunkState{});
+  for (Mirror& mirror : mirrors_) mirror.serving = false;
+  for (size_t i : offer.mirrors) {
+    if (i < mirrors_.size()) mirrors_[i].serving = true;
+  }
+  for (size_t i : wanted_) {
+    chunks_[i].wanted = chunks_[i].queued = true;
+    queue_.push_back(i);
+  }
+  connections_ = std::max(1u, options_.connections);
+  worker_ = std::thread([this] { Run(); });
+}
+
+size_t MirrorSource::PickMirror(size_t chunk, Clock::time_point now, size_t except,
+                                bool* ever) const {
+  const ChunkState& c = chunks_[chunk];
+  size_t best = std::string::npos;
+  *ever = false;
+  for (size_t i = 0; i < mirrors_.size(); ++i) {
+    const Mirror& m = mirrors_[i];
+    if (!m.live() || i == except || c.failed_at.count(i)) continue;
+    *ever = true;
+    if (now < m.retry_after || m.in_flight >= static_cast<int>(connections_)) continue;
+    if (best == std::string::npos || m.in_flight < mirrors_[best].in_flight ||
+        (m.in_flight == mirrors_[best].in_flight && m.best_rate > mirrors_[best].best_rate)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+void MirrorSource::Schedule(Clock::time_point now) {
+  // Chunks whose copy arrived elsewhere: stop receiving them.
+  for (size_t t = transfers_.size(); t-- > 0;) {
+    if (chunks_[transfers_[t]->chunk].done) Abort(t);
+  }
+  auto held = [&] { return transfers_.size() + ready_.size() + checking_; };
+  std::deque<size_t> later;
+  while (held() < connections_ && !queue_.empty()) {
+    const size_t chunk = queue_.front();
+    queue_.pop_front();
+    ChunkState& c = chunks_[chunk];
+    c.queued = false;
+    if (c.done || c.unavailable || c.copies > 0) continue;
+    bool ever;
+    const size_t mirror = PickMirror(chunk, now, std::string::npos, &ever);
+    if (mirror != std::string::npos) {
+      StartTransfer(chunk, mirror, now);
+    } else if (ever) {
+      later.push_back(chunk);  // a mirror backing off, or busy
+      c.queued = true;
+    } else {
+      c.unavailable = true;
+    }
+  }
+  for (size_t chunk : later) queue_.push_back(chunk);
+  if (!queue_.empty()) return;
+  // Nothing left to ask for: an idle mirror races a transfer still running.
+  for (size_t t = 0; t < transfers_.size() && held() < connections_; ++t) {
+    const size_t chunk = transfers_[t]->chunk;
+    if (chunks_[chunk].copies != 1) continue;
+    bool ever;
+    const size_t mirror = PickMirror(chunk, now, transfers_[t]->mirror, &ever);
+    if (mirror != std::string::npos && mirrors_[mirror].in_flight == 0)
+      StartTransfer(chunk, mirror, now);
+  }
+}
+
+void MirrorSource::StartTransfer(size_t chunk, size_t mirror, Clock::time_point now) {
+  Mirror& m = mirrors_[mirror];
+  ++chunks_[chunk].copies;
+  ++m.report.requests;
+  if (m.base.empty()) {
+    ReadLocal(chunk, mirror);
+    return;
+  }
+  auto t = std::make_unique<Transfer>();
+  t->chunk = chunk;
+  t->mirror = mirror;
+  t->start = now;
+  t->body.cap = MaxChunkFileBytes(manifest_.chunks[chunk].raw_size);
+  t->easy = net::NewTransfer(net::JoinUrl(m.base, ChunkFileName(chunk)), &t->body, options_);
+  if (!t->easy) {
+    --chunks_[chunk].copies;
+    local_error_ = Status::IOError("cannot start a transfer (libcurl)");
+    return;
+  }
+  curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t.get());
+  curl_multi_add_handle(multi_, t->easy);
+  ++m.in_flight;
+  transfers_.push_back(std::move(t));
+}
+
+// A local mirror reads at once (on the transfer thread, under the lock: it
+// is a file, bounded like every read).
+void MirrorSource::ReadLocal(size_t chunk, size_t mirror) {
+  Result<std::string> file = ReadChunkFile(mirrors_[mirror].dir, manifest_, chunk);
+  --chunks_[chunk].copies;
+  if (IsLocalReadError(file.status())) {
+    local_error_ = file.status();
+    return;
+  }
+  if (!file.ok()) {
+    const ChunkCheck why = ReadFailure(file.status(), chunk);
+    Fail(chunk, mirror, why.cls, why.message, why.cls != ChunkClass::kMissing, false,
+         Clock::now());
+    return;
+  }
+  ++chunks_[chunk].copies;
+  ready_.push_back({chunk, std::move(*file), mirror});
+  cv_.notify_one();
+}
+
+void MirrorSource::Abort(size_t t) {
+  Transfer& x = *transfers_[t];
+  curl_multi_remove_handle(multi_, x.easy);
+  curl_easy_cleanup(x.easy);
+  --mirrors_[x.mirror].in_flight;
+  --chunks_[x.chunk].copies;
+  Requeue(x.chunk);
+  transfers_.erase(transfers_.begin() + t);
+}
+
+void MirrorSource::Strike(size_t mirror, const std::string& why) {
+  Mirror& m = mirrors_[mirror];
+  if (++m.report.strikes >= kMaxStrikes && !m.report.dropped) {
+    Drop(mirror, std::to_string(m.report.strikes) + " strikes, the last: " + why);
+  }
+}
+
+void MirrorSource::Drop(size_t mirror, const std::string& why) {
+  Mirror& m = mirrors_[mirror];
+  m.report.dropped = true;
+  m.report.why = why;
+  for (size_t t = transfers_.size(); t-- > 0;) {
+    if (transfers_[t]->mirror == mirror) Abort(t);
+  }
+}
+
+void MirrorSource::Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::string& why,
+                        bool strike, bool transient, Clock::time_point now) {
+  ChunkState& c = chunks_[chunk];
+  Mirror& m = mirrors_[mirror];
+  c.last = {static_cast<int64_t>(chunk), cls, m.report.name + ": " + why};
+  if (!transient || ++c.tries[mirror] >= kTriesPerMirror) c.failed_at.insert(mirror);
+  if (strike) Strike(mirror, why);
+  if (transient) {
+    ++m.errors_in_a_row;
+    m.retry_after = now + std::chrono::milliseconds(100 << std::min(m.errors_in_a_row, 6));
+    if (m.errors_in_a_row >= kMaxConnectionErrors && !m.report.dropped) {
+      Drop(mirror, std::to_string(m.errors_in_a_row) + " failed transfers in a row, the last: " +
+                       why);
+    }
+  }
+  Requeue(chunk);
+}
+
+void MirrorSource::Finished(Transfer* t, CURLcode code, Clock::time_point now) {
+  const size_t chunk = t->chunk, mirror = t->mirror;
+  bool transient;
+  Status s = net::TransferStatus(t->easy, code, t->body, &transient);
+  Mirror& m = mirrors_[mirror];
+  --m.in_flight;
+  --chunks_[chunk].copies;
+  if (chunks_[chunk].done) return;  // another copy won
+  if (s.ok()) {
+    m.errors_in_a_row = 0;
+    m.best_rate = std::max(m.best_rate, t->body.data.size() / std::max(1e-6, Seconds(now - t->start)));
+    ++chunks_[chunk].copies;
+    ready_.push_back({chunk, std::move(t->body.data), mirror});
+    cv_.notify_one();
+    return;
+  }
+  if (s.IsNotFound()) {
+    Fail(chunk, mirror, ChunkClass::kMissing, s.message(), true, false, now);
+  } else if (s.IsCorruption()) {
+    Fail(chunk, mirror, ChunkClass::kCorrupt, s.message(), true, false, now);
+  } else {
+    // HTTP errors count against the mirror; connection trouble only in a row.
+    const bool http_error = s.message().find(": HTTP ") != std::string::npos;
+    Fail(chunk, mirror, ChunkClass::kMissing, s.message(), http_error || !transient, transient,
+         now);
+  }
+}
+
+// A mirror below min_speed for slow_seconds, while another does better, is dropped.
+void MirrorSource::DropSlow(Clock::time_point now) {
+  for (size_t t = 0; t < transfers_.size(); ++t) {
+    const Transfer& x = *transfers_[t];
+    const double age = Seconds(now - x.start);
+    if (age < options_.slow_seconds) continue;
+    curl_off_t got = 0;
+    curl_easy_getinfo(x.easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+    const double rate = got / age;
+    if (rate >= static_cast<double>(options_.min_speed)) continue;
+    for (size_t i = 0; i < mirrors_.size(); ++i) {
+      if (i != x.mirror && mirrors_[i].live() && mirrors_[i].best_rate > rate) {
+        char why[96];
+        std::snprintf(why, sizeof(why), "slower than --min-speed (%.0f B/s over %.0f s)", rate,
+                      age);
+        Drop(x.mirror, why);
+        return;  // transfers_ changed
+      }
+    }
+  }
+}
+
+void MirrorSource::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cancelled_ && local_error_.ok() && !AllResolved()) {
+    const auto now = Clock::now();
+    DropSlow(now);
+    Schedule(now);
+    if (!local_error_.ok()) break;
+    lock.unlock();
+    int running;
+    curl_multi_perform(multi_, &running);
+    std::vector<std::pair<Transfer*, CURLcode>> done;
+    int left;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+      done.push_back({t, msg->data.result});
+    }
+    lock.lock();
+    for (auto [t, code] : done) {
+      auto it = std::find_if(transfers_.begin(), transfers_.end(),
+                             [t = t](const auto& x) { return x.get() == t; });
+      if (it == transfers_.end()) continue;
+      curl_multi_remove_handle(multi_, t->easy);
+      Finished(t, code, Clock::now());
+      curl_easy_cleanup(t->easy);
+      transfers_.erase(it);
+    }
+    if (!done.empty()) continue;
+    lock.unlock();
+    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(kPollInterval.count()), nullptr);
+    lock.lock();
+  }
+  while (!transfers_.empty()) Abort(transfers_.size() - 1);
+  finished_ = true;
+  cv_.notify_all();
+}
+
+Result<std::optional<ChunkDelivery>> MirrorSource::Next() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return !ready_.empty() || finished_; });
+    if (!local_error_.ok()) return local_error_;
+    if (ready_.empty()) return std::optional<ChunkDelivery>();
+    ChunkDelivery d = std::move(ready_.front());
+    ready_.pop_front();
+    if (chunks_[d.index].done || cancelled_) {
+      --chunks_[d.index].copies;
+      curl_multi_wakeup(multi_);
+      continue;
+    }
+    ++checking_;
+    return std::optional<ChunkDelivery>(std::move(d));
+  }
+}
+
+void MirrorSource::Judge(const ChunkDelivery& d, const ChunkCheck& check) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --checking_;
+  ChunkState& c = chunks_[d.index];
+  --c.copies;
+  Mirror& m = mirrors_[d.mirror];
+  m.report.bytes += d.bytes.size();
+  if (check.cls == ChunkClass::kOk) {
+    c.done = true;
+    ++m.report.chunks;
+  } else if (!c.done) {
+    Fail(d.index, d.mirror, check.cls, std::string(ChunkClassName(check.cls)) + ": " + check.message,
+         true, false, Clock::now());
+  }
+  curl_multi_wakeup(multi_);
+}
+
+std::vector<ChunkProblem> MirrorSource::Unavailable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ChunkProblem> out;
+  for (size_t i : wanted_) {
+    const ChunkState& c = chunks_[i];
+    if (c.done) continue;
+    ChunkProblem p = c.last;
+    p.chunk = static_cast<int64_t>(i);
+    if (!c.unavailable) p.message = "not fetched: the run was stopped";
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mirrors,
+                                             const HttpOptions& options) {
+  return std::make_unique<MirrorSource>(mirrors, options);
+}
+
+Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,
+                             const HttpOptions& options) {
+  const std::string path = net::FilePathOfUrl(url);
+  if (!path.empty()) {
+    std::string out;
+    CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(path, max_bytes, &out));
+    return out;
+  }
+  net::InitCurl();
+  net::Body body;
+  body.cap = max_bytes;
+  CURL* e = net::NewTransfer(url, &body, options);
+  if (!e) return Status::IOError("cannot start a transfer (libcurl)");
+  const CURLcode code = curl_easy_perform(e);
+  bool transient;
+  Status s = net::TransferStatus(e, code, body, &transient);
+  curl_easy_cleanup(e);
+  CHECKPOINT_RETURN_IF_ERROR(s);
+  return std::move(body.data);
+}
+
+}  // namespace checkpoint
