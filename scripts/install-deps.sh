@@ -7,6 +7,7 @@ packages=(
   libzstd-dev zstd libssl-dev
   catch2 nlohmann-json3-dev libfmt-dev time
   clang clang-14 libclang-rt-14-dev clang-format
+  nginx python3 curl  # tests/net: a real mirror (nginx), a hostile one (python3), probes
 )
 missing=()
 for p in "${packages[@]}"; do
