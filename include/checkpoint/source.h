@@ -89,6 +89,41 @@ struct HttpOptions {
 std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mirrors,
                                              const HttpOptions& options);
 
+// One checkpoint as a store's index.json lists it (docs/FORMAT.md §6): a
+// hint for finding it, never trusted.
+struct IndexEntry {
+  uint64_t height = 0;
+  std::string id;    // 64 lowercase hex
+  std::string root;  // 64 lowercase hex
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+  std::string created;
+  bool pinned = false;
+  std::string name() const;  // <height>-<id12>, its directory in the store
+};
+
+// The index of the store at `url` (http(s)://, file://): STORE/index.json.
+Result<std::vector<IndexEntry>> ReadStoreIndex(const std::string& url, const HttpOptions& options);
+
+// Which checkpoint a store source means.
+struct CheckpointPick {
+  Anchors anchors;      // an entry matching --root / --id / --height
+  bool latest = false;  // the highest height (matching the anchors)
+};
+
+// What the user named on the command line, opened: each of `sources` is a
+// checkpoint directory or a store, as a path or a file://, http:// or
+// https:// URL. A store is read through its index.json (a local one through
+// its listing) and `pick` chooses a checkpoint in it, separately for each
+// source. One local checkpoint directory gives a directory source
+// (*local_dir names it); anything else gives mirrors. Errors:
+// InvalidArgument when a store cannot say which checkpoint (no pick, or no
+// entry matches), NotFound when a path is neither, IOError for the rest.
+Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>& sources,
+                                                 const CheckpointPick& pick,
+                                                 const HttpOptions& options,
+                                                 std::string* local_dir);
+
 // Verifies the checkpoint `source` offers, as VerifyCheckpoint does a
 // directory: the manifests the mirrors offer against the anchors, then every
 // chunk, each refetched from another mirror when one sends it bad. With a

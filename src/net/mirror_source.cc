@@ -22,6 +22,7 @@
 #include "checkpoint/checkpoint.h"
 #include "chunk/format.h"
 #include "net/http.h"
+#include "net/mirror_source.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 
@@ -42,6 +43,7 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 struct Mirror {
   std::string base;  // checkpoint directory URL; "" for a local directory
   std::string dir;   // local directory
+  bool broken = false;   // could not be found at all
   bool serving = false;  // offered the manifest being fetched
   MirrorReport report;
   int in_flight = 0;
@@ -68,11 +70,14 @@ struct ChunkState {
 
 class MirrorSource : public ChunkSource {
  public:
-  MirrorSource(const std::vector<std::string>& mirrors, const HttpOptions& o) : options_(o) {
+  MirrorSource(const std::vector<net::MirrorSpec>& mirrors, const HttpOptions& o) : options_(o) {
     net::InitCurl();
-    for (const std::string& name : mirrors) {
+    for (const net::MirrorSpec& spec : mirrors) {
+      const std::string& name = spec.location;
       Mirror m;
       m.report.name = net::RedactUrl(name);
+      m.report.why = spec.error;
+      m.broken = !spec.error.empty();
       if (net::IsHttpUrl(name)) {
         m.base = name;
       } else {
@@ -160,6 +165,7 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
   std::vector<std::unique_ptr<net::Body>> bodies;
   std::map<CURL*, size_t> which;
   for (size_t i = 0; i < mirrors_.size(); ++i) {
+    if (mirrors_[i].broken) continue;
     if (mirrors_[i].base.empty()) {
       std::string bytes;
       Status s = ReadManifestFile(mirrors_[i].dir, &bytes);
@@ -197,6 +203,7 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
   }
   std::vector<ManifestOffer> offers;
   for (size_t i = 0; i < mirrors_.size(); ++i) {
+    if (mirrors_[i].broken) continue;
     if (!got[i].ok()) {
       mirrors_[i].report.why = "manifest: " + got[i].status().message();
       continue;
@@ -524,9 +531,16 @@ std::vector<ChunkProblem> MirrorSource::Unavailable() const {
 
 }  // namespace
 
+std::unique_ptr<ChunkSource> net::NewMirrorSource(const std::vector<net::MirrorSpec>& mirrors,
+                                                  const HttpOptions& options) {
+  return std::make_unique<MirrorSource>(mirrors, options);
+}
+
 std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mirrors,
                                              const HttpOptions& options) {
-  return std::make_unique<MirrorSource>(mirrors, options);
+  std::vector<net::MirrorSpec> specs;
+  for (const std::string& m : mirrors) specs.push_back({m, ""});
+  return net::NewMirrorSource(specs, options);
 }
 
 Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,

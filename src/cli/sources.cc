@@ -1,0 +1,84 @@
+#include "cli/sources.h"
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+
+void AddTransferOptions(po::options_description* d) {
+  d->add_options()("connections", po::value<std::string>(),
+                   "transfers at once over all mirrors (default: 2 x threads)")(
+      "min-speed", po::value<std::string>(),
+      "drop a mirror slower than RATE bytes/s (N[B|KiB|MiB|GiB]) over --slow-after while "
+      "another does better (default: 1MiB)")(
+      "slow-after", po::value<std::string>(),
+      "seconds a mirror may stay below --min-speed, and a transfer may receive nothing "
+      "(default: 20)")("insecure", po::bool_switch(), "do not check TLS certificates");
+}
+
+std::optional<int> ParseTransferOptions(const po::variables_map& vm, unsigned threads,
+                                        HttpOptions* o) {
+  o->connections = 2 * (threads ? threads : std::max(1u, std::thread::hardware_concurrency()));
+  if (vm.count("connections")) {
+    auto n = ParseU64(vm["connections"].as<std::string>());
+    if (!n || *n == 0 || *n > kMaxThreads)
+      return Fail(kExitUsage, "--connections takes a whole number from 1 to " +
+                                  std::to_string(kMaxThreads));
+    o->connections = static_cast<unsigned>(*n);
+  }
+  if (vm.count("min-speed")) {
+    auto rate = ParseSize(vm["min-speed"].as<std::string>());
+    if (!rate) return Fail(kExitUsage, "--min-speed takes N[B|KiB|MiB|GiB] (bytes a second)");
+    o->min_speed = *rate;
+  }
+  if (vm.count("slow-after")) {
+    auto s = ParseU64(vm["slow-after"].as<std::string>());
+    if (!s || *s == 0 || *s > 3600)
+      return Fail(kExitUsage, "--slow-after takes whole seconds from 1 to 3600");
+    o->slow_seconds = static_cast<double>(*s);
+  }
+  o->insecure = vm.count("insecure") && vm["insecure"].as<bool>();
+  if (o->insecure) std::fprintf(stderr, "checkpoint: --insecure: TLS certificates are not checked\n");
+  return std::nullopt;
+}
+
+std::optional<int> ParseHeightPick(const po::variables_map& vm, CheckpointPick* pick) {
+  if (!vm.count("height")) return std::nullopt;
+  const std::string& arg = vm["height"].as<std::string>();
+  if (arg == "latest") {
+    pick->latest = true;
+    return std::nullopt;
+  }
+  auto h = ParseU64(arg);
+  if (!h) return Fail(kExitUsage, "--height takes a whole number or 'latest'");
+  pick->anchors.height = *h;
+  return std::nullopt;
+}
+
+void PrintMirrors(const std::vector<MirrorReport>& mirrors) {
+  for (const MirrorReport& m : mirrors) {
+    std::cout << "mirror " << m.name << ": " << m.chunks << " chunks, " << m.bytes << " bytes, "
+              << m.strikes << " strikes" << (m.dropped ? "; dropped: " : m.why.empty() ? "" : "; ")
+              << m.why << "\n";
+  }
+}
+
+nlohmann::json MirrorsJson(const std::vector<MirrorReport>& mirrors) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const MirrorReport& m : mirrors) {
+    out.push_back({{"name", m.name},
+                   {"bytes", m.bytes},
+                   {"chunks", m.chunks},
+                   {"strikes", m.strikes},
+                   {"requests", m.requests},
+                   {"dropped", m.dropped},
+                   {"why", m.why}});
+  }
+  return out;
+}
+
+}  // namespace checkpoint::cli
