@@ -12,6 +12,7 @@
 #include "checkpoint/verify.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 
 namespace checkpoint {
 namespace {
@@ -52,7 +53,9 @@ Result<RestoreReport> RestoreCheckpoint(const std::string& dir, const std::strin
   RestoreReport report;
   std::string manifest;
   Status s = ReadManifestFile(dir, &manifest);
-  if (s.IsNotFound()) return Status::NotFound("no checkpoint at " + dir + " (no manifest.json)");
+  if (s.IsNotFound()) {
+    return Status::NotFound("no checkpoint at " + dir + " (no " + kManifestFile + ")");
+  }
   CHECKPOINT_RETURN_IF_ERROR(s);
   std::error_code ec;
   if (options.force && std::filesystem::exists(db_dir, ec)) {
