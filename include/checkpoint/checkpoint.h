@@ -71,10 +71,11 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::string& store,
                                       const StoreLock& lock, const CreateOptions& options);
 
-// File names inside a checkpoint directory.
-inline constexpr const char* kManifestFile = "manifest.json";
-inline constexpr const char* kInfoFile = "info.json";
-inline constexpr const char* kChunkDir = "chunks";
+// File names inside a checkpoint directory ("manifest.json", "info.json",
+// "chunks"; docs/FORMAT.md).
+extern const char* const kManifestFile;
+extern const char* const kInfoFile;
+extern const char* const kChunkDir;
 std::string ChunkFileName(uint64_t index);  // "chunks/00000042.chunk"
 
 }  // namespace checkpoint

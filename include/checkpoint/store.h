@@ -23,7 +23,8 @@ class StoreLock {
  public:
   // Takes the lock of `store` (made if missing). Busy: another process holds
   // it (the message names its pid) and `wait_seconds` passed. On success,
-  // removes what crashed runs left (staging and trash directories).
+  // removes what crashed runs left (staging and trash directories; a partial
+  // download stays, to be resumed).
   static Result<StoreLock> Acquire(const std::string& store, double wait_seconds);
   StoreLock(StoreLock&& o) noexcept : fd_(o.fd_), dev_(o.dev_), ino_(o.ino_) { o.fd_ = -1; }
   StoreLock& operator=(StoreLock&&) = delete;
@@ -53,7 +54,7 @@ struct StoredCheckpoint {
 
 struct Leftover {
   std::string path;
-  std::string kind;  // "staging", "trash", "incomplete"
+  std::string kind;  // "staging", "trash", "partial" (a download), "incomplete"
 };
 
 struct StoreListing {
@@ -103,7 +104,8 @@ std::string StoreOf(const std::string& checkpoint);
 Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::string& reason);
 Status Unpin(const std::string& checkpoint, const StoreLock& lock);
 
-inline constexpr const char* kPinFile = "pinned";
-inline constexpr const char* kLockFile = ".lock";
+// CKPT/pinned (the pin marker) and STORE/.lock (the lock file).
+extern const char* const kPinFile;
+extern const char* const kLockFile;
 
 }  // namespace checkpoint

@@ -59,9 +59,9 @@ namespace {
 void RemoveIfEmpty(const std::string& store) {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(store, ec)) {
-    if (e.path().filename() != ".lock") return;
+    if (e.path().filename() != kLockFile) return;
   }
-  std::filesystem::remove(std::filesystem::path(store) / ".lock", ec);
+  std::filesystem::remove(std::filesystem::path(store) / kLockFile, ec);
   std::filesystem::remove(store, ec);
 }
 

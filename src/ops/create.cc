@@ -1,8 +1,6 @@
 // CreateCheckpoint: partition, produce chunks on a thread pool, write them
 // from one writer thread behind a bounded window, publish atomically.
 #include <sys/stat.h>
-#include <unistd.h>
-#include <zstd.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -12,7 +10,6 @@
 #include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <thread>
 
 #include "checkpoint/checkpoint.h"
@@ -22,18 +19,12 @@
 #include "chunk/format.h"
 #include "chunk/producer.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 #include "state/state_db_impl.h"
 #include "util/clock.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
-
-std::string ChunkFileName(uint64_t index) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%s/%08llu.chunk", kChunkDir,
-                static_cast<unsigned long long>(index));
-  return name;
-}
 
 namespace {
 
@@ -173,74 +164,45 @@ class ChunkPipeline {
   uint64_t file_bytes_;
 };
 
-std::string RandomSuffix() {
-  std::random_device rd;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%08x%08x", rd(), rd());
-  return buf;
-}
-
-// The cheap check of a checkpoint already in the store: every chunk file is
-// a regular file of a size its frame could have (no link followed, nothing
-// opened). Catches missing, emptied and truncated-to-nothing chunks; bit rot
-// inside a chunk needs `verify`. Adds the files' sizes to *bytes.
-bool LooksIntact(const fs::path& dir, const Manifest& m, uint64_t* bytes) {
-  for (size_t i = 0; i < m.chunks.size(); ++i) {
-    struct stat st;
-    const std::string file = (dir / ChunkFileName(i)).string();
-    if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
-    if (size <= kChunkFileHeaderBytes ||
-        size > ZSTD_compressBound(m.chunks[i].raw_size) + kChunkFileHeaderBytes) {
-      return false;
-    }
-    *bytes += size;
-  }
-  return true;
-}
-
-// A complete checkpoint of this content already in the store, if any.
+// A complete checkpoint of this content already in the store, if any. A
+// damaged one is not: it is made again and replaced at publishing.
 std::optional<CreateResult> FindExisting(const std::string& store, const PinnedHeight& pin,
                                          const CreateOptions& options) {
   std::error_code ec;
-  const std::string prefix = std::to_string(pin.height) + "-";
   for (const auto& entry : fs::directory_iterator(store, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0 || name.size() != prefix.size() + 12) continue;
-    std::string bytes;
-    Manifest m;
-    if (!ReadManifestFile(entry.path(), &bytes).ok() || !ParseManifest(bytes, &m).ok()) {
+    uint64_t height;
+    std::string id12;
+    if (!ParseCheckpointName(entry.path().filename().string(), &height, &id12) ||
+        height != pin.height) {
       continue;
     }
-    const Hash id = ManifestId(bytes);
-    if (name != prefix + ToHex(id).substr(0, 12)) continue;
+    Result<StoredCheckpoint> c = ReadCompleteCheckpoint(entry.path().string());
+    if (!c.ok()) continue;
+    const Manifest& m = c->manifest;
     const Hash root = pin.root.present() ? pin.root.hash : EmptyHash(pin.kind);
-    if (m.height != pin.height || m.root != root || m.chunk_size != options.chunk_size ||
+    if (m.root != root || m.chunk_size != options.chunk_size ||
         m.format_version != options.format_version || m.hash != pin.kind) {
       continue;
     }
     CreateResult r;
-    r.path = fs::absolute(entry.path()).lexically_normal().string();
-    r.id = id;
+    r.path = c->path;
+    r.id = c->id;
     r.height = m.height;
     r.root = m.root;
     r.chunks = m.chunks.size();
     r.leaves = m.leaves;
-    for (const auto& c : m.chunks) r.raw_bytes += c.raw_size;
-    // A damaged one is made again and replaces it at publishing.
-    if (!LooksIntact(entry.path(), m, &r.bytes)) continue;
+    for (const auto& chunk : m.chunks) r.raw_bytes += chunk.raw_size;
+    r.bytes = c->bytes;
     r.existed = true;
     return r;
   }
   return std::nullopt;
 }
 
-// Whether `dir` already holds this manifest and plausible chunks.
-bool SameAndIntact(const std::string& dir, const std::string& manifest, const Manifest& m) {
-  std::string bytes;
-  uint64_t sizes = 0;
-  return ReadFileBounded(dir + "/" + kManifestFile, manifest.size(), &bytes).ok() &&
-         bytes == manifest && LooksIntact(dir, m, &sizes);
+// Whether `dir` already holds the manifest with this id, and plausible chunks.
+bool SameAndIntact(const std::string& dir, const Hash& id) {
+  Result<StoredCheckpoint> c = ReadCompleteCheckpoint(dir);
+  return c.ok() && c->id == id;
 }
 
 }  // namespace
@@ -286,8 +248,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   const double partition_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - partition_start).count();
 
-  const std::string staging = store + "/.staging-" + std::to_string(height) + "-" +
-                              std::to_string(::getpid()) + "-" + RandomSuffix();
+  const std::string staging = store + "/" + StagingName(height);
   struct Cleanup {
     std::string path;
     ~Cleanup() {
@@ -350,12 +311,11 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging + "/" + kChunkDir));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging));
 
-  const std::string name = std::to_string(height) + "-" + ToHex(result.id).substr(0, 12);
-  const std::string final_path = store + "/" + name;
+  const std::string final_path = store + "/" + CheckpointName(height, result.id);
   result.path = fs::absolute(final_path).lexically_normal().string();
   struct stat st;
   if (::lstat(final_path.c_str(), &st) == 0) {
-    if (SameAndIntact(final_path, manifest, m)) {
+    if (SameAndIntact(final_path, result.id)) {
       result.existed = true;  // the same bytes, made by an earlier run
       return result;
     }

@@ -17,20 +17,19 @@
 
 #include "checkpoint/checkpoint.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 #include "util/clock.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
 namespace {
 
-bool StartsWith(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
-
-// Removes staging and trash directories crashed runs left. REQUIRES: the lock.
+// Removes staging and trash directories crashed runs left (never a partial
+// download: it is kept to resume). REQUIRES: the lock.
 void RemoveLeftovers(const std::string& store) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(store, ec)) {
-    const std::string name = e.path().filename().string();
-    if (StartsWith(name, ".staging-") || StartsWith(name, ".trash-")) RemoveTree(e.path().string());
+    if (IsCrashLeftover(e.path().filename().string())) RemoveTree(e.path().string());
   }
 }
 
@@ -118,38 +117,20 @@ Result<StoreListing> ListStore(const std::string& store) {
   for (const auto& e : fs::directory_iterator(store, ec)) {
     const std::string name = e.path().filename().string();
     const std::string path = fs::absolute(e.path()).lexically_normal().string();
-    if (StartsWith(name, ".staging-")) {
-      out.leftovers.push_back({path, "staging"});
-      continue;
-    }
-    if (StartsWith(name, ".trash-")) {
-      out.leftovers.push_back({path, "trash"});
+    if (const char* kind = LeftoverKind(name)) {
+      out.leftovers.push_back({path, kind});
       continue;
     }
     if (!e.is_directory(ec) || name[0] == '.') continue;
-    StoredCheckpoint c;
-    c.name = name;
-    c.path = path;
-    std::string bytes;
-    bool complete = ReadManifestFile(path, &bytes).ok() && ParseManifest(bytes, &c.manifest).ok();
-    if (complete) {
-      c.id = ManifestId(bytes);
-      complete = name == std::to_string(c.manifest.height) + "-" + ToHex(c.id).substr(0, 12);
-    }
-    for (size_t i = 0; complete && i < c.manifest.chunks.size(); ++i) {
-      auto size = fs::file_size(path + "/" + ChunkFileName(i), ec);
-      if (ec)
-        complete = false;
-      else
-        c.bytes += size;
-    }
-    if (!complete) {
+    Result<StoredCheckpoint> read = ReadCompleteCheckpoint(path);
+    if (!read.ok()) {
       out.leftovers.push_back({path, "incomplete"});
       continue;
     }
+    StoredCheckpoint& c = *read;
     ReadPin(path, &c, &out.warnings);
     std::string info;
-    if (ReadFileBounded(path + "/" + kInfoFile, 16 << 20, &info).ok()) {
+    if (ReadFileBounded(path + "/" + kInfoFile, kMaxInfoFileBytes, &info).ok()) {
       auto j = nlohmann::json::parse(info, nullptr, false);
       if (j.is_object() && j.contains("created") && j["created"].is_string())
         c.created = j["created"];
@@ -187,7 +168,7 @@ std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing,
 Status DeleteCheckpoint(const std::string& store, const StoreLock& lock,
                         const StoredCheckpoint& c) {
   CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
-  const std::string trash = store + "/.trash-" + c.name + "-" + std::to_string(::getpid());
+  const std::string trash = store + "/" + TrashName(c.name);
   CHECKPOINT_RETURN_IF_ERROR(RenamePath(c.path, trash));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
   RemoveTree(trash);
@@ -214,7 +195,7 @@ Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::stri
   const std::string when = UtcTimestamp();
   // The temporary is made exclusively and removed if anything fails.
   return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n",
-                               ".pinned.tmp");
+                               std::string(".") + kPinFile + ".tmp");
 }
 
 Result<std::string> ResolveCheckpoint(const std::string& arg) {

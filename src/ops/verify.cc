@@ -9,37 +9,29 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include "checkpoint/checkpoint.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 #include "ops/verify_internal.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
 namespace {
 
-// Files a checkpoint may hold besides its chunks (the pin marker comes with pinning).
-const std::set<std::string> kKnownFiles = {kManifestFile, kInfoFile, kChunkDir, "pinned"};
-
 void FindExtra(const std::string& dir, size_t chunks, VerifyReport* report) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
-    if (!kKnownFiles.count(name)) report->extra.push_back(name);
+    if (!IsCheckpointEntry(name)) report->extra.push_back(name);
   }
   for (const auto& e : fs::directory_iterator(fs::path(dir) / kChunkDir, ec)) {
     const std::string rel = std::string(kChunkDir) + "/" + e.path().filename().string();
-    bool named = false;
-    // Names are fixed-width indices: parse and compare rather than list them all.
-    const std::string stem = e.path().stem().string();
-    if (e.path().extension() == ".chunk" && stem.size() == 8 &&
-        stem.find_first_not_of("0123456789") == std::string::npos) {
-      named = std::stoull(stem) < chunks && rel == ChunkFileName(std::stoull(stem));
-    }
-    if (!named) report->extra.push_back(rel);
+    // Parse and compare rather than list every name the manifest implies.
+    std::optional<uint64_t> index = ParseChunkFileName(rel);
+    if (!index || *index >= chunks) report->extra.push_back(rel);
   }
   std::sort(report->extra.begin(), report->extra.end());
 }
@@ -56,7 +48,7 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
   if (!manifest_bytes.ok()) {
     const Status& s = manifest_bytes.status();
     problem(-1, s.IsNotFound() ? ChunkClass::kMissing : ChunkClass::kCorrupt,
-            s.IsNotFound() ? "no manifest.json" : s.message());
+            s.IsNotFound() ? std::string("no ") + kManifestFile : s.message());
     return report;
   }
   ChunkClass cls;

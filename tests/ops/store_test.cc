@@ -11,6 +11,7 @@
 #include "../chunk/chunk_util.h"
 #include "checkpoint/verify.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 #include "store/node_store.h"
 
 namespace checkpoint {
@@ -81,6 +82,53 @@ TEST_CASE("the store lock is exclusive, names its holder, and waits when asked",
     REQUIRE(waited.status().IsBusy());
   }
   REQUIRE(StoreLock::Acquire(store, 0).ok());  // released with its holder
+}
+
+TEST_CASE("layout names round-trip and reject near misses", "[unit][store]") {
+  Hash id{};
+  id[0] = 0xab;
+  REQUIRE(CheckpointName(42, id) == "42-ab0000000000");
+  uint64_t height = 0;
+  std::string id12;
+  REQUIRE(ParseCheckpointName("42-ab0000000000", &height, &id12));
+  REQUIRE((height == 42 && id12 == "ab0000000000"));
+  REQUIRE(ParseCheckpointName("0-0123456789ab", &height, &id12));
+  for (const char* bad : {"042-ab0000000000", "42-AB0000000000", "42-ab00000000", "-ab0000000000",
+                          "42_ab0000000000", "x-ab0000000000", "99999999999999999999-ab0000000000"})
+    REQUIRE_FALSE(ParseCheckpointName(bad, &height, &id12));
+
+  REQUIRE(ChunkFileName(42) == "chunks/00000042.chunk");
+  REQUIRE(ParseChunkFileName("chunks/00000042.chunk") == 42u);
+  for (const char* bad : {"chunks/42.chunk", "chunks/000000042.chunk", "chunks/00000042.chunk.tmp",
+                          "chunkz/00000042.chunk", "chunks/0000004x.chunk", "00000042.chunk"})
+    REQUIRE_FALSE(ParseChunkFileName(bad));
+
+  REQUIRE(std::string(LeftoverKind(StagingName(7))) == "staging");
+  REQUIRE(StagingName(7) != StagingName(7));  // one per run
+  REQUIRE(std::string(LeftoverKind(TrashName("7-ab0000000000"))) == "trash");
+  REQUIRE(PartialName(id) == std::string(kPartialPrefix) + ToHex(id));
+  REQUIRE(std::string(LeftoverKind(PartialName(id))) == "partial");
+  REQUIRE(LeftoverKind("7-ab0000000000") == nullptr);
+  REQUIRE((IsCrashLeftover(StagingName(7)) && IsCrashLeftover(TrashName("x"))));
+  REQUIRE_FALSE(IsCrashLeftover(PartialName(id)));
+}
+
+TEST_CASE("a partial download is listed as a leftover and survives the lock's clean-up",
+          "[unit][store]") {
+  test::TempDir dir;
+  const std::string store = dir.Sub("store");
+  const std::string partial = store + "/" + PartialName(Hash{});
+  const std::string staging = store + "/" + StagingName(1);
+  REQUIRE(MakeDir(partial).ok());
+  REQUIRE(MakeDir(staging).ok());
+  auto listing = ListStore(store);
+  REQUIRE(listing.ok());
+  REQUIRE(listing->leftovers.size() == 2);
+  REQUIRE(listing->leftovers[0].kind == "partial");  // sorted by path: ".p" < ".s"
+  REQUIRE(listing->leftovers[1].kind == "staging");
+  { REQUIRE(StoreLock::Acquire(store, 0).ok()); }
+  REQUIRE(fs::is_directory(partial));
+  REQUIRE_FALSE(fs::exists(staging));
 }
 
 struct StoreFixture {
