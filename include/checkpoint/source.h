@@ -131,6 +131,42 @@ Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>&
 // no mirror can provide gives way to the next. report.mirrors says who did what.
 Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& options);
 
+struct FetchOptions {
+  Anchors anchors;
+  bool trust_manifest = false;  // as RestoreOptions
+  unsigned threads = 0;         // checking threads; 0: cores
+  uint64_t max_chunk_size = kDefaultMaxChunkSize;
+  double lock_wait_seconds = 0;  // for the store lock, as CreateOptions
+};
+
+enum class FetchStage { kManifest, kChunks, kDone };
+
+struct FetchReport {
+  FetchStage stage = FetchStage::kManifest;
+  std::string path;  // the checkpoint in the store (absolute), at kDone
+  Manifest manifest;
+  Hash id{};
+  bool existed = false;  // the store already held it complete: nothing fetched
+  std::vector<ChunkProblem> problems;
+  std::string local_error;  // this machine's failure reading back a partial download
+  size_t resumed = 0;       // chunks an earlier, interrupted fetch had kept
+  uint64_t bytes = 0;
+  double seconds = 0;
+  std::vector<MirrorReport> mirrors;
+  bool ok() const { return stage == FetchStage::kDone && problems.empty(); }
+};
+
+// Downloads the checkpoint `source` offers into `store` (made if missing) as
+// a complete, verified checkpoint `<height>-<id12>`, so that this machine can
+// serve it in turn. Every chunk is checked before it is written; the
+// download grows in STORE/.partial-<id> and is published like `create`
+// (fsync, rename, index.json), all under the store's lock, held throughout.
+// Killed, the same call resumes: chunks already kept are checked again
+// locally, not fetched. Fails (the Status) for what is not the checkpoint's
+// fault: Busy (the lock), IOError, InvalidArgument (no anchor).
+Result<FetchReport> FetchCheckpoint(ChunkSource* source, const std::string& store,
+                                    const FetchOptions& options);
+
 // Fetches `url` (http(s):// or file://), at most `max_bytes`. NotFound for a
 // 404; IOError for anything else (the message says what).
 Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,

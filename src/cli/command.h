@@ -55,6 +55,7 @@ bool WriteOut(std::string_view s);
 void AddDbOption(boost::program_options::options_description* d);
 void AddJsonOption(boost::program_options::options_description* d);
 void AddThreadsOption(boost::program_options::options_description* d, const char* what);
+inline constexpr unsigned kMaxThreads = 1024;  // a typo's guard, far above any machine's cores
 // --threads: 0 (cores) when absent; nullopt after printing a usage error.
 std::optional<unsigned> ParseThreads(const boost::program_options::variables_map& vm,
                                      int* exit_code);

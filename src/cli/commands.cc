@@ -10,6 +10,7 @@ int RunStatePrune(const Args& args);
 int RunCreate(const Args& args);
 int RunVerify(const Args& args);
 int RunRestore(const Args& args);
+int RunFetch(const Args& args);
 int RunList(const Args& args);
 int RunPrune(const Args& args);
 int RunPin(const Args& args);
@@ -25,6 +26,7 @@ const std::vector<Command>& Commands() {
       {"create", "checkpoint a height into a store: chunks with proofs and a manifest", RunCreate},
       {"verify", "check every chunk of a checkpoint against a trusted root or id", RunVerify},
       {"restore", "rebuild a state database from a checkpoint (resumable)", RunRestore},
+      {"fetch", "download a checkpoint from mirrors into a local store, verified", RunFetch},
       {"list", "the checkpoints of a store, and leftovers of crashed runs", RunList},
       {"prune", "delete old checkpoints: keep the newest N, every K-th, and pins", RunPrune},
       {"pin", "keep a checkpoint out of pruning", RunPin},

@@ -1,5 +1,6 @@
-// checkpoint restore CKPT --db DIR [--root HEX] [--id HEX] [--height N]
-//   [--trust-manifest] [--threads T] [--max-chunk-size SIZE] [--force] [--json]
+// checkpoint restore SOURCE… --db DIR [--root HEX] [--id HEX] [--height N|latest]
+//   [--trust-manifest] [--threads T] [--max-chunk-size SIZE] [--force] [--connections N]
+//   [--min-speed RATE] [--slow-after S] [--insecure] [--json]
 #include "checkpoint/restore.h"
 
 #include <filesystem>
@@ -9,7 +10,9 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/verify.h"
 #include "cli/command.h"
+#include "checkpoint/source.h"
 #include "cli/json_out.h"
+#include "cli/sources.h"
 #include "cli/trust.h"
 
 namespace po = boost::program_options;
@@ -32,19 +35,26 @@ int RunRestore(const Args& args) {
   AddDbOption(&d);
   AddJsonOption(&d);
   AddTrustOptions(&d);
-  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+  d.add_options()("source", po::value<std::vector<std::string>>(),
+                  "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
+                  "several are mirrors of one checkpoint")(
       "trust-manifest", po::bool_switch(),
       "restore without --root or --id, on the manifest's word")(
       "force", po::bool_switch(), "clear a destination that holds other state");
   AddThreadsOption(&d, "restoring threads (default: cores)");
+  AddTransferOptions(&d);
   po::positional_options_description pos;
-  pos.add("checkpoint", 1);
+  pos.add("source", -1);
   po::variables_map vm;
   if (auto code = ParseArgs("restore", args, d, pos, &vm)) return *code;
-  if (!vm.count("checkpoint"))
-    return Fail(kExitUsage, "restore: which checkpoint? (checkpoint restore CKPT --db DIR)");
+  if (!vm.count("source"))
+    return Fail(kExitUsage, "restore: which checkpoint? (checkpoint restore SOURCE… --db DIR)");
   RestoreOptions options;
+  CheckpointPick pick;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  if (auto code = ParseHeightPick(vm, &pick)) return *code;
+  options.anchors.height = pick.anchors.height;
+  pick.anchors = options.anchors;
   if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   options.force = vm["force"].as<bool>();
@@ -55,19 +65,30 @@ int RunRestore(const Args& args) {
   auto threads = ParseThreads(vm, &code);
   if (!threads) return code;
   options.threads = *threads;
-  const std::string dir = vm["checkpoint"].as<std::string>();
+  HttpOptions http;
+  http.max_chunk_size = options.max_chunk_size;
+  if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;
   const std::string db_dir = vm["db"].as<std::string>();
-
-  Result<RestoreReport> restored = RestoreCheckpoint(dir, db_dir, options);
+  std::string dir;
+  Result<std::unique_ptr<ChunkSource>> source =
+      OpenSources(vm["source"].as<std::vector<std::string>>(), pick, http, &dir);
+  if (!source.ok()) {
+    return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
+                source.status().message());
+  }
+  Result<RestoreReport> restored = RestoreFromSource(source->get(), db_dir, options);
   if (!restored.ok()) return Fail(restored.status());
   const RestoreReport& report = *restored;
   if (!report.local_error.empty()) return Fail(kExitError, report.local_error);
+  if (dir.empty() && (!report.ok() || !vm["json"].as<bool>())) PrintMirrors(report.mirrors);
   switch (report.stage) {
     case RestoreStage::kVerifyFirst:
       PrintProblems(report.problems);
       return Fail(kExitVerifyFailed, "verification failed before --force cleared anything: " +
                                          db_dir + " is untouched");
     case RestoreStage::kManifest:
+      for (size_t i = 1; i < report.problems.size(); ++i) PrintProblems({report.problems[i]});
+      return Fail(kExitVerifyFailed, report.problems.front().message);
     case RestoreStage::kFinish:
       return Fail(kExitVerifyFailed, report.problems.front().message);
     case RestoreStage::kChunks:
@@ -86,6 +107,7 @@ int RunRestore(const Args& args) {
         {"path", abs},           {"id", ToHex(report.id)},    {"height", m.height},
         {"root", ToHex(m.root)}, {"chunks", m.chunks.size()}, {"resumed", report.resumed},
         {"leaves", m.leaves},    {"bytes", report.bytes},     {"seconds", report.seconds}};
+    if (dir.empty()) j["mirrors"] = MirrorsJson(report.mirrors);
     PrintJson(j);
   } else {
     std::cout << "restored height " << m.height << " root " << ToHex(m.root) << " chunks "

@@ -6,7 +6,9 @@
 
 #include "checkpoint/store.h"
 #include "cli/command.h"
+#include "checkpoint/source.h"
 #include "cli/json_out.h"
+#include "cli/sources.h"
 
 namespace po = boost::program_options;
 
@@ -28,18 +30,55 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
     std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
 }
 
+
+// A store served by a mirror: its index.json, a hint nobody checked.
+int ListRemote(const std::string& url, const po::variables_map& vm) {
+  HttpOptions http;
+  if (auto code = ParseTransferOptions(vm, 0, &http)) return *code;
+  Result<std::vector<IndexEntry>> index = ReadStoreIndex(url, http);
+  if (!index.ok()) return Fail(index.status());
+  std::string base = url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (vm["json"].as<bool>()) {
+    nlohmann::json cps = nlohmann::json::array();
+    for (const IndexEntry& e : *index) {
+      cps.push_back({{"height", e.height},
+                     {"root", e.root},
+                     {"id", e.id},
+                     {"path", base + "/" + e.name() + "/"},
+                     {"pinned", e.pinned},
+                     {"chunks", e.chunks},
+                     {"bytes", e.bytes},
+                     {"created", e.created}});
+    }
+    PrintJson(nlohmann::json{{"checkpoints", cps}, {"leftovers", nlohmann::json::array()}});
+    return kExitOk;
+  }
+  for (const IndexEntry& e : *index) {
+    std::cout << e.height << "  " << e.id.substr(0, 12) << "  root " << e.root.substr(0, 12) << "  "
+              << e.chunks << " chunks  " << e.bytes << " bytes  "
+              << (e.created.empty() ? "-" : e.created) << (e.pinned ? "  pinned" : "") << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunList(const Args& args) {
   po::options_description d("list");
   AddJsonOption(&d);
-  d.add_options()("store", po::value<std::string>(), "checkpoint store directory");
+  AddTransferOptions(&d);
+  d.add_options()("store", po::value<std::string>(),
+                  "checkpoint store: a directory, or the URL of one a mirror serves "
+                  "(its index.json, unverified)");
   po::positional_options_description pos;
   pos.add("store", 1);
   po::variables_map vm;
   if (auto code = ParseArgs("list", args, d, pos, &vm)) return *code;
   if (!vm.count("store")) return Fail(kExitUsage, "list: which store? (checkpoint list STORE)");
-  auto listing = ListStore(vm["store"].as<std::string>());
+  const std::string store = vm["store"].as<std::string>();
+  if (store.find("://") != std::string::npos) return ListRemote(store, vm);
+  auto listing = ListStore(store);
   if (!listing.ok()) return Fail(listing.status());
   PrintWarnings(listing->warnings);
   if (vm["json"].as<bool>()) {
@@ -76,7 +115,11 @@ int RunList(const Args& args) {
   for (const Leftover& l : listing->leftovers) {
     // Only what a crashed run left is removed by the next one; a damaged
     // checkpoint stays until someone looks (or a create of its content replaces it).
-    if (l.kind == "incomplete") {
+    if (l.kind == "partial") {
+      std::cout << "partial download (the same 'checkpoint fetch' resumes it; delete it to give "
+                   "up): "
+                << l.path << "\n";
+    } else if (l.kind == "incomplete") {
       std::cout << "incomplete (damaged or unfinished; not removed automatically, see 'checkpoint "
                    "verify'): "
                 << l.path << "\n";

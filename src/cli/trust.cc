@@ -9,7 +9,7 @@ namespace checkpoint::cli {
 void AddTrustOptions(po::options_description* d) {
   d->add_options()("root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
-      "height", po::value<std::string>(), "expected height (a check, not an anchor)")(
+      "height", po::value<std::string>(), "expected height (a check, not an anchor); of a store: N or latest")(
       "max-chunk-size", po::value<std::string>(),
       "refuse a checkpoint whose chunk size is over SIZE (N[B|KiB|MiB|GiB]; default 256MiB): "
       "bounds memory "
@@ -28,12 +28,7 @@ std::optional<int> ParseTrust(const po::variables_map& vm, Anchors* anchors) {
     std::copy(bytes->begin(), bytes->end(), h.begin());
     (std::string(name) == "root" ? anchors->root : anchors->id) = h;
   }
-  if (vm.count("height")) {
-    auto h = ParseU64(vm["height"].as<std::string>());
-    if (!h) return Fail(kExitUsage, "--height takes a whole number");
-    anchors->height = *h;
-  }
-  return std::nullopt;
+  return std::nullopt;  // --height: ParseHeightPick
 }
 
 std::optional<int> ParseMaxChunkSize(const po::variables_map& vm, uint64_t* max_chunk_size) {

@@ -1,5 +1,6 @@
-// checkpoint verify CKPT [--root HEX] [--id HEX] [--height N] [--threads T] [--max-chunk-size SIZE]
-// [--json]
+// checkpoint verify SOURCE… [--root HEX] [--id HEX] [--height N|latest] [--threads T]
+//   [--max-chunk-size SIZE] [--connections N] [--min-speed RATE] [--slow-after S] [--insecure]
+//   [--json]
 #include "checkpoint/verify.h"
 
 #include <filesystem>
@@ -7,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "checkpoint/source.h"
 #include "cli/json_out.h"
+#include "cli/sources.h"
 #include "cli/trust.h"
 
 namespace po = boost::program_options;
@@ -19,25 +22,41 @@ int RunVerify(const Args& args) {
   AddJsonOption(&d);
   AddTrustOptions(&d);
   AddThreadsOption(&d, "verifying threads (default: cores)");
-  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory");
+  AddTransferOptions(&d);
+  d.add_options()("source", po::value<std::vector<std::string>>(),
+                  "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
+                  "several are mirrors of one checkpoint");
   po::positional_options_description pos;
-  pos.add("checkpoint", 1);
+  pos.add("source", -1);
   po::variables_map vm;
   if (auto code = ParseArgs("verify", args, d, pos, &vm)) return *code;
-  if (!vm.count("checkpoint"))
-    return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify CKPT)");
+  if (!vm.count("source"))
+    return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify SOURCE…)");
   VerifyOptions options;
+  CheckpointPick pick;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
+  if (auto code = ParseHeightPick(vm, &pick)) return *code;
+  options.anchors.height = pick.anchors.height;
+  pick.anchors = options.anchors;
   if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
   int code = kExitOk;
   auto threads = ParseThreads(vm, &code);
   if (!threads) return code;
   options.threads = *threads;
-  const std::string dir = vm["checkpoint"].as<std::string>();
+  HttpOptions http;
+  http.max_chunk_size = options.max_chunk_size;
+  if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;
+  const auto sources = vm["source"].as<std::vector<std::string>>();
   if (!options.anchors.any()) {
     std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");
   }
-  Result<VerifyReport> r = VerifyCheckpoint(dir, options);
+  std::string dir;
+  Result<std::unique_ptr<ChunkSource>> source = OpenSources(sources, pick, http, &dir);
+  if (!source.ok()) return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
+                                source.status().message());
+  // One local directory: verify it as a directory (extra files are reported too).
+  Result<VerifyReport> r =
+      dir.empty() ? VerifySource(source->get(), options) : VerifyCheckpoint(dir, options);
   if (!r.ok()) return Fail(r.status());
   const VerifyReport& rep = *r;
   if (vm["json"].as<bool>()) {
@@ -51,7 +70,8 @@ int RunVerify(const Args& args) {
       problems.push_back(j);
     }
     nlohmann::json j = {{"ok", rep.ok()},
-                        {"path", std::filesystem::absolute(dir).lexically_normal().string()},
+                        {"path", dir.empty() ? sources.front()
+                                             : std::filesystem::absolute(dir).lexically_normal().string()},
                         {"id", ToHex(rep.id)},
                         {"trust", options.anchors.id     ? "id"
                                   : options.anchors.root ? "root"
@@ -60,7 +80,8 @@ int RunVerify(const Args& args) {
                         {"extra", rep.extra},
                         {"bytes", rep.bytes},
                         {"raw_bytes", rep.raw_bytes},
-                        {"seconds", rep.seconds}};
+                        {"seconds", rep.seconds},
+                        {"mirrors", MirrorsJson(rep.mirrors)}};
     if (rep.manifest_ok) {
       j["height"] = rep.manifest.height;
       j["root"] = ToHex(rep.manifest.root);
@@ -74,6 +95,7 @@ int RunVerify(const Args& args) {
                 << ": " << ChunkClassName(p.cls) << ": " << p.message << "\n";
     }
     for (const std::string& e : rep.extra) std::cout << "extra file: " << e << "\n";
+    if (dir.empty()) PrintMirrors(rep.mirrors);
     if (rep.manifest_ok) {
       std::cout << (rep.ok() ? "ok" : "FAILED") << ": height " << rep.manifest.height << " root "
                 << ToHex(rep.manifest.root) << " id " << ToHex(rep.id) << " chunks "

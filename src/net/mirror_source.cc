@@ -65,7 +65,7 @@ struct ChunkState {
   int copies = 0;               // being received, waiting, or being checked
   std::set<size_t> failed_at;   // mirrors not asked again
   std::map<size_t, int> tries;  // transient failures per mirror
-  ChunkProblem last{0, ChunkClass::kMissing, "no mirror had it"};
+  ChunkProblem last{0, ChunkClass::kMissing, ""};  // the last failure
 };
 
 class MirrorSource : public ChunkSource {
@@ -288,6 +288,7 @@ void MirrorSource::Schedule(Clock::time_point now) {
       c.queued = true;
     } else {
       c.unavailable = true;
+      if (c.failed_at.empty()) c.last.message = "no mirror left to ask (every one was dropped)";
     }
   }
   for (size_t chunk : later) queue_.push_back(chunk);
@@ -464,11 +465,13 @@ void MirrorSource::Run() {
     for (auto [t, code] : done) {
       auto it = std::find_if(transfers_.begin(), transfers_.end(),
                              [t = t](const auto& x) { return x.get() == t; });
-      if (it == transfers_.end()) continue;
-      curl_multi_remove_handle(multi_, t->easy);
-      Finished(t, code, Clock::now());
-      curl_easy_cleanup(t->easy);
+      if (it == transfers_.end()) continue;  // aborted meanwhile (its mirror dropped)
+      // Out of the list first: blaming it may drop its mirror, which aborts the rest.
+      std::unique_ptr<Transfer> owned = std::move(*it);
       transfers_.erase(it);
+      curl_multi_remove_handle(multi_, owned->easy);
+      Finished(owned.get(), code, Clock::now());
+      curl_easy_cleanup(owned->easy);
     }
     if (!done.empty()) continue;
     lock.unlock();

@@ -20,6 +20,7 @@
 #include "chunk/producer.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/store_index.h"
 #include "state/state_db_impl.h"
 #include "util/clock.h"
 
@@ -317,6 +318,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (::lstat(final_path.c_str(), &st) == 0) {
     if (SameAndIntact(final_path, result.id)) {
       result.existed = true;  // the same bytes, made by an earlier run
+      CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock));
       return result;
     }
     // Damaged: swap the fresh copy in atomically; the old one ends up at the
@@ -328,6 +330,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     cleanup.path.clear();
   }
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
+  CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock));
   return result;
 }
 

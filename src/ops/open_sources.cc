@@ -9,19 +9,12 @@
 #include "checkpoint/store.h"
 #include "net/http.h"
 #include "net/mirror_source.h"
+#include "ops/layout.h"
 #include "ops/store_index.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
 namespace {
-
-// <height>-<12 lowercase hex>
-bool IsCheckpointName(std::string_view name) {
-  const size_t dash = name.find('-');
-  if (dash == 0 || dash == std::string_view::npos || name.size() != dash + 13) return false;
-  return name.substr(0, dash).find_first_not_of("0123456789") == std::string_view::npos &&
-         name.substr(dash + 1).find_first_not_of("0123456789abcdef") == std::string_view::npos;
-}
 
 std::string_view LastSegment(std::string_view url) {
   while (!url.empty() && url.back() == '/') url.remove_suffix(1);
@@ -74,8 +67,14 @@ Result<std::vector<IndexEntry>> LocalIndex(const std::string& store) {
 Result<std::string> Resolve(const std::string& source, const CheckpointPick& pick,
                             const HttpOptions& options) {
   if (net::IsHttpUrl(source)) {
-    if (IsCheckpointName(LastSegment(source))) return source;
-    CHECKPOINT_ASSIGN_OR_RETURN(std::vector<IndexEntry> entries, ReadStoreIndex(source, options));
+    uint64_t height;
+    std::string id12;
+    if (ParseCheckpointName(LastSegment(source), &height, &id12)) return source;
+    // Not named like a checkpoint: a store if it has an index, else taken
+    // for a checkpoint directory served under another name.
+    Result<std::vector<IndexEntry>> index = ReadStoreIndex(source, options);
+    if (index.status().IsNotFound()) return source;
+    CHECKPOINT_ASSIGN_OR_RETURN(std::vector<IndexEntry> entries, std::move(index));
     CHECKPOINT_ASSIGN_OR_RETURN(IndexEntry e, Pick(entries, pick, net::RedactUrl(source)));
     return net::JoinUrl(source, e.name());
   }

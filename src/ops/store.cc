@@ -18,6 +18,7 @@
 #include "checkpoint/checkpoint.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/store_index.h"
 #include "util/clock.h"
 
 namespace checkpoint {
@@ -172,7 +173,7 @@ Status DeleteCheckpoint(const std::string& store, const StoreLock& lock,
   CHECKPOINT_RETURN_IF_ERROR(RenamePath(c.path, trash));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
   RemoveTree(trash);
-  return Status::OK();
+  return WriteStoreIndex(store, lock);
 }
 
 Status ApplyRetention(const std::string& store, const StoreLock& lock, const Retention& rule,
@@ -184,7 +185,7 @@ Status ApplyRetention(const std::string& store, const StoreLock& lock, const Ret
     if (!dry_run) CHECKPOINT_RETURN_IF_ERROR(DeleteCheckpoint(store, lock, c));
     report->deleted.push_back(std::move(c));
   }
-  return Status::OK();
+  return dry_run ? Status::OK() : WriteStoreIndex(store, lock);
 }
 
 Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::string& reason) {
@@ -194,8 +195,10 @@ Status Pin(const std::string& checkpoint, const StoreLock& lock, const std::stri
   }
   const std::string when = UtcTimestamp();
   // The temporary is made exclusively and removed if anything fails.
-  return ReplaceFileAtomically(checkpoint + "/" + kPinFile, reason + "\n" + when + "\n",
-                               std::string(".") + kPinFile + ".tmp");
+  CHECKPOINT_RETURN_IF_ERROR(ReplaceFileAtomically(checkpoint + "/" + kPinFile,
+                                                   reason + "\n" + when + "\n",
+                                                   std::string(".") + kPinFile + ".tmp"));
+  return WriteStoreIndex(StoreOf(checkpoint), lock);
 }
 
 Result<std::string> ResolveCheckpoint(const std::string& arg) {
@@ -223,7 +226,8 @@ Status Unpin(const std::string& checkpoint, const StoreLock& lock) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     return Status::IOError("cannot remove " + path + ": " + std::strerror(errno));
   }
-  return FsyncDir(checkpoint);
+  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(checkpoint));
+  return WriteStoreIndex(StoreOf(checkpoint), lock);
 }
 
 }  // namespace checkpoint

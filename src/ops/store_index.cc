@@ -10,7 +10,9 @@ namespace checkpoint {
 
 constexpr uint64_t kIndexFormatVersion = 1;
 
-std::string IndexEntry::name() const { return std::to_string(height) + "-" + id.substr(0, 12); }
+std::string IndexEntry::name() const {
+  return std::to_string(height) + "-" + id.substr(0, kNameIdChars);
+}
 
 std::string EncodeStoreIndex(const StoreListing& listing) {
   nlohmann::json list = nlohmann::json::array();
