@@ -63,7 +63,7 @@ std::optional<int> ParseHeightPick(const po::variables_map& vm, CheckpointPick* 
 void PrintMirrors(const std::vector<MirrorReport>& mirrors) {
   for (const MirrorReport& m : mirrors) {
     std::cout << "mirror " << m.name << ": " << m.chunks << " chunks, " << m.bytes << " bytes, "
-              << m.strikes << " strikes" << (m.dropped ? "; dropped: " : m.why.empty() ? "" : "; ")
+              << m.strikes << " strikes, " << m.failures << " failed transfers" << (m.dropped ? "; dropped: " : m.why.empty() ? "" : "; ")
               << m.why << "\n";
   }
 }
@@ -75,6 +75,7 @@ nlohmann::json MirrorsJson(const std::vector<MirrorReport>& mirrors) {
                    {"bytes", m.bytes},
                    {"chunks", m.chunks},
                    {"strikes", m.strikes},
+                   {"failures", m.failures},
                    {"requests", m.requests},
                    {"dropped", m.dropped},
                    {"why", m.why}});

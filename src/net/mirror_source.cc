@@ -267,9 +267,10 @@ size_t MirrorSource::PickMirror(size_t chunk, Clock::time_point now, size_t exce
 }
 
 void MirrorSource::Schedule(Clock::time_point now) {
-  // Chunks whose copy arrived elsewhere: stop receiving them.
+  // Chunks whose copy arrived elsewhere, and dropped mirrors: stop receiving.
   for (size_t t = transfers_.size(); t-- > 0;) {
-    if (chunks_[transfers_[t]->chunk].done) Abort(t);
+    if (chunks_[transfers_[t]->chunk].done || mirrors_[transfers_[t]->mirror].report.dropped)
+      Abort(t);
   }
   auto held = [&] { return transfers_.size() + ready_.size() + checking_; };
   std::deque<size_t> later;
@@ -366,13 +367,12 @@ void MirrorSource::Strike(size_t mirror, const std::string& why) {
   }
 }
 
+// Its transfers end on the transfer thread's next round (Schedule): only
+// that thread touches the multi handle.
 void MirrorSource::Drop(size_t mirror, const std::string& why) {
   Mirror& m = mirrors_[mirror];
   m.report.dropped = true;
   m.report.why = why;
-  for (size_t t = transfers_.size(); t-- > 0;) {
-    if (transfers_[t]->mirror == mirror) Abort(t);
-  }
 }
 
 void MirrorSource::Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::string& why,
@@ -383,6 +383,7 @@ void MirrorSource::Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::
   if (!transient || ++c.tries[mirror] >= kTriesPerMirror) c.failed_at.insert(mirror);
   if (strike) Strike(mirror, why);
   if (transient) {
+    ++m.report.failures;
     ++m.errors_in_a_row;
     m.retry_after = now + std::chrono::milliseconds(100 << std::min(m.errors_in_a_row, 6));
     if (m.errors_in_a_row >= kMaxConnectionErrors && !m.report.dropped) {
@@ -437,7 +438,7 @@ void MirrorSource::DropSlow(Clock::time_point now) {
         std::snprintf(why, sizeof(why), "slower than --min-speed (%.0f B/s over %.0f s)", rate,
                       age);
         Drop(x.mirror, why);
-        return;  // transfers_ changed
+        break;
       }
     }
   }
@@ -465,8 +466,7 @@ void MirrorSource::Run() {
     for (auto [t, code] : done) {
       auto it = std::find_if(transfers_.begin(), transfers_.end(),
                              [t = t](const auto& x) { return x.get() == t; });
-      if (it == transfers_.end()) continue;  // aborted meanwhile (its mirror dropped)
-      // Out of the list first: blaming it may drop its mirror, which aborts the rest.
+      if (it == transfers_.end()) continue;
       std::unique_ptr<Transfer> owned = std::move(*it);
       transfers_.erase(it);
       curl_multi_remove_handle(multi_, owned->easy);
