@@ -103,13 +103,10 @@ CreateRun Create(const po::variables_map& vm) {
                  "checkpoint: warning: verifiers refuse chunks over 256 MiB unless given "
                  "--max-chunk-size\n");
   }
-  int threads_code = kExitOk;
-  auto threads = ParseThreads(vm, &threads_code);
-  if (!threads) {
-    run.code = threads_code;
+  if (auto code = ParseThreads(vm, &options.threads)) {
+    run.code = *code;
     return run;
   }
-  options.threads = *threads;
   auto version = ParseU64(vm["format-version"].as<std::string>());
   if (!version || *version != 1)
     return fail(kExitUsage, "--format-version: this build writes version 1 only");
@@ -122,10 +119,9 @@ CreateRun Create(const po::variables_map& vm) {
     if (!keep || *keep == 0) return fail(kExitUsage, "--keep takes a positive whole number");
   }
   double wait = 0;
-  if (vm.count("wait")) {
-    auto w = ParseU64(vm["wait"].as<std::string>());
-    if (!w) return fail(kExitUsage, "--wait takes whole seconds");
-    wait = static_cast<double>(*w);
+  if (auto code = ParseWait(vm, &wait)) {
+    run.code = *code;
+    return run;
   }
   const bool json = vm["json"].as<bool>();
 

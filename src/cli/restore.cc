@@ -51,10 +51,7 @@ int RunRestore(const Args& args) {
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  int code = kExitOk;
-  auto threads = ParseThreads(vm, &code);
-  if (!threads) return code;
-  options.threads = *threads;
+  if (auto code = ParseThreads(vm, &options.threads)) return *code;
   const std::string dir = vm["checkpoint"].as<std::string>();
   const std::string db_dir = vm["db"].as<std::string>();
 

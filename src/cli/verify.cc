@@ -29,10 +29,7 @@ int RunVerify(const Args& args) {
   VerifyOptions options;
   if (auto code = ParseTrust(vm, &options.anchors)) return *code;
   if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
-  int code = kExitOk;
-  auto threads = ParseThreads(vm, &code);
-  if (!threads) return code;
-  options.threads = *threads;
+  if (auto code = ParseThreads(vm, &options.threads)) return *code;
   const std::string dir = vm["checkpoint"].as<std::string>();
   if (!options.anchors.any()) {
     std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");
