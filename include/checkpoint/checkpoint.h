@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "checkpoint/chunk.h"
 #include "checkpoint/hash.h"
 #include "checkpoint/state_db.h"
 #include "checkpoint/status.h"
@@ -33,9 +34,9 @@ struct CreateOptions {
   unsigned threads = 0;
   // Manifest and chunk format to write. Default: 1 (the only one so far).
   uint32_t format_version = 1;
-  // zstd level of the chunk files (transport only: ids never depend on it).
-  // Default: -1 (zstd's fast mode: as small as level 1 on chain-like state, faster).
-  int zstd_level = -1;
+  // zstd level of the chunk files, kMinZstdLevel..kMaxZstdLevel (transport
+  // only: ids never depend on it). Default: kDefaultZstdLevel (-1).
+  int zstd_level = kDefaultZstdLevel;
   // Called from the writer thread after each chunk file is written.
   std::function<void(const CreateProgress&)> progress;
   // When it becomes true, the run stops, removes its staging directory and

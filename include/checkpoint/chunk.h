@@ -38,4 +38,11 @@ Status VerifyChunk(
 Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical);
 std::string EncodeChunkFile(std::string_view canonical, int zstd_level);
 
+// zstd levels chunk files are written at (transport only: ids never depend on
+// them). Default: zstd's fast mode -1, as small as level 1 on chain-like state
+// and faster. 19 is the highest without zstd's memory-hungry "ultra" levels.
+inline constexpr int kDefaultZstdLevel = -1;
+inline constexpr int kMinZstdLevel = -7;
+inline constexpr int kMaxZstdLevel = 19;
+
 }  // namespace checkpoint

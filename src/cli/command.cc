@@ -68,17 +68,15 @@ std::optional<uint64_t> ParseSize(const std::string& s) {
   return ParseU64(s);
 }
 
-std::optional<uint64_t> RequireU64(const po::variables_map& vm, const char* name, int* exit_code) {
-  if (!vm.count(name)) {
-    *exit_code = Fail(kExitUsage, std::string("missing --") + name);
-    return std::nullopt;
-  }
+std::optional<int> RequireU64(const po::variables_map& vm, const char* name, uint64_t* value) {
+  if (!vm.count(name)) return Fail(kExitUsage, std::string("missing --") + name);
   std::optional<uint64_t> v = ParseU64(vm[name].as<std::string>());
   if (!v) {
-    *exit_code = Fail(kExitUsage, std::string("--") + name + " takes a whole number, not '" +
-                                      vm[name].as<std::string>() + "'");
+    return Fail(kExitUsage, std::string("--") + name + " takes a whole number, not '" +
+                                vm[name].as<std::string>() + "'");
   }
-  return v;
+  *value = *v;
+  return std::nullopt;
 }
 
 bool WriteOut(std::string_view s) {
@@ -94,14 +92,23 @@ void AddThreadsOption(po::options_description* d, const char* what) {
   d->add_options()("threads", po::value<std::string>(), what);
 }
 
-std::optional<unsigned> ParseThreads(const po::variables_map& vm, int* exit_code) {
-  if (!vm.count("threads")) return 0u;
+std::optional<int> ParseThreads(const po::variables_map& vm, unsigned* threads) {
+  *threads = 0;
+  if (!vm.count("threads")) return std::nullopt;
   auto t = ParseU64(vm["threads"].as<std::string>());
-  if (!t || *t == 0 || *t > 1024) {
-    *exit_code = Fail(kExitUsage, "--threads takes a number from 1 to 1024");
-    return std::nullopt;
+  if (!t || *t == 0 || *t > kMaxThreads) {
+    return Fail(kExitUsage, "--threads takes a number from 1 to " + std::to_string(kMaxThreads));
   }
-  return static_cast<unsigned>(*t);
+  *threads = static_cast<unsigned>(*t);
+  return std::nullopt;
+}
+
+std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
+  if (!vm.count("wait")) return std::nullopt;
+  auto w = ParseU64(vm["wait"].as<std::string>());
+  if (!w) return Fail(kExitUsage, "--wait takes whole seconds");
+  *wait = static_cast<double>(*w);
+  return std::nullopt;
 }
 
 void AddJsonOption(po::options_description* d) {

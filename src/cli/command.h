@@ -30,6 +30,10 @@ int Fail(int code, const std::string& message);
 // The exit code for a failed library call: 1 with its message.
 int Fail(const Status& status);
 
+// Every Parse…/Require… below that checks an option reports failure one way:
+// it prints the usage error and returns the exit code to end with; nullopt
+// means success, and the value went through the out pointer.
+
 // Parses `args` against `options` (and positional names). On a usage error
 // prints it and returns kExitUsage; on --help (looked for first, so a missing
 // required option does not hide the help) prints usage and returns 0;
@@ -43,9 +47,9 @@ std::optional<int> ParseArgs(const char* command, const Args& args,
 std::optional<uint64_t> ParseSize(const std::string& s);
 // Strict decimal u64 ("-1", "1e3", "" and overflow are rejected).
 std::optional<uint64_t> ParseU64(const std::string& s);
-// A u64 option that must be present: returns nullopt after printing a usage error.
-std::optional<uint64_t> RequireU64(const boost::program_options::variables_map& vm,
-                                   const char* name, int* exit_code);
+// A u64 option that must be present.
+std::optional<int> RequireU64(const boost::program_options::variables_map& vm, const char* name,
+                              uint64_t* value);
 
 // Writes to stdout; false on error (EPIPE: the reader left, which callers
 // treat as success).
@@ -55,9 +59,10 @@ bool WriteOut(std::string_view s);
 void AddDbOption(boost::program_options::options_description* d);
 void AddJsonOption(boost::program_options::options_description* d);
 void AddThreadsOption(boost::program_options::options_description* d, const char* what);
+// --threads: 1..kMaxThreads; 0 (cores) when absent.
 inline constexpr unsigned kMaxThreads = 1024;  // a typo's guard, far above any machine's cores
-// --threads: 0 (cores) when absent; nullopt after printing a usage error.
-std::optional<unsigned> ParseThreads(const boost::program_options::variables_map& vm,
-                                     int* exit_code);
+std::optional<int> ParseThreads(const boost::program_options::variables_map& vm, unsigned* threads);
+// --wait SECONDS (whole seconds, for the store lock); `wait` is left alone when absent.
+std::optional<int> ParseWait(const boost::program_options::variables_map& vm, double* wait);
 
 }  // namespace checkpoint::cli

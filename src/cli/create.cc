@@ -103,29 +103,27 @@ CreateRun Create(const po::variables_map& vm) {
                  "checkpoint: warning: verifiers refuse chunks over 256 MiB unless given "
                  "--max-chunk-size\n");
   }
-  int threads_code = kExitOk;
-  auto threads = ParseThreads(vm, &threads_code);
-  if (!threads) {
-    run.code = threads_code;
+  if (auto code = ParseThreads(vm, &options.threads)) {
+    run.code = *code;
     return run;
   }
-  options.threads = *threads;
   auto version = ParseU64(vm["format-version"].as<std::string>());
   if (!version || *version != 1)
     return fail(kExitUsage, "--format-version: this build writes version 1 only");
   options.zstd_level = vm["zstd-level"].as<int>();
-  if (options.zstd_level < -7 || options.zstd_level > 19)
-    return fail(kExitUsage, "--zstd-level takes -7..19");
+  if (options.zstd_level < kMinZstdLevel || options.zstd_level > kMaxZstdLevel) {
+    return fail(kExitUsage, "--zstd-level takes " + std::to_string(kMinZstdLevel) + ".." +
+                                std::to_string(kMaxZstdLevel));
+  }
   std::optional<uint64_t> keep;
   if (vm.count("keep")) {
     keep = ParseU64(vm["keep"].as<std::string>());
     if (!keep || *keep == 0) return fail(kExitUsage, "--keep takes a positive whole number");
   }
   double wait = 0;
-  if (vm.count("wait")) {
-    auto w = ParseU64(vm["wait"].as<std::string>());
-    if (!w) return fail(kExitUsage, "--wait takes whole seconds");
-    wait = static_cast<double>(*w);
+  if (auto code = ParseWait(vm, &wait)) {
+    run.code = *code;
+    return run;
   }
   const bool json = vm["json"].as<bool>();
 
@@ -234,8 +232,10 @@ int RunCreate(const Args& args) {
       "wait up to SECONDS for the store lock (default: exit 75 at once)")(
       "metrics-file", po::value<std::string>(), "write Prometheus textfile metrics here")(
       "format-version", po::value<std::string>()->default_value("1"), "format to write")(
-      "zstd-level", po::value<int>()->default_value(-1),
-      "chunk file compression (transport only; ids never depend on it): -7..19");
+      "zstd-level", po::value<int>()->default_value(kDefaultZstdLevel),
+      ("chunk file compression (transport only; ids never depend on it): " +
+       std::to_string(kMinZstdLevel) + ".." + std::to_string(kMaxZstdLevel))
+          .c_str());
   po::variables_map vm;
   if (auto code = ParseArgs("create", args, d, {}, &vm)) return *code;
   if (vm.count("metrics-file")) {

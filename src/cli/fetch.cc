@@ -44,15 +44,8 @@ int RunFetch(const Args& args) {
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "fetch needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  int code = kExitOk;
-  auto threads = ParseThreads(vm, &code);
-  if (!threads) return code;
-  options.threads = *threads;
-  if (vm.count("wait")) {
-    auto w = ParseU64(vm["wait"].as<std::string>());
-    if (!w) return Fail(kExitUsage, "--wait takes whole seconds");
-    options.lock_wait_seconds = static_cast<double>(*w);
-  }
+  if (auto code = ParseThreads(vm, &options.threads)) return *code;
+  if (auto code = ParseWait(vm, &options.lock_wait_seconds)) return *code;
   HttpOptions http;
   http.max_chunk_size = options.max_chunk_size;
   if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;

@@ -61,10 +61,7 @@ int RunRestore(const Args& args) {
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  int code = kExitOk;
-  auto threads = ParseThreads(vm, &code);
-  if (!threads) return code;
-  options.threads = *threads;
+  if (auto code = ParseThreads(vm, &options.threads)) return *code;
   HttpOptions http;
   http.max_chunk_size = options.max_chunk_size;
   if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;

@@ -20,9 +20,8 @@ int RunStateApply(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   if (auto code = ParseArgs("state apply", args, d, pos, &vm)) return *code;
-  int code = kExitOk;
-  std::optional<uint64_t> height = RequireU64(vm, "height", &code);
-  if (!height) return code;
+  uint64_t height = 0;
+  if (auto code = RequireU64(vm, "height", &height)) return *code;
   StateDbOptions options;
   options.create_if_missing = true;
   std::optional<HashKind> wanted_hash;
@@ -57,7 +56,7 @@ int RunStateApply(const Args& args) {
     return Fail(kExitError, dir + " uses " + HashKindName((*db)->hash_kind()) + ", not " +
                                 HashKindName(*wanted_hash));
   }
-  Status s = (*db)->Commit(*height, *log);
+  Status s = (*db)->Commit(height, *log);
   if (!s.ok()) {
     if (!existed && !(*db)->LatestHeight()) {
       db->reset();

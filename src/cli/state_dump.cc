@@ -13,14 +13,13 @@ int RunStateDump(const Args& args) {
   d.add_options()("height", po::value<std::string>(), "height to dump");
   po::variables_map vm;
   if (auto code = ParseArgs("state dump", args, d, {}, &vm)) return *code;
-  int code = kExitOk;
-  std::optional<uint64_t> height = RequireU64(vm, "height", &code);
-  if (!height) return code;
+  uint64_t height = 0;
+  if (auto code = RequireU64(vm, "height", &height)) return *code;
   StateDbOptions options;
   options.read_only = true;  // a dump never blocks the database's writer
   auto db = StateDb::Open(vm["db"].as<std::string>(), options);
   if (!db.ok()) return Fail(db.status());
-  auto view = (*db)->View(*height);
+  auto view = (*db)->View(height);
   if (!view.ok()) return Fail(view.status());
   auto it = (*view)->NewIterator();
   std::string out;

@@ -14,12 +14,11 @@ int RunStatePrune(const Args& args) {
   d.add_options()("below", po::value<std::string>(), "drop every height below this one");
   po::variables_map vm;
   if (auto code = ParseArgs("state prune", args, d, {}, &vm)) return *code;
-  int code = kExitOk;
-  std::optional<uint64_t> below = RequireU64(vm, "below", &code);
-  if (!below) return code;
+  uint64_t below = 0;
+  if (auto code = RequireU64(vm, "below", &below)) return *code;
   auto db = StateDb::Open(vm["db"].as<std::string>(), StateDbOptions{});
   if (!db.ok()) return Fail(db.status());
-  Status s = (*db)->Prune(*below);
+  Status s = (*db)->Prune(below);
   if (s.ok()) s = (*db)->Compact();  // so the space actually returns
   if (!s.ok()) return Fail(s);
   const auto heights = (*db)->Heights();

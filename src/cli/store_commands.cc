@@ -15,14 +15,6 @@ namespace po = boost::program_options;
 namespace checkpoint::cli {
 namespace {
 
-std::optional<int> ParseWait(const po::variables_map& vm, double* wait) {
-  if (!vm.count("wait")) return std::nullopt;
-  auto w = ParseU64(vm["wait"].as<std::string>());
-  if (!w) return Fail(kExitUsage, "--wait takes whole seconds");
-  *wait = static_cast<double>(*w);
-  return std::nullopt;
-}
-
 int LockFailure(const Status& s) { return Fail(s.IsBusy() ? kExitBusy : kExitError, s.message()); }
 
 void PrintWarnings(const std::vector<std::string>& warnings) {
@@ -145,11 +137,8 @@ int RunPrune(const Args& args) {
   if (auto code = ParseArgs("prune", args, d, pos, &vm)) return *code;
   if (!vm.count("store"))
     return Fail(kExitUsage, "prune: which store? (checkpoint prune STORE --keep-last N)");
-  int code = kExitOk;
-  auto keep_last = RequireU64(vm, "keep-last", &code);
-  if (!keep_last) return code;
   Retention rule;
-  rule.keep_last = *keep_last;
+  if (auto code = RequireU64(vm, "keep-last", &rule.keep_last)) return *code;
   if (vm.count("keep-every")) {
     auto k = ParseU64(vm["keep-every"].as<std::string>());
     if (!k || *k == 0) return Fail(kExitUsage, "--keep-every takes a positive whole number");

@@ -39,10 +39,7 @@ int RunVerify(const Args& args) {
   options.anchors.height = pick.anchors.height;
   pick.anchors = options.anchors;
   if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
-  int code = kExitOk;
-  auto threads = ParseThreads(vm, &code);
-  if (!threads) return code;
-  options.threads = *threads;
+  if (auto code = ParseThreads(vm, &options.threads)) return *code;
   HttpOptions http;
   http.max_chunk_size = options.max_chunk_size;
   if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "state/meta.h"
-#include "state/state_db_impl.h"
+#include "state/state_db_internal.h"
 #include "store/node_store.h"
 
 namespace checkpoint {
@@ -57,10 +57,10 @@ Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir,
   WriteBatch sync;  // one synced write makes the clearing durable
   CHECKPOINT_RETURN_IF_ERROR(store->Write(sync, /*sync=*/true));
   CHECKPOINT_RETURN_IF_ERROR(store->Compact());  // give the space back now
-  auto db = std::make_unique<StateDbImpl>(std::move(store), options);
-  CHECKPOINT_RETURN_IF_ERROR(
-      db->Init().WithContext(dir));  // an empty database: new schema and hash
-  return std::unique_ptr<StateDb>(std::move(db));
+  // An empty database: new schema and hash.
+  auto db = OpenOnSharedStore(std::move(store), options);
+  if (!db.ok()) return db.status().WithContext(dir);
+  return db;
 }
 
 }  // namespace checkpoint

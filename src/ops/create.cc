@@ -21,7 +21,7 @@
 #include "ops/files.h"
 #include "ops/layout.h"
 #include "ops/store_index.h"
-#include "state/state_db_impl.h"
+#include "state/state_db_internal.h"
 #include "util/clock.h"
 
 namespace checkpoint {
@@ -226,9 +226,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (options.chunk_size < 1024 || options.chunk_size > (1ull << 32)) {
     return Status::InvalidArgument("chunk size must be between 1 KiB and 4 GiB");
   }
-  auto* impl = dynamic_cast<StateDbImpl*>(db);
-  if (!impl) return Status::InvalidArgument("not a StateDb of this library");
-  CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin, impl->Pin(height));
+  CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin, PinHeight(db, height));
 
   CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
   if (auto existing = FindExisting(store, pin, options)) return *existing;

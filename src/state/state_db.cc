@@ -309,6 +309,22 @@ Result<PinnedHeight> StateDbImpl::Pin(uint64_t height) {
   return PinnedHeight{store_, store_->GetSnapshot(), hash_, height, root};
 }
 
+Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height) {
+  // The public StateDb has no hook for internals (its header stays free of
+  // them), and every StateDb this library makes is a StateDbImpl: state/ is
+  // the one place that knows, so the downcast is here rather than in callers.
+  auto* impl = dynamic_cast<StateDbImpl*>(db);
+  if (!impl) return Status::InvalidArgument("not a StateDb of this library");
+  return impl->Pin(height);
+}
+
+Result<std::unique_ptr<StateDb>> OpenOnSharedStore(std::shared_ptr<NodeStore> store,
+                                                   const StateDbOptions& options) {
+  auto db = std::make_unique<StateDbImpl>(std::move(store), options);
+  CHECKPOINT_RETURN_IF_ERROR(db->Init());
+  return std::unique_ptr<StateDb>(std::move(db));
+}
+
 Result<std::unique_ptr<StateView>> StateDbImpl::View(uint64_t height) {
   std::lock_guard<std::mutex> lock(roots_mu_);
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, RootOf(height));

@@ -5,19 +5,11 @@
 #include <mutex>
 
 #include "checkpoint/state_db.h"
+#include "state/state_db_internal.h"
 #include "store/node_store.h"
 #include "trie/node.h"
 
 namespace checkpoint {
-
-// One height held still: its root and a snapshot that keeps its records.
-struct PinnedHeight {
-  std::shared_ptr<NodeStore> store;
-  std::shared_ptr<const StoreSnapshot> snapshot;
-  HashKind kind;
-  uint64_t height;
-  NodeRef root;
-};
 
 class StateDbImpl : public StateDb {
  public:

@@ -32,6 +32,20 @@ Status FromRocks(const rocksdb::Status& s, const std::string& context) {
   return Status::IOError(context + ": " + s.ToString());
 }
 
+// Whether an open failed because another holder has the database's LOCK.
+// RocksDB 7.8 gives that no code of its own: a plain IOError, subcode kNone,
+// errno only in the text (env/fs_posix.cc, LockFile). So the text it is:
+//   another process: "IO error: While lock file: DIR/LOCK: Resource temporarily unavailable"
+//   this process:    "IO error: lock hold by current process, acquire time ... DIR/LOCK: ..."
+// Exercised by rocks_test ("in use by another process", the same-process case)
+// and paths-cli (a second process).
+bool IsLockHeld(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return false;
+  const std::string text = s.ToString();
+  return text.find("While lock file: ") != std::string::npos ||
+         text.find("lock hold by current process") != std::string::npos;
+}
+
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 
 class RocksSnapshot : public StoreSnapshot {
@@ -336,7 +350,7 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
     s = rocksdb::DB::Open(db, dir, cfs, &store->handles_, &raw);
   }
   if (!s.ok()) {
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    if (IsLockHeld(s)) {
       return Status::IOError("database " + dir + " is in use by another process: " + s.ToString());
     }
     return FromRocks(s, "open " + dir);

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -28,6 +29,9 @@ EVP_MD_CTX* ThreadContext() {
   return holder.ctx;
 }
 
+// Whether a Hasher of this thread holds ThreadContext(): the rule in hasher.h.
+thread_local bool context_in_use = false;
+
 [[noreturn]] void Die(const char* what) {
   std::fprintf(stderr, "checkpoint: OpenSSL %s failed\n", what);
   std::abort();
@@ -36,6 +40,8 @@ EVP_MD_CTX* ThreadContext() {
 }  // namespace
 
 Hasher::Hasher(HashKind kind) {
+  assert(!context_in_use && "two Hashers open at once on one thread (see hasher.h)");
+  context_in_use = true;
   if (EVP_DigestInit_ex2(ThreadContext(), Digest(kind), nullptr) != 1) Die("digest init");
 }
 
@@ -60,7 +66,14 @@ Hash Hasher::Final() {
   if (EVP_DigestFinal_ex(ThreadContext(), out.data(), &len) != 1 || len != out.size()) {
     Die("digest final");
   }
+  assert(open_ && "Hasher::Final called twice");
+  open_ = false;
+  context_in_use = false;
   return out;
+}
+
+Hasher::~Hasher() {
+  if (open_) context_in_use = false;  // abandoned before Final()
 }
 
 std::string HashKindName(HashKind kind) {
