@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential g++ meson ninja-build pkg-config git
   librocksdb-dev libboost-program-options-dev libboost-dev
-  libzstd-dev zstd libssl-dev
+  libzstd-dev zstd libssl-dev libcurl4-openssl-dev
   catch2 nlohmann-json3-dev libfmt-dev time
   clang clang-14 libclang-rt-14-dev clang-format
   nginx python3 curl  # tests/net: a real mirror (nginx), a hostile one (python3), probes

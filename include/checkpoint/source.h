@@ -35,6 +35,15 @@ struct ChunkDelivery {
   size_t mirror = 0;  // who sent it
 };
 
+// How far a source is, for progress displays.
+struct SourceProgress {
+  uint64_t wanted = 0;  // chunks asked for
+  uint64_t done = 0;    // of them accepted
+  uint64_t bytes = 0;   // received so far (accepted or not)
+  size_t mirrors = 0;   // serving the manifest in use
+  size_t dropped = 0;   // of them dropped
+};
+
 class ChunkSource {
  public:
   virtual ~ChunkSource() = default;
@@ -63,6 +72,7 @@ class ChunkSource {
   // last failure. Valid once Next returned nullopt.
   virtual std::vector<ChunkProblem> Unavailable() const = 0;
   virtual std::vector<MirrorReport> Mirrors() const = 0;
+  virtual SourceProgress Progress() const = 0;
 };
 
 // A checkpoint directory on this machine (files opened as `verify` does).

@@ -1,6 +1,8 @@
 // checkpoint fetch SOURCE… --out STORE [--root HEX] [--id HEX] [--height N|latest]
 //   [--trust-manifest] [--threads T] [--max-chunk-size SIZE] [--connections N]
 //   [--min-speed RATE] [--slow-after S] [--insecure] [--wait SECONDS] [--json]
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -56,7 +58,10 @@ int RunFetch(const Args& args) {
     return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
                 source.status().message());
   }
-  Result<FetchReport> fetched = FetchCheckpoint(source->get(), vm["out"].as<std::string>(), options);
+  Result<FetchReport> fetched = [&] {
+    ProgressLine progress(source->get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    return FetchCheckpoint(source->get(), vm["out"].as<std::string>(), options);
+  }();
   if (!fetched.ok()) {
     return Fail(fetched.status().IsBusy() ? kExitBusy : kExitError, fetched.status().message());
   }

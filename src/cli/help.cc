@@ -29,6 +29,8 @@ const char* ValueName(const std::string& option) {
       {"chunk", "I"},          {"reason", "TEXT"},
       {"checkpoint", "CKPT"},  {"store", "STORE"},
       {"file", "FILE|-"},      {"source", "SOURCE"},
+      {"connections", "N"},    {"min-speed", "RATE"},
+      {"slow-after", "SECONDS"},
   };
   auto it = kNames.find(option);
   return it == kNames.end() ? "VALUE" : it->second;

@@ -4,6 +4,8 @@
 #include "checkpoint/restore.h"
 
 #include <filesystem>
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -73,7 +75,10 @@ int RunRestore(const Args& args) {
     return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
                 source.status().message());
   }
-  Result<RestoreReport> restored = RestoreFromSource(source->get(), db_dir, options);
+  Result<RestoreReport> restored = [&] {
+    ProgressLine progress(source->get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    return RestoreFromSource(source->get(), db_dir, options);
+  }();
   if (!restored.ok()) return Fail(restored.status());
   const RestoreReport& report = *restored;
   if (!report.local_error.empty()) return Fail(kExitError, report.local_error);

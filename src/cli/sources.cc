@@ -60,6 +60,40 @@ std::optional<int> ParseHeightPick(const po::variables_map& vm, CheckpointPick* 
   return std::nullopt;
 }
 
+ProgressLine::ProgressLine(const ChunkSource* source, bool enabled)
+    : source_(source), start_(std::chrono::steady_clock::now()) {
+  if (!enabled) return;
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stop_; })) Draw();
+  });
+}
+
+ProgressLine::~ProgressLine() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  if (drawn_) std::fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+void ProgressLine::Draw() {
+  const SourceProgress p = source_->Progress();
+  if (p.wanted == 0) return;
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double rate = secs > 0 ? p.bytes / secs : 0;
+  const double per_chunk = p.done ? static_cast<double>(p.bytes) / p.done : 0;
+  const double eta = rate > 0 ? (p.wanted - p.done) * per_chunk / rate : 0;
+  std::fprintf(stderr, "\r%llu/%llu chunks %7.1f MiB %6.1f MiB/s ETA %4.0f s, mirrors %zu/%zu live ",
+               static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.wanted),
+               p.bytes / 1048576.0, rate / 1048576, eta, p.mirrors - p.dropped, p.mirrors);
+  drawn_ = true;
+}
+
 void PrintMirrors(const std::vector<MirrorReport>& mirrors) {
   for (const MirrorReport& m : mirrors) {
     std::cout << "mirror " << m.name << ": " << m.chunks << " chunks, " << m.bytes << " bytes, "

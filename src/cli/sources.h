@@ -3,6 +3,10 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,7 +28,25 @@ std::optional<int> ParseTransferOptions(const boost::program_options::variables_
 std::optional<int> ParseHeightPick(const boost::program_options::variables_map& vm,
                                    CheckpointPick* pick);
 
-// One line a mirror that did anything worth saying, on stdout.
+// A progress line on stderr while a source works (only when `enabled`: a
+// TTY and no --json): chunks, rate, ETA, mirrors live and dropped. Redrawn
+// twice a second by its own thread; erased when destroyed.
+class ProgressLine {
+ public:
+  ProgressLine(const ChunkSource* source, bool enabled);
+  ~ProgressLine();
+
+ private:
+  void Draw();
+  const ChunkSource* source_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::thread thread_;
+};
+
+// One line a mirror, on stdout.
 void PrintMirrors(const std::vector<MirrorReport>& mirrors);
 nlohmann::json MirrorsJson(const std::vector<MirrorReport>& mirrors);
 

@@ -4,6 +4,8 @@
 #include "checkpoint/verify.h"
 
 #include <filesystem>
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -52,8 +54,10 @@ int RunVerify(const Args& args) {
   if (!source.ok()) return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
                                 source.status().message());
   // One local directory: verify it as a directory (extra files are reported too).
-  Result<VerifyReport> r =
-      dir.empty() ? VerifySource(source->get(), options) : VerifyCheckpoint(dir, options);
+  Result<VerifyReport> r = [&] {
+    ProgressLine progress(source->get(), dir.empty() && !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    return dir.empty() ? VerifySource(source->get(), options) : VerifyCheckpoint(dir, options);
+  }();
   if (!r.ok()) return Fail(r.status());
   const VerifyReport& rep = *r;
   if (vm["json"].as<bool>()) {

@@ -79,6 +79,11 @@ class DirectorySource : public ChunkSource {
     return out;
   }
 
+  SourceProgress Progress() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {wanted_.size(), report_.chunks, report_.bytes, 1, 0};
+  }
+
   std::vector<MirrorReport> Mirrors() const override {
     std::lock_guard<std::mutex> lock(mu_);
     return {report_};

@@ -106,6 +106,19 @@ class MirrorSource : public ChunkSource {
     cv_.notify_all();
   }
   std::vector<ChunkProblem> Unavailable() const override;
+  SourceProgress Progress() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SourceProgress p;
+    p.wanted = wanted_.size();
+    for (size_t i : wanted_) p.done += chunks_[i].done;
+    for (const Mirror& m : mirrors_) {
+      p.bytes += m.report.bytes;
+      if (!m.serving) continue;
+      ++p.mirrors;
+      p.dropped += m.report.dropped;
+    }
+    return p;
+  }
   std::vector<MirrorReport> Mirrors() const override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<MirrorReport> out;

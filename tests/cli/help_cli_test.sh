@@ -41,8 +41,8 @@ while read -r cmd; do
 done <"$work/commands"
 
 # Positionals in the usage line (DESIGN §10).
-expect_out 0 "^usage: checkpoint verify CKPT \[options\]" -- "$cp_bin" verify --help
-expect_out 0 "^usage: checkpoint restore CKPT" -- "$cp_bin" restore --help
+expect_out 0 "^usage: checkpoint verify SOURCE… \[options\]" -- "$cp_bin" verify --help
+expect_out 0 "^usage: checkpoint restore SOURCE… --db DIR" -- "$cp_bin" restore --help
 expect_out 0 "^usage: checkpoint list STORE" -- "$cp_bin" list --help
 expect_out 0 "^usage: checkpoint create --db DIR" -- "$cp_bin" create --help
 expect_out 0 "chunk-size SIZE.*default: 8MiB" -- "$cp_bin" create --help

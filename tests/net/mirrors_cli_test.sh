@@ -7,6 +7,8 @@ set -u
 cp_bin=$1
 gen_bin=$2
 here=$(dirname "$0")
+# Needs nginx and python3 (scripts/install-deps.sh installs them).
+command -v python3 >/dev/null && [ -x "${NGINX:-/usr/sbin/nginx}" ] || { echo "no nginx or python3"; exit 77; }
 source "$here/../cli/lib.sh"
 source "$here/nginx.sh"
 nginx_stop_on_exit
