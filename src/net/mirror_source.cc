@@ -2,10 +2,12 @@
 // libcurl's multi interface, on one transfer thread.
 //
 // Scheduling: at most `connections` chunks are held at once (being received,
-// waiting to be checked, or being checked), so memory is bounded by
-// connections × the largest chunk file. A chunk goes to the live mirror with
-// the fewest transfers that has not failed it; when nothing is left to ask
-// for, an idle mirror races a slow one for its chunk (the first good copy
+// waiting to be checked, or being checked), not counting slow transfers
+// (below min_speed after a second), which are raced at once by another
+// mirror; at most 2 × connections transfers run. So memory is bounded by
+// 2 × connections × the largest chunk file. A chunk goes to the live mirror
+// with the fewest transfers that has not failed it; when nothing is left to
+// ask for, an idle mirror races any running transfer (the first good copy
 // wins). Blame: a bad chunk, an over-long body or an HTTP error is a strike;
 // kMaxStrikes strikes, kMaxConnectionErrors failed transfers in a row, or
 // staying below min_speed while another mirror does better drops a mirror.
@@ -37,6 +39,8 @@ constexpr int kMaxConnectionErrors = 3;
 // before that mirror is no longer asked for it.
 constexpr int kTriesPerMirror = 2;
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
+// A transfer this old and below min_speed is raced by another mirror.
+constexpr double kRaceAfterSeconds = 1;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -129,6 +133,8 @@ class MirrorSource : public ChunkSource {
  private:
   void Run();
   void Schedule(Clock::time_point now);
+  // Running kRaceAfterSeconds and below min_speed on average.
+  bool Slow(const Transfer& t, Clock::time_point now) const;
   void StartTransfer(size_t chunk, size_t mirror, Clock::time_point now);
   void ReadLocal(size_t chunk, size_t mirror);
   void Finished(Transfer* t, CURLcode code, Clock::time_point now);
@@ -279,15 +285,28 @@ size_t MirrorSource::PickMirror(size_t chunk, Clock::time_point now, size_t exce
   return best;
 }
 
+bool MirrorSource::Slow(const Transfer& t, Clock::time_point now) const {
+  const double age = Seconds(now - t.start);
+  return age >= kRaceAfterSeconds &&
+         static_cast<double>(t.body.data.size()) < age * static_cast<double>(options_.min_speed);
+}
+
 void MirrorSource::Schedule(Clock::time_point now) {
   // Chunks whose copy arrived elsewhere, and dropped mirrors: stop receiving.
   for (size_t t = transfers_.size(); t-- > 0;) {
     if (chunks_[transfers_[t]->chunk].done || mirrors_[transfers_[t]->mirror].report.dropped)
       Abort(t);
   }
-  auto held = [&] { return transfers_.size() + ready_.size() + checking_; };
+  // A slow transfer holds little and keeps no slot from faster mirrors; the
+  // hard cap bounds how many there may be.
+  size_t slow = 0;
+  for (const auto& t : transfers_) slow += Slow(*t, now);
+  auto room = [&] {
+    return transfers_.size() - slow + ready_.size() + checking_ < connections_ &&
+           transfers_.size() < 2 * connections_;
+  };
   std::deque<size_t> later;
-  while (held() < connections_ && !queue_.empty()) {
+  while (room() && !queue_.empty()) {
     const size_t chunk = queue_.front();
     queue_.pop_front();
     ChunkState& c = chunks_[chunk];
@@ -306,15 +325,18 @@ void MirrorSource::Schedule(Clock::time_point now) {
     }
   }
   for (size_t chunk : later) queue_.push_back(chunk);
-  if (!queue_.empty()) return;
-  // Nothing left to ask for: an idle mirror races a transfer still running.
-  for (size_t t = 0; t < transfers_.size() && held() < connections_; ++t) {
-    const size_t chunk = transfers_[t]->chunk;
-    if (chunks_[chunk].copies != 1) continue;
+  // Races: another mirror takes on a slow transfer's chunk at once; and when
+  // nothing is left to ask for, an idle mirror races any transfer still running.
+  const size_t running = transfers_.size();
+  for (size_t t = 0; t < running && room(); ++t) {
+    const Transfer& x = *transfers_[t];
+    if (chunks_[x.chunk].copies != 1) continue;
+    const bool race = Slow(x, now) || queue_.empty();
+    if (!race) continue;
     bool ever;
-    const size_t mirror = PickMirror(chunk, now, transfers_[t]->mirror, &ever);
-    if (mirror != std::string::npos && mirrors_[mirror].in_flight == 0)
-      StartTransfer(chunk, mirror, now);
+    const size_t mirror = PickMirror(x.chunk, now, x.mirror, &ever);
+    if (mirror != std::string::npos && (Slow(x, now) || mirrors_[mirror].in_flight == 0))
+      StartTransfer(x.chunk, mirror, now);
   }
 }
 
