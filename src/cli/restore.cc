@@ -3,16 +3,16 @@
 //   [--min-speed RATE] [--slow-after S] [--insecure] [--json]
 #include "checkpoint/restore.h"
 
-#include <filesystem>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/source.h"
 #include "checkpoint/verify.h"
 #include "cli/command.h"
-#include "checkpoint/source.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
 #include "cli/trust.h"

@@ -27,8 +27,8 @@ std::optional<int> ParseTransferOptions(const po::variables_map& vm, unsigned th
   if (vm.count("connections")) {
     auto n = ParseU64(vm["connections"].as<std::string>());
     if (!n || *n == 0 || *n > kMaxThreads)
-      return Fail(kExitUsage, "--connections takes a whole number from 1 to " +
-                                  std::to_string(kMaxThreads));
+      return Fail(kExitUsage,
+                  "--connections takes a whole number from 1 to " + std::to_string(kMaxThreads));
     o->connections = static_cast<unsigned>(*n);
   }
   if (vm.count("min-speed")) {
@@ -43,7 +43,8 @@ std::optional<int> ParseTransferOptions(const po::variables_map& vm, unsigned th
     o->slow_seconds = static_cast<double>(*s);
   }
   o->insecure = vm.count("insecure") && vm["insecure"].as<bool>();
-  if (o->insecure) std::fprintf(stderr, "checkpoint: --insecure: TLS certificates are not checked\n");
+  if (o->insecure)
+    std::fprintf(stderr, "checkpoint: --insecure: TLS certificates are not checked\n");
   return std::nullopt;
 }
 
@@ -88,7 +89,8 @@ void ProgressLine::Draw() {
   const double rate = secs > 0 ? p.bytes / secs : 0;
   const double per_chunk = p.done ? static_cast<double>(p.bytes) / p.done : 0;
   const double eta = rate > 0 ? (p.wanted - p.done) * per_chunk / rate : 0;
-  std::fprintf(stderr, "\r%llu/%llu chunks %7.1f MiB %6.1f MiB/s ETA %4.0f s, mirrors %zu/%zu live ",
+  std::fprintf(stderr,
+               "\r%llu/%llu chunks %7.1f MiB %6.1f MiB/s ETA %4.0f s, mirrors %zu/%zu live ",
                static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.wanted),
                p.bytes / 1048576.0, rate / 1048576, eta, p.mirrors - p.dropped, p.mirrors);
   drawn_ = true;
@@ -97,7 +99,10 @@ void ProgressLine::Draw() {
 void PrintMirrors(const std::vector<MirrorReport>& mirrors) {
   for (const MirrorReport& m : mirrors) {
     std::cout << "mirror " << m.name << ": " << m.chunks << " chunks, " << m.bytes << " bytes, "
-              << m.strikes << " strikes, " << m.failures << " failed transfers" << (m.dropped ? "; dropped: " : m.why.empty() ? "" : "; ")
+              << m.strikes << " strikes, " << m.failures << " failed transfers"
+              << (m.dropped       ? "; dropped: "
+                  : m.why.empty() ? ""
+                                  : "; ")
               << m.why << "\n";
   }
 }

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/source.h"
 #include "checkpoint/store.h"
 #include "cli/command.h"
-#include "checkpoint/source.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
 
@@ -21,7 +21,6 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings)
     std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
 }
-
 
 // A store served by a mirror: its index.json, a hint nobody checked.
 int ListRemote(const std::string& url, const po::variables_map& vm) {

@@ -9,7 +9,8 @@ namespace checkpoint::cli {
 void AddTrustOptions(po::options_description* d) {
   d->add_options()("root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
-      "height", po::value<std::string>(), "expected height (a check, not an anchor); of a store: N or latest")(
+      "height", po::value<std::string>(),
+      "expected height (a check, not an anchor); of a store: N or latest")(
       "max-chunk-size", po::value<std::string>(),
       "refuse a checkpoint whose chunk size is over SIZE (N[B|KiB|MiB|GiB]; default 256MiB): "
       "bounds memory "

@@ -3,14 +3,14 @@
 //   [--json]
 #include "checkpoint/verify.h"
 
-#include <filesystem>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/command.h"
 #include "checkpoint/source.h"
+#include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
 #include "cli/trust.h"
@@ -51,11 +51,13 @@ int RunVerify(const Args& args) {
   }
   std::string dir;
   Result<std::unique_ptr<ChunkSource>> source = OpenSources(sources, pick, http, &dir);
-  if (!source.ok()) return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
-                                source.status().message());
+  if (!source.ok())
+    return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
+                source.status().message());
   // One local directory: verify it as a directory (extra files are reported too).
   Result<VerifyReport> r = [&] {
-    ProgressLine progress(source->get(), dir.empty() && !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    ProgressLine progress(source->get(),
+                          dir.empty() && !vm["json"].as<bool>() && isatty(STDERR_FILENO));
     return dir.empty() ? VerifySource(source->get(), options) : VerifyCheckpoint(dir, options);
   }();
   if (!r.ok()) return Fail(r.status());
@@ -70,19 +72,20 @@ int RunVerify(const Args& args) {
         j["manifest"] = true;
       problems.push_back(j);
     }
-    nlohmann::json j = {{"ok", rep.ok()},
-                        {"path", dir.empty() ? sources.front()
-                                             : std::filesystem::absolute(dir).lexically_normal().string()},
-                        {"id", ToHex(rep.id)},
-                        {"trust", options.anchors.id     ? "id"
-                                  : options.anchors.root ? "root"
-                                                         : "none"},
-                        {"problems", problems},
-                        {"extra", rep.extra},
-                        {"bytes", rep.bytes},
-                        {"raw_bytes", rep.raw_bytes},
-                        {"seconds", rep.seconds},
-                        {"mirrors", MirrorsJson(rep.mirrors)}};
+    nlohmann::json j = {
+        {"ok", rep.ok()},
+        {"path", dir.empty() ? sources.front()
+                             : std::filesystem::absolute(dir).lexically_normal().string()},
+        {"id", ToHex(rep.id)},
+        {"trust", options.anchors.id     ? "id"
+                  : options.anchors.root ? "root"
+                                         : "none"},
+        {"problems", problems},
+        {"extra", rep.extra},
+        {"bytes", rep.bytes},
+        {"raw_bytes", rep.raw_bytes},
+        {"seconds", rep.seconds},
+        {"mirrors", MirrorsJson(rep.mirrors)}};
     if (rep.manifest_ok) {
       j["height"] = rep.manifest.height;
       j["root"] = ToHex(rep.manifest.root);

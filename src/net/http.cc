@@ -99,7 +99,8 @@ Status TransferStatus(CURL* easy, CURLcode code, const Body& body, bool* transie
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
   if (status == 200) return Status::OK();
-  if (status == 404 || status == 410) return Status::NotFound(where + ": HTTP " + std::to_string(status));
+  if (status == 404 || status == 410)
+    return Status::NotFound(where + ": HTTP " + std::to_string(status));
   *transient = status >= 500;
   return Status::IOError(where + ": HTTP " + std::to_string(status));
 }

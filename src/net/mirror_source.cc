@@ -12,6 +12,8 @@
 // kMaxStrikes strikes, kMaxConnectionErrors failed transfers in a row, or
 // staying below min_speed while another mirror does better drops a mirror.
 // A chunk every mirror has failed is unavailable: the run ends, never loops.
+#include "net/mirror_source.h"
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -24,7 +26,6 @@
 #include "checkpoint/checkpoint.h"
 #include "chunk/format.h"
 #include "net/http.h"
-#include "net/mirror_source.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 
@@ -45,8 +46,8 @@ constexpr double kRaceAfterSeconds = 1;
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 struct Mirror {
-  std::string base;  // checkpoint directory URL; "" for a local directory
-  std::string dir;   // local directory
+  std::string base;      // checkpoint directory URL; "" for a local directory
+  std::string dir;       // local directory
   bool broken = false;   // could not be found at all
   bool serving = false;  // offered the manifest being fetched
   MirrorReport report;
@@ -66,9 +67,9 @@ struct Transfer {
 
 struct ChunkState {
   bool wanted = false, done = false, unavailable = false, queued = false;
-  int copies = 0;               // being received, waiting, or being checked
-  std::set<size_t> failed_at;   // mirrors not asked again
-  std::map<size_t, int> tries;  // transient failures per mirror
+  int copies = 0;                                  // being received, waiting, or being checked
+  std::set<size_t> failed_at;                      // mirrors not asked again
+  std::map<size_t, int> tries;                     // transient failures per mirror
   ChunkProblem last{0, ChunkClass::kMissing, ""};  // the last failure
 };
 
@@ -237,9 +238,10 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
       same->mirrors.push_back(i);
     }
   }
-  std::stable_sort(offers.begin(), offers.end(), [](const ManifestOffer& a, const ManifestOffer& b) {
-    return a.mirrors.size() > b.mirrors.size();
-  });
+  std::stable_sort(offers.begin(), offers.end(),
+                   [](const ManifestOffer& a, const ManifestOffer& b) {
+                     return a.mirrors.size() > b.mirrors.size();
+                   });
   return offers;
 }
 
@@ -376,8 +378,7 @@ void MirrorSource::ReadLocal(size_t chunk, size_t mirror) {
   }
   if (!file.ok()) {
     const ChunkCheck why = ReadFailure(file.status(), chunk);
-    Fail(chunk, mirror, why.cls, why.message, why.cls != ChunkClass::kMissing, false,
-         Clock::now());
+    Fail(chunk, mirror, why.cls, why.message, why.cls != ChunkClass::kMissing, false, Clock::now());
     return;
   }
   ++chunks_[chunk].copies;
@@ -422,8 +423,8 @@ void MirrorSource::Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::
     ++m.errors_in_a_row;
     m.retry_after = now + std::chrono::milliseconds(100 << std::min(m.errors_in_a_row, 6));
     if (m.errors_in_a_row >= kMaxConnectionErrors && !m.report.dropped) {
-      Drop(mirror, std::to_string(m.errors_in_a_row) + " failed transfers in a row, the last: " +
-                       why);
+      Drop(mirror,
+           std::to_string(m.errors_in_a_row) + " failed transfers in a row, the last: " + why);
     }
   }
   Requeue(chunk);
@@ -439,7 +440,8 @@ void MirrorSource::Finished(Transfer* t, CURLcode code, Clock::time_point now) {
   if (chunks_[chunk].done) return;  // another copy won
   if (s.ok()) {
     m.errors_in_a_row = 0;
-    m.best_rate = std::max(m.best_rate, t->body.data.size() / std::max(1e-6, Seconds(now - t->start)));
+    m.best_rate =
+        std::max(m.best_rate, t->body.data.size() / std::max(1e-6, Seconds(now - t->start)));
     ++chunks_[chunk].copies;
     ready_.push_back({chunk, std::move(t->body.data), mirror});
     cv_.notify_one();
@@ -547,8 +549,8 @@ void MirrorSource::Judge(const ChunkDelivery& d, const ChunkCheck& check) {
     c.done = true;
     ++m.report.chunks;
   } else if (!c.done) {
-    Fail(d.index, d.mirror, check.cls, std::string(ChunkClassName(check.cls)) + ": " + check.message,
-         true, false, Clock::now());
+    Fail(d.index, d.mirror, check.cls,
+         std::string(ChunkClassName(check.cls)) + ": " + check.message, true, false, Clock::now());
   }
   curl_multi_wakeup(multi_);
 }

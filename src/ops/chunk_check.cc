@@ -1,6 +1,5 @@
 #include "ops/chunk_check.h"
 
-
 #include <algorithm>
 #include <utility>
 

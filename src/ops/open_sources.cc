@@ -40,8 +40,8 @@ Result<IndexEntry> Pick(const std::vector<IndexEntry>& entries, const Checkpoint
   }
   if (!best) {
     return Status::InvalidArgument(where + ": no checkpoint in the store matches " +
-                                   (a.id     ? "the id"
-                                    : a.root ? "the root"
+                                   (a.id       ? "the id"
+                                    : a.root   ? "the root"
                                     : a.height ? "height " + std::to_string(*a.height)
                                                : std::string("(it is empty)")));
   }
@@ -82,7 +82,8 @@ Result<std::string> Resolve(const std::string& source, const CheckpointPick& pic
   const std::string path = url_path.empty() ? source : url_path;
   std::error_code ec;
   if (fs::exists(fs::path(path) / kManifestFile, ec)) return path;
-  if (!fs::is_directory(path, ec)) return Status::NotFound("no checkpoint at " + source + " (nor a store)");
+  if (!fs::is_directory(path, ec))
+    return Status::NotFound("no checkpoint at " + source + " (nor a store)");
   CHECKPOINT_ASSIGN_OR_RETURN(std::vector<IndexEntry> entries, LocalIndex(path));
   CHECKPOINT_ASSIGN_OR_RETURN(IndexEntry e, Pick(entries, pick, source));
   return (fs::path(path) / e.name()).string();

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <filesystem>
 
-#include "checkpoint/restore.h"
-#include "checkpoint/verify.h"
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/restore.h"
 #include "checkpoint/source.h"
+#include "checkpoint/verify.h"
 #include "ops/sync.h"
 
 namespace checkpoint {
@@ -75,7 +75,9 @@ Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& 
     source->Start(offer.offer, m, todo);
     CHECKPOINT_RETURN_IF_ERROR(PullChunks(
         source, ThreadsOrCores(options.threads),
-        [&](const ChunkDelivery& d, ChunkCheck* check) { return session->Add(d.index, d.bytes, check); },
+        [&](const ChunkDelivery& d, ChunkCheck* check) {
+          return session->Add(d.index, d.bytes, check);
+        },
         &report.bytes, &report.local_error));
     report.mirrors = found.Mirrors(*source);
     report.problems = source->Unavailable();

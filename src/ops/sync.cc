@@ -22,7 +22,8 @@ std::vector<MirrorReport> Offers::Mirrors(const ChunkSource& source) const {
   return out;
 }
 
-Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors, uint64_t max_chunk_size) {
+Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
+                              uint64_t max_chunk_size) {
   CHECKPOINT_ASSIGN_OR_RETURN(std::vector<ManifestOffer> offers, source->Manifests());
   const std::vector<MirrorReport> mirrors = source->Mirrors();
   Offers out;
@@ -37,7 +38,8 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors, uint6
         who += (who.empty() ? "" : ", ") + mirrors[i].name;
         out.rejected.push_back({i, "manifest rejected: " + s.message()});
       }
-      out.problems.push_back({-1, cls, mirrors.size() > 1 ? who + ": " + s.message() : s.message()});
+      out.problems.push_back(
+          {-1, cls, mirrors.size() > 1 ? who + ": " + s.message() : s.message()});
       continue;
     }
     if (!out.anchored.empty() && !anchors.root) continue;
@@ -134,8 +136,7 @@ Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& opti
     break;
   }
   report.mirrors = found.Mirrors(*source);
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!report.local_error.empty()) return Status::IOError(report.local_error);
   return report;
 }

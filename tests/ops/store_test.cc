@@ -12,6 +12,7 @@
 #include "checkpoint/verify.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/store_index.h"
 #include "store/node_store.h"
 
 namespace checkpoint {
@@ -239,6 +240,53 @@ TEST_CASE("pins survive pruning", "[integration][store]") {
     REQUIRE(DeleteCheckpoint(f.store(), *lock, c).ok());
   }
   REQUIRE(ListStore(f.store())->checkpoints.size() == 1);
+}
+
+TEST_CASE("index.json follows the store and reads back; hostile indexes are refused",
+          "[integration][store]") {
+  StoreFixture f;
+  auto lock = StoreLock::Acquire(f.store(), 0);
+  REQUIRE(lock.ok());
+  const std::vector<std::string> paths = FourWithFirstPinned(f, *lock);
+  std::string bytes;
+  REQUIRE(ReadFileBounded(f.store() + "/" + kIndexFile, kMaxIndexBytes, &bytes).ok());
+  auto listing = ListStore(f.store());
+  REQUIRE(bytes == EncodeStoreIndex(*listing));  // rewritten by the last pin
+  REQUIRE(bytes.back() == '\n');
+  REQUIRE(bytes.find(' ') == std::string::npos);
+  auto entries = ParseStoreIndex(bytes);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 4);
+  for (size_t i = 0; i < 4; ++i) {
+    const StoredCheckpoint& c = listing->checkpoints[i];
+    REQUIRE((*entries)[i].name() == c.name);
+    REQUIRE((*entries)[i].root == ToHex(c.manifest.root));
+    REQUIRE((*entries)[i].pinned == c.pinned);
+  }
+  RetentionReport report;
+  REQUIRE(ApplyRetention(f.store(), *lock, {1, 0, ""}, false, &report).ok());
+  REQUIRE(ReadFileBounded(f.store() + "/" + kIndexFile, kMaxIndexBytes, &bytes).ok());
+  REQUIRE(ParseStoreIndex(bytes)->size() == 2);  // the pinned first and the newest
+
+  const std::string hash(64, 'a');
+  for (const std::string& bad :
+       {std::string("[]"), std::string("{}"), std::string("not json"),
+        std::string(R"({"format_version":2,"checkpoints":[]})"),
+        std::string(R"({"format_version":1,"checkpoints":[{"height":-1,"id":")") + hash +
+            R"(","root":")" + hash + R"("}]})",
+        std::string(R"({"format_version":1,"checkpoints":[{"height":1,"id":"../x","root":")") +
+            hash + R"("}]})",
+        std::string(R"({"format_version":1,"checkpoints":[)") + std::string(100, '[') +
+            std::string(100, ']') + "]}",
+        std::string(kMaxIndexBytes + 1, ' ')}) {
+    REQUIRE(ParseStoreIndex(bad).status().IsCorruption());
+  }
+  // Unknown fields are ignored: later versions of the writer add some.
+  auto extra =
+      ParseStoreIndex(R"({"format_version":1,"mirrors":["x"],"checkpoints":[{"height":7,"id":")" +
+                      hash + R"(","root":")" + hash + R"(","base":{"height":3}}]})");
+  REQUIRE(extra.ok());
+  REQUIRE((*extra)[0].name() == "7-aaaaaaaaaaaa");
 }
 
 TEST_CASE("ApplyRetention deletes what the rule does not keep, under the store's own lock",
