@@ -62,38 +62,44 @@ mirror() {
 mirror flip --mode flip --every 10
 mirror stall --mode stall
 
-measure() {  # NAME CMD…: median wall, cpu, peak RSS of $runs runs (after $before)
+# once NAME CMD…: one run of CMD (after $before) under /usr/bin/time, appended
+# to NAME's runs. Runs of different commands alternate (see below), so drift
+# in the machine's load falls on all of them alike.
+once() {
   local name=$1
   shift
-  : >"$work/$name.runs"
-  for _ in $(seq 1 "$runs"); do
-    eval "${before:-:}"
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
-      { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
-    tail -1 "$work/time" >>"$work/$name.runs"
-  done
-  sort -n -k1,1 "$work/$name.runs" | awk -v n="$runs" '
+  eval "${before:-:}"
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
+    { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
+  tail -1 "$work/time" >>"$work/$name.runs"
+}
+# summarize NAME: median wall (min, max), median cpu, median peak RSS.
+summarize() {
+  sort -n -k1,1 "$work/$1.runs" | awk '
     { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
-    END { m = int((n + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f\n", wall[m], wall[1], wall[n], cpu[m], rss[m] / 1024 }' >"$work/$name"
+    END { m = int((NR + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f\n", wall[m], wall[1], wall[NR], cpu[m], rss[m] / 1024 }' >"$work/$1"
 }
 get() { awk -v f="$2" '{print $f}' "$work/$1"; }
 cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3)) | $(get "$1" 4) | $(get "$1" 5)"; }
 ratio() { awk -v a="$(get "$1" 1)" -v b="$(get "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
 
-before="rm -rf $work/r"
-measure local "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
-measure one "$cp_bin" restore "$url" --db "$work/r" --root "$root" --threads 2
-measure three "$cp_bin" restore "$flip" "$stall" "$url" --db "$work/r" --root "$root" --threads 2 --json
-flip_strikes=$(python3 -c 'import json,sys
-for m in json.load(open(sys.argv[1]))["mirrors"]:
-    if m["name"] == sys.argv[2]: print(m["strikes"], "dropped" if m["dropped"] else "kept")' "$work/three.out" "$flip")
-before="rm -rf $work/f"
-measure fetch "$cp_bin" fetch "$url" --out "$work/f" --root "$root" --threads 2
 # The same files with curl, 4 transfers at once (fetch's default with 2 threads).
 (cd "$ckpt" && find . -type f ! -name info.json | sort) | sed 's|^\./||' |
   awk -v u="$url" -v d="$work/dl" '{ printf "url = \"%s%s\"\noutput = \"%s/%s\"\n", u, $0, d, $0 }' >"$work/curl.cfg"
-before="rm -rf $work/dl"
-measure curl curl -s --fail --create-dirs --parallel --parallel-max 4 -K "$work/curl.cfg"
+for _ in $(seq 1 "$runs"); do
+  before="rm -rf $work/r"
+  once local "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
+  once one "$cp_bin" restore "$url" --db "$work/r" --root "$root" --threads 2
+  once three "$cp_bin" restore "$flip" "$stall" "$url" --db "$work/r" --root "$root" --threads 2 --json
+  before="rm -rf $work/f"
+  once fetch "$cp_bin" fetch "$url" --out "$work/f" --root "$root" --threads 2
+  before="rm -rf $work/dl"
+  once curl curl -s --fail --create-dirs --parallel --parallel-max 4 -K "$work/curl.cfg"
+done
+for m in local one three fetch curl; do summarize $m; done
+flip_strikes=$(python3 -c 'import json,sys
+for m in json.load(open(sys.argv[1]))["mirrors"]:
+    if m["name"] == sys.argv[2]: print(m["strikes"], "dropped" if m["dropped"] else "kept")' "$work/three.out" "$flip")
 
 ck_bytes=$(du -sb "$ckpt" | cut -f1)
 chunks=$(ls "$ckpt/chunks" | wc -l)
@@ -102,7 +108,7 @@ chunks=$(ls "$ckpt/chunks" | wc -l)
   echo
   echo "$(date -u +%Y-%m-%d), $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); \`bench/net.sh --workload $workload --runs $runs\`."
   echo "Workload $workload: $keys keys; checkpoint $((ck_bytes / 1048576)) MiB in $chunks chunks; nginx on loopback (contrib config); 2 threads."
-  echo "Median of $runs runs (min–max), wall seconds; cpu = user+sys; RSS = peak MiB."
+  echo "Median of $runs runs (min–max), the commands alternating; wall seconds; cpu = user+sys; RSS = peak MiB."
   echo
   echo "| measure | seconds | cpu s | RSS MiB |"
   echo "| --- | --- | --- | --- |"
@@ -119,7 +125,7 @@ chunks=$(ls "$ckpt/chunks" | wc -l)
   echo "| fetch / curl of the same files | $(ratio fetch curl) | (reported) |"
   echo "| peak RSS restore from 3 mirrors (MiB) | $(get three 5) | ≤ 512 |"
   echo
-  echo "The corrupting mirror in the 3-mirror runs: strikes, kept or dropped: $flip_strikes."
+  echo "The corrupting mirror in the last 3-mirror run: strikes, kept or dropped: $flip_strikes."
 } >"$out"
 cat "$out"
 cp "$work/three.out" "${out%.md}-three.json" 2>/dev/null || true

@@ -10,7 +10,6 @@
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
-#include "cli/trust.h"
 
 namespace po = boost::program_options;
 
@@ -18,49 +17,35 @@ namespace checkpoint::cli {
 
 int RunFetch(const Args& args) {
   po::options_description d("fetch");
+  po::positional_options_description pos;
   AddJsonOption(&d);
-  AddTrustOptions(&d);
-  AddThreadsOption(&d, "checking threads (default: cores)");
-  AddTransferOptions(&d);
-  d.add_options()("source", po::value<std::vector<std::string>>(),
-                  "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
-                  "several are mirrors of one checkpoint")(
-      "out", po::value<std::string>(), "the local store to download into (made if missing)")(
+  AddSourceOptions(&d, &pos, "checking threads (default: cores)");
+  d.add_options()("out", po::value<std::string>(),
+                  "the local store to download into (made if missing)")(
       "trust-manifest", po::bool_switch(), "fetch without --root or --id, on the manifest's word")(
       "wait", po::value<std::string>(), "wait up to SECONDS for the store lock");
-  po::positional_options_description pos;
-  pos.add("source", -1);
   po::variables_map vm;
   if (auto code = ParseArgs("fetch", args, d, pos, &vm)) return *code;
-  if (!vm.count("source"))
-    return Fail(kExitUsage, "fetch: from where? (checkpoint fetch SOURCE… --out STORE)");
+  SourceArgs a;
+  if (auto code =
+          ParseSourceArgs(vm, "fetch: from where? (checkpoint fetch SOURCE… --out STORE)", &a))
+    return *code;
   if (!vm.count("out")) return Fail(kExitUsage, "fetch: into which store? (--out STORE)");
   FetchOptions options;
-  CheckpointPick pick;
-  if (auto code = ParseTrust(vm, &options.anchors)) return *code;
-  if (auto code = ParseHeightPick(vm, &pick)) return *code;
-  options.anchors.height = pick.anchors.height;
-  pick.anchors = options.anchors;
-  if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
+  options.anchors = a.anchors;
+  options.max_chunk_size = a.max_chunk_size;
+  options.threads = a.threads;
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "fetch needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  if (auto code = ParseThreads(vm, &options.threads)) return *code;
   if (auto code = ParseWait(vm, &options.lock_wait_seconds)) return *code;
-  HttpOptions http;
-  http.max_chunk_size = options.max_chunk_size;
-  if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;
   std::string dir;
-  Result<std::unique_ptr<ChunkSource>> source =
-      OpenSources(vm["source"].as<std::vector<std::string>>(), pick, http, &dir);
-  if (!source.ok()) {
-    return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
-                source.status().message());
-  }
+  std::unique_ptr<ChunkSource> source;
+  if (auto code = OpenSourcesOrFail(a, &source, &dir)) return *code;
   Result<FetchReport> fetched = [&] {
-    ProgressLine progress(source->get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
-    return FetchCheckpoint(source->get(), vm["out"].as<std::string>(), options);
+    ProgressLine progress(source.get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    return FetchCheckpoint(source.get(), vm["out"].as<std::string>(), options);
   }();
   if (!fetched.ok()) {
     return Fail(fetched.status().IsBusy() ? kExitBusy : kExitError, fetched.status().message());
@@ -69,10 +54,7 @@ int RunFetch(const Args& args) {
   const bool json = vm["json"].as<bool>();
   if (!r.local_error.empty()) return Fail(kExitError, r.local_error);
   if (!r.ok()) {
-    for (const ChunkProblem& p : r.problems) {
-      std::cout << (p.chunk < 0 ? "manifest" : "chunk " + std::to_string(p.chunk)) << ": "
-                << ChunkClassName(p.cls) << ": " << p.message << "\n";
-    }
+    PrintProblems(r.problems);
     PrintMirrors(r.mirrors);
     return Fail(kExitVerifyFailed,
                 r.stage == FetchStage::kManifest

@@ -15,69 +15,41 @@
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
-#include "cli/trust.h"
 
 namespace po = boost::program_options;
 
 namespace checkpoint::cli {
-namespace {
-
-// One line a problem, on stdout: "chunk 2: corrupt: …" or "manifest: invalid: …".
-void PrintProblems(const std::vector<ChunkProblem>& problems) {
-  for (const ChunkProblem& p : problems) {
-    std::cout << (p.chunk < 0 ? "manifest" : "chunk " + std::to_string(p.chunk)) << ": "
-              << ChunkClassName(p.cls) << ": " << p.message << "\n";
-  }
-}
-
-}  // namespace
-
 int RunRestore(const Args& args) {
   po::options_description d("restore");
+  po::positional_options_description pos;
   AddDbOption(&d);
   AddJsonOption(&d);
-  AddTrustOptions(&d);
-  d.add_options()("source", po::value<std::vector<std::string>>(),
-                  "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
-                  "several are mirrors of one checkpoint")(
-      "trust-manifest", po::bool_switch(),
-      "restore without --root or --id, on the manifest's word")(
+  AddSourceOptions(&d, &pos, "restoring threads (default: cores)");
+  d.add_options()("trust-manifest", po::bool_switch(),
+                  "restore without --root or --id, on the manifest's word")(
       "force", po::bool_switch(), "clear a destination that holds other state");
-  AddThreadsOption(&d, "restoring threads (default: cores)");
-  AddTransferOptions(&d);
-  po::positional_options_description pos;
-  pos.add("source", -1);
   po::variables_map vm;
   if (auto code = ParseArgs("restore", args, d, pos, &vm)) return *code;
-  if (!vm.count("source"))
-    return Fail(kExitUsage, "restore: which checkpoint? (checkpoint restore SOURCE… --db DIR)");
+  SourceArgs a;
+  if (auto code = ParseSourceArgs(
+          vm, "restore: which checkpoint? (checkpoint restore SOURCE… --db DIR)", &a))
+    return *code;
   RestoreOptions options;
-  CheckpointPick pick;
-  if (auto code = ParseTrust(vm, &options.anchors)) return *code;
-  if (auto code = ParseHeightPick(vm, &pick)) return *code;
-  options.anchors.height = pick.anchors.height;
-  pick.anchors = options.anchors;
-  if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
+  options.anchors = a.anchors;
+  options.max_chunk_size = a.max_chunk_size;
+  options.threads = a.threads;
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   options.force = vm["force"].as<bool>();
   if (!options.anchors.any() && !options.trust_manifest) {
     return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
   }
-  if (auto code = ParseThreads(vm, &options.threads)) return *code;
-  HttpOptions http;
-  http.max_chunk_size = options.max_chunk_size;
-  if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;
   const std::string db_dir = vm["db"].as<std::string>();
   std::string dir;
-  Result<std::unique_ptr<ChunkSource>> source =
-      OpenSources(vm["source"].as<std::vector<std::string>>(), pick, http, &dir);
-  if (!source.ok()) {
-    return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
-                source.status().message());
-  }
+  std::unique_ptr<ChunkSource> source;
+  if (auto code = OpenSourcesOrFail(a, &source, &dir)) return *code;
   Result<RestoreReport> restored = [&] {
-    ProgressLine progress(source->get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
-    return RestoreFromSource(source->get(), db_dir, options);
+    ProgressLine progress(source.get(), !vm["json"].as<bool>() && isatty(STDERR_FILENO));
+    return RestoreFromSource(source.get(), db_dir, options);
   }();
   if (!restored.ok()) return Fail(restored.status());
   const RestoreReport& report = *restored;

@@ -5,10 +5,55 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/trust.h"
 
 namespace po = boost::program_options;
 
 namespace checkpoint::cli {
+
+void AddSourceOptions(po::options_description* d, po::positional_options_description* pos,
+                      const char* threads_what) {
+  AddTrustOptions(d);
+  AddThreadsOption(d, threads_what);
+  AddTransferOptions(d);
+  d->add_options()("source", po::value<std::vector<std::string>>(),
+                   "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
+                   "several are mirrors of one checkpoint");
+  pos->add("source", -1);
+}
+
+std::optional<int> ParseSourceArgs(const po::variables_map& vm, const char* usage,
+                                   SourceArgs* out) {
+  if (!vm.count("source")) return Fail(kExitUsage, usage);
+  out->sources = vm["source"].as<std::vector<std::string>>();
+  if (auto code = ParseTrust(vm, &out->anchors)) return code;
+  if (auto code = ParseHeightPick(vm, &out->pick)) return code;
+  out->anchors.height = out->pick.anchors.height;
+  out->pick.anchors = out->anchors;
+  if (auto code = ParseMaxChunkSize(vm, &out->max_chunk_size)) return code;
+  if (auto code = ParseThreads(vm, &out->threads)) return code;
+  out->http.max_chunk_size = out->max_chunk_size;
+  return ParseTransferOptions(vm, out->threads, &out->http);
+}
+
+std::optional<int> OpenSourcesOrFail(const SourceArgs& args, std::unique_ptr<ChunkSource>* source,
+                                     std::string* dir) {
+  Result<std::unique_ptr<ChunkSource>> opened =
+      OpenSources(args.sources, args.pick, args.http, dir);
+  if (!opened.ok()) {
+    return Fail(opened.status().IsInvalidArgument() ? kExitUsage : kExitError,
+                opened.status().message());
+  }
+  *source = std::move(*opened);
+  return std::nullopt;
+}
+
+void PrintProblems(const std::vector<ChunkProblem>& problems) {
+  for (const ChunkProblem& p : problems) {
+    std::cout << (p.chunk < 0 ? "manifest" : "chunk " + std::to_string(p.chunk)) << ": "
+              << ChunkClassName(p.cls) << ": " << p.message << "\n";
+  }
+}
 
 void AddTransferOptions(po::options_description* d) {
   d->add_options()("connections", po::value<std::string>(),

@@ -17,6 +17,32 @@
 
 namespace checkpoint::cli {
 
+// What every command taking SOURCE… parses alike.
+struct SourceArgs {
+  std::vector<std::string> sources;
+  Anchors anchors;  // --root, --id, --height N
+  CheckpointPick pick;
+  uint64_t max_chunk_size = kDefaultMaxChunkSize;
+  unsigned threads = 0;
+  HttpOptions http;
+};
+
+// SOURCE… (positional), the trust options, --threads (`threads_what` says
+// what they do) and the transfer options.
+void AddSourceOptions(boost::program_options::options_description* d,
+                      boost::program_options::positional_options_description* pos,
+                      const char* threads_what);
+// Parses them; `usage` is the hint printed when no source is given. On a
+// malformed value prints a usage error and returns its exit code.
+std::optional<int> ParseSourceArgs(const boost::program_options::variables_map& vm,
+                                   const char* usage, SourceArgs* out);
+// OpenSources, or the printed failure's exit code (2 for a store that cannot
+// say which checkpoint, else 1). *dir as OpenSources.
+std::optional<int> OpenSourcesOrFail(const SourceArgs& args, std::unique_ptr<ChunkSource>* source,
+                                     std::string* dir);
+// One line a problem, on stdout: "chunk 2: corrupt: …" or "manifest: invalid: …".
+void PrintProblems(const std::vector<ChunkProblem>& problems);
+
 // --connections, --min-speed, --slow-after, --insecure.
 void AddTransferOptions(boost::program_options::options_description* d);
 // Fills `options` (threads: the command's, for the default connections); on a

@@ -13,7 +13,6 @@
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
-#include "cli/trust.h"
 
 namespace po = boost::program_options;
 
@@ -21,44 +20,30 @@ namespace checkpoint::cli {
 
 int RunVerify(const Args& args) {
   po::options_description d("verify");
-  AddJsonOption(&d);
-  AddTrustOptions(&d);
-  AddThreadsOption(&d, "verifying threads (default: cores)");
-  AddTransferOptions(&d);
-  d.add_options()("source", po::value<std::vector<std::string>>(),
-                  "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
-                  "several are mirrors of one checkpoint");
   po::positional_options_description pos;
-  pos.add("source", -1);
+  AddJsonOption(&d);
+  AddSourceOptions(&d, &pos, "verifying threads (default: cores)");
   po::variables_map vm;
   if (auto code = ParseArgs("verify", args, d, pos, &vm)) return *code;
-  if (!vm.count("source"))
-    return Fail(kExitUsage, "verify: which checkpoint? (checkpoint verify SOURCE…)");
+  SourceArgs a;
+  if (auto code = ParseSourceArgs(vm, "verify: which checkpoint? (checkpoint verify SOURCE…)", &a))
+    return *code;
   VerifyOptions options;
-  CheckpointPick pick;
-  if (auto code = ParseTrust(vm, &options.anchors)) return *code;
-  if (auto code = ParseHeightPick(vm, &pick)) return *code;
-  options.anchors.height = pick.anchors.height;
-  pick.anchors = options.anchors;
-  if (auto code = ParseMaxChunkSize(vm, &options.max_chunk_size)) return *code;
-  if (auto code = ParseThreads(vm, &options.threads)) return *code;
-  HttpOptions http;
-  http.max_chunk_size = options.max_chunk_size;
-  if (auto code = ParseTransferOptions(vm, options.threads, &http)) return *code;
-  const auto sources = vm["source"].as<std::vector<std::string>>();
+  options.anchors = a.anchors;
+  options.max_chunk_size = a.max_chunk_size;
+  options.threads = a.threads;
+  const std::vector<std::string>& sources = a.sources;
   if (!options.anchors.any()) {
     std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");
   }
   std::string dir;
-  Result<std::unique_ptr<ChunkSource>> source = OpenSources(sources, pick, http, &dir);
-  if (!source.ok())
-    return Fail(source.status().IsInvalidArgument() ? kExitUsage : kExitError,
-                source.status().message());
+  std::unique_ptr<ChunkSource> source;
+  if (auto code = OpenSourcesOrFail(a, &source, &dir)) return *code;
   // One local directory: verify it as a directory (extra files are reported too).
   Result<VerifyReport> r = [&] {
-    ProgressLine progress(source->get(),
+    ProgressLine progress(source.get(),
                           dir.empty() && !vm["json"].as<bool>() && isatty(STDERR_FILENO));
-    return dir.empty() ? VerifySource(source->get(), options) : VerifyCheckpoint(dir, options);
+    return dir.empty() ? VerifySource(source.get(), options) : VerifyCheckpoint(dir, options);
   }();
   if (!r.ok()) return Fail(r.status());
   const VerifyReport& rep = *r;
@@ -94,10 +79,7 @@ int RunVerify(const Args& args) {
     }
     PrintJson(j);
   } else {
-    for (const ChunkProblem& p : rep.problems) {
-      std::cout << (p.chunk >= 0 ? "chunk " + std::to_string(p.chunk) : std::string("manifest"))
-                << ": " << ChunkClassName(p.cls) << ": " << p.message << "\n";
-    }
+    PrintProblems(rep.problems);
     for (const std::string& e : rep.extra) std::cout << "extra file: " << e << "\n";
     if (dir.empty()) PrintMirrors(rep.mirrors);
     if (rep.manifest_ok) {

@@ -10,6 +10,18 @@
 
 namespace checkpoint {
 
+std::vector<size_t> CheckOrder(const std::vector<size_t>& asked, size_t chunks) {
+  std::vector<size_t> order;
+  std::vector<bool> queued(chunks, false);
+  for (size_t i : asked) {
+    if (i < chunks && !queued[i]) order.push_back(i), queued[i] = true;
+  }
+  for (size_t i = 0; i < chunks; ++i) {
+    if (!queued[i]) order.push_back(i);
+  }
+  return order;
+}
+
 unsigned ThreadsOrCores(unsigned threads) {
   return threads ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -103,15 +115,7 @@ Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& opti
   for (size_t k = 0; k < offers.size(); ++k) {
     const Manifest& m = offers[k].manifest;
     const Hash root = options.anchors.root ? *options.anchors.root : m.root;
-    std::vector<size_t> order;
-    std::vector<bool> queued(m.chunks.size(), false);
-    for (size_t i : options.order) {
-      if (i < m.chunks.size() && !queued[i]) order.push_back(i), queued[i] = true;
-    }
-    for (size_t i = 0; i < m.chunks.size(); ++i) {
-      if (!queued[i]) order.push_back(i);
-    }
-    source->Start(offers[k].offer, m, order);
+    source->Start(offers[k].offer, m, CheckOrder(options.order, m.chunks.size()));
     std::atomic<uint64_t> raw{0};
     uint64_t bytes = 0;
     Status s = PullChunks(

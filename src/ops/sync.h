@@ -46,5 +46,7 @@ Status PullChunks(ChunkSource* source, unsigned threads, const DeliveryCheck& ch
                   uint64_t* bytes, std::string* local_error);
 
 unsigned ThreadsOrCores(unsigned threads);
+// VerifyOptions::order: the chunks asked for first, then every other one, each once.
+std::vector<size_t> CheckOrder(const std::vector<size_t>& asked, size_t chunks);
 
 }  // namespace checkpoint

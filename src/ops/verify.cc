@@ -15,6 +15,7 @@
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/sync.h"
 #include "ops/verify_internal.h"
 
 namespace checkpoint {
@@ -65,15 +66,7 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
 
   std::vector<ChunkCheck> results(m.chunks.size());
   std::vector<uint64_t> file_bytes(m.chunks.size(), 0);
-  // The order asked for, then anything it left out: every chunk is checked once.
-  std::vector<size_t> order;
-  std::vector<bool> queued(m.chunks.size(), false);
-  for (size_t i : options.order) {
-    if (i < m.chunks.size() && !queued[i]) order.push_back(i), queued[i] = true;
-  }
-  for (size_t i = 0; i < m.chunks.size(); ++i) {
-    if (!queued[i]) order.push_back(i);
-  }
+  const std::vector<size_t> order = CheckOrder(options.order, m.chunks.size());
   std::mutex local_mu;
   auto check = [&](size_t i) {
     Result<std::string> file = read_chunk(m, i);
