@@ -1,5 +1,6 @@
 #include "net/http.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 
@@ -45,6 +46,12 @@ std::string RedactUrl(std::string_view url) {
   const size_t at = url.substr(0, path).find('@', host);
   if (at == std::string_view::npos) return std::string(url);
   return std::string(url.substr(0, host)) + "…@" + std::string(url.substr(at + 1));
+}
+
+long DeadlineMs(uint64_t cap, const HttpOptions& o) {
+  const double rate = static_cast<double>(std::max<uint64_t>(o.min_speed, 1024));
+  const double seconds = o.connect_timeout_seconds + o.slow_seconds + static_cast<double>(cap) / rate;
+  return static_cast<long>(std::min(seconds, 1e6) * 1000);
 }
 
 void InitCurl() {

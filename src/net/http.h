@@ -37,6 +37,11 @@ struct Body {
 // An easy handle for GET `url` into `body`, with every rule above. The
 // caller owns the handle (curl_easy_cleanup). REQUIRES: InitCurl() ran.
 CURL* NewTransfer(const std::string& url, Body* body, const HttpOptions& options);
+// A whole-transfer deadline for a body of at most `cap` bytes that has no
+// other mirror to race it (a manifest, an index): connecting, one stall, and
+// `cap` at --min-speed. A body dripped just above the stall rate would
+// otherwise hold the run for hours.
+long DeadlineMs(uint64_t cap, const HttpOptions& options);
 // Once per process, before any thread uses curl.
 void InitCurl();
 

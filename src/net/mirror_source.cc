@@ -199,10 +199,16 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
                                options_);
     if (!e) return Status::IOError("cannot start a transfer (libcurl)");
     curl_easy_setopt(e, CURLOPT_PRIVATE, bodies.back().get());
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, net::DeadlineMs(kMaxManifestBytes, options_));
     which[e] = i;
     curl_multi_add_handle(multi_, e);
     ++mirrors_[i].report.requests;
   }
+  // Once a mirror has answered, one still below min_speed after slow_seconds
+  // is given up (as DropSlow does for chunks): a dripped manifest must not
+  // hold the run until its deadline.
+  const auto start = Clock::now();
+  bool answered = false;
   int running = 1;
   while (running > 0) {
     curl_multi_perform(multi_, &running);
@@ -216,9 +222,30 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
       Status s = net::TransferStatus(e, msg->data.result, *body, &transient);
       const size_t i = which[e];
       got[i] = s.ok() ? Result<std::string>(std::move(body->data)) : Result<std::string>(s);
+      answered |= s.ok();
+      which.erase(e);
       curl_multi_remove_handle(multi_, e);
       curl_easy_cleanup(e);
     }
+    const double age = Seconds(Clock::now() - start);
+    if (answered && age >= options_.slow_seconds) {
+      for (auto it = which.begin(); it != which.end();) {
+        curl_off_t bytes = 0;
+        curl_easy_getinfo(it->first, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
+        const double rate = static_cast<double>(bytes) / age;
+        if (rate >= static_cast<double>(options_.min_speed)) {
+          ++it;
+          continue;
+        }
+        char why[96];
+        std::snprintf(why, sizeof(why), "slower than --min-speed (%.0f B/s over %.0f s)", rate, age);
+        got[it->second] = Status::IOError(why);
+        curl_multi_remove_handle(multi_, it->first);
+        curl_easy_cleanup(it->first);
+        it = which.erase(it);
+      }
+    }
+    if (which.empty()) break;
     if (running > 0) curl_multi_poll(multi_, nullptr, 0, 200, nullptr);
   }
   std::vector<ManifestOffer> offers;
@@ -596,6 +623,7 @@ Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,
   body.cap = max_bytes;
   CURL* e = net::NewTransfer(url, &body, options);
   if (!e) return Status::IOError("cannot start a transfer (libcurl)");
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, net::DeadlineMs(max_bytes, options));
   const CURLcode code = curl_easy_perform(e);
   bool transient;
   Status s = net::TransferStatus(e, code, body, &transient);

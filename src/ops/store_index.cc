@@ -1,5 +1,6 @@
 #include "ops/store_index.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
@@ -40,54 +41,71 @@ Status WriteStoreIndex(const std::string& store, const StoreLock& lock) {
 
 namespace {
 
-// The index nests three deep; a parser's DOM of deep nesting costs ~40x its
-// bytes (16 MiB of '[' took 600 MB), so deeper documents are refused first.
-bool NestsDeeperThan(std::string_view bytes, int limit) {
+// Deeper than anything an index holds (kMaxIndexDepth) is refused before
+// parsing, as nesting costs the parser memory per level whatever is kept.
+bool TooDeep(std::string_view bytes) {
   int depth = 0;
   bool in_string = false, escaped = false;
-  for (char c : bytes) {
+  for (char ch : bytes) {
     if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
+      if (escaped) escaped = false;
+      else if (ch == '\\') escaped = true;
+      else if (ch == '"') in_string = false;
+    } else if (ch == '"') {
       in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return true;
-    } else if (c == ']' || c == '}') {
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > kMaxIndexDepth) return true;
+    } else if (ch == ']' || ch == '}') {
       --depth;
     }
   }
   return false;
 }
 
+// A timestamp as written; anything else (control characters that would
+// reach a terminal through `list`) is dropped.
+bool PrintableAscii(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
 }  // namespace
 
 Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
   if (bytes.size() > kMaxIndexBytes) return Status::Corruption("index.json is too large");
-  if (NestsDeeperThan(bytes, kMaxIndexDepth)) {
-    return Status::Corruption("index.json: nested more than " + std::to_string(kMaxIndexDepth) +
-                              " deep");
-  }
-  const nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
   auto bad = [](const std::string& why) { return Status::Corruption("index.json: " + why); };
-  if (!j.is_object() || !j.contains("checkpoints") || !j["checkpoints"].is_array())
-    return bad("not an object with a checkpoints array");
-  if (!j.contains("format_version") || j["format_version"] != kIndexFormatVersion)
-    return bad("not format_version 1");
+  if (TooDeep(bytes)) return bad("nested deeper than " + std::to_string(kMaxIndexDepth));
   auto is_hash = [](const nlohmann::json& v) {
     return v.is_string() && v.get<std::string>().size() == 64 &&
            ParseHex(v.get<std::string>()).has_value();
   };
+  // Each entry becomes an IndexEntry as soon as it is parsed and the DOM
+  // drops it, and whatever the index does not define is never kept: memory
+  // follows the entries, not the parser's ~40 bytes a value.
+  using Event = nlohmann::json::parse_event_t;
   std::vector<IndexEntry> out;
-  for (const nlohmann::json& c : j["checkpoints"]) {
-    if (!c.is_object() || !c.contains("height") || !c["height"].is_number_unsigned() ||
+  bool bad_entry = false;
+  auto keep = [&](int depth, Event event, nlohmann::json& parsed) {
+    if (event == Event::key) {
+      const std::string& k = parsed.get_ref<const std::string&>();
+      if (depth == 1) return k == "format_version" || k == "checkpoints";
+      if (depth == 3)
+        return k == "height" || k == "id" || k == "root" || k == "chunks" || k == "bytes" ||
+               k == "created" || k == "pinned";
+      return false;
+    }
+    if (depth == 0) return event != Event::array_start;  // only an object is an index
+    if (depth == 1) return true;                           // format_version, checkpoints
+    if (depth >= 3) return event == Event::value;          // an entry's scalars
+    if (event == Event::object_start) return true;         // an entry…
+    if (event != Event::object_end) {                      // …and nothing else
+      bad_entry = true;
+      return false;
+    }
+    const nlohmann::json& c = parsed;
+    if (bad_entry || !c.contains("height") || !c["height"].is_number_unsigned() ||
         !c.contains("id") || !is_hash(c["id"]) || !c.contains("root") || !is_hash(c["root"])) {
-      return bad("an entry without height, id and root");
+      bad_entry = true;
+      return false;
     }
     IndexEntry e;
     e.height = c["height"].get<uint64_t>();
@@ -97,10 +115,19 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
     for (char& ch : e.root) ch = static_cast<char>(std::tolower(ch));
     if (c.contains("chunks") && c["chunks"].is_number_unsigned()) e.chunks = c["chunks"];
     if (c.contains("bytes") && c["bytes"].is_number_unsigned()) e.bytes = c["bytes"];
-    if (c.contains("created") && c["created"].is_string()) e.created = c["created"];
+    if (c.contains("created") && c["created"].is_string() &&
+        PrintableAscii(c["created"].get_ref<const std::string&>()))
+      e.created = c["created"];
     if (c.contains("pinned") && c["pinned"].is_boolean()) e.pinned = c["pinned"];
     out.push_back(std::move(e));
-  }
+    return false;
+  };
+  const nlohmann::json j = nlohmann::json::parse(bytes, keep, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("checkpoints") || !j["checkpoints"].is_array())
+    return bad("not an object with a checkpoints array");
+  if (!j.contains("format_version") || j["format_version"] != kIndexFormatVersion)
+    return bad("not format_version 1");
+  if (bad_entry) return bad("an entry without height, id and root");
   return out;
 }
 

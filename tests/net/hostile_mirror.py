@@ -22,6 +22,7 @@ with --every N, else on every chunk request; several --mode flags combine:
 Regardless of --every:
   manifest:FILE   FILE's bytes for every manifest.json
   index:FILE      FILE's bytes for every index.json
+  meta-drip[:BPS] manifest.json and index.json at BPS bytes/s (default 2)
 Everything else is served honestly: exact bytes, Content-Length, HEAD, one-range
 Range requests; no directory listings, and a path with a component '..' or
 starting with '.' is 404. --log gets one line per request, flushed:
@@ -40,7 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 CHUNK_MODES = {"flip", "other", "truncate", "longer", "endless", "drip", "stall",
                "status", "redirect-loop", "redirect-file", "redirect"}
-ALL_MODES = CHUNK_MODES | {"manifest", "index"}
+ALL_MODES = CHUNK_MODES | {"manifest", "index", "meta-drip"}
 CHUNK_NAME = re.compile(r"^(\d+)\.chunk$")
 
 
@@ -126,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
         if any(p == ".." or p.startswith(".") for p in parts) or not parts:
             return self.simple(404, b"not found\n", head)
         name = parts[-1]
+        if name in ("manifest.json", "index.json") and "meta-drip" in modes:
+            return self.drip_meta(name, parts, head)
         if name == "manifest.json" and "manifest" in modes:
             return self.serve_bytes(read(modes["manifest"]), head)
         if name == "index.json" and "index" in modes:
@@ -138,6 +141,20 @@ class Handler(BaseHTTPRequestHandler):
         if m and (every is None or int(m.group(1)) % every == 0) and CHUNK_MODES & modes.keys():
             return self.hostile_chunk(file, name, head)
         return self.serve_bytes(read(file), head, ranges=True)
+
+    def drip_meta(self, name, parts, head):
+        key = "manifest" if name == "manifest.json" else "index"
+        file = self.server.modes.get(key) or os.path.join(self.server.root, *parts)
+        if not os.path.isfile(file):
+            return self.simple(404, b"not found\n", head)
+        body = read(file)
+        self.head_out(200, [("Content-Length", str(len(body))), ("Content-Type", "application/json")])
+        rate = int(self.server.modes["meta-drip"] or 2)
+        for i in range(0, 0 if head else len(body)):
+            self.send(body[i:i + 1])
+            if self.client_gone(1 / rate):
+                raise Disconnected()
+        return None
 
     def serve_bytes(self, body, head, ranges=False):
         ctype = "application/json" if self.path.split("?")[0].endswith(".json") \
