@@ -50,7 +50,8 @@ std::string RedactUrl(std::string_view url) {
 
 long DeadlineMs(uint64_t cap, const HttpOptions& o) {
   const double rate = static_cast<double>(std::max<uint64_t>(o.min_speed, 1024));
-  const double seconds = o.connect_timeout_seconds + o.slow_seconds + static_cast<double>(cap) / rate;
+  const double seconds =
+      o.connect_timeout_seconds + o.slow_seconds + static_cast<double>(cap) / rate;
   return static_cast<long>(std::min(seconds, 1e6) * 1000);
 }
 

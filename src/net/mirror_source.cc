@@ -238,7 +238,8 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
           continue;
         }
         char why[96];
-        std::snprintf(why, sizeof(why), "slower than --min-speed (%.0f B/s over %.0f s)", rate, age);
+        std::snprintf(why, sizeof(why), "slower than --min-speed (%.0f B/s over %.0f s)", rate,
+                      age);
         got[it->second] = Status::IOError(why);
         curl_multi_remove_handle(multi_, it->first);
         curl_easy_cleanup(it->first);

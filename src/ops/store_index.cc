@@ -48,9 +48,12 @@ bool TooDeep(std::string_view bytes) {
   bool in_string = false, escaped = false;
   for (char ch : bytes) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (ch == '\\')
+        escaped = true;
+      else if (ch == '"')
+        in_string = false;
     } else if (ch == '"') {
       in_string = true;
     } else if (ch == '[' || ch == '{') {
@@ -84,9 +87,13 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
   using Event = nlohmann::json::parse_event_t;
   std::vector<IndexEntry> out;
   bool bad_entry = false;
+  // The top-level key being parsed: the parser still calls back for what
+  // lies inside a discarded value, which must not pass for entries.
+  std::string top_key;
   auto keep = [&](int depth, Event event, nlohmann::json& parsed) {
     if (event == Event::key) {
       const std::string& k = parsed.get_ref<const std::string&>();
+      if (depth == 1) top_key = k;
       if (depth == 1) return k == "format_version" || k == "checkpoints";
       if (depth == 3)
         return k == "height" || k == "id" || k == "root" || k == "chunks" || k == "bytes" ||
@@ -94,10 +101,11 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
       return false;
     }
     if (depth == 0) return event != Event::array_start;  // only an object is an index
-    if (depth == 1) return true;                           // format_version, checkpoints
-    if (depth >= 3) return event == Event::value;          // an entry's scalars
-    if (event == Event::object_start) return true;         // an entry…
-    if (event != Event::object_end) {                      // …and nothing else
+    if (depth == 1) return true;                         // format_version, checkpoints
+    if (top_key != "checkpoints") return false;           // inside a field not ours
+    if (depth >= 3) return event == Event::value;        // an entry's scalars
+    if (event == Event::object_start) return true;       // an entry…
+    if (event != Event::object_end) {                    // …and nothing else
       bad_entry = true;
       return false;
     }

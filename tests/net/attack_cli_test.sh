@@ -59,7 +59,7 @@ expect_out 0 "Timeout was reached" -- within 25 "$cp_bin" verify "$drip_store" "
 python3 - "$work" <<'PY'
 import json, sys
 w = sys.argv[1]
-cap = 16 << 20
+cap = 8 << 20  # kMaxIndexBytes
 open(f"{w}/deep.json", "w").write("[" * (cap // 2 - 8) + "]" * (cap // 2 - 8))
 n = (cap - 64) // 3
 open(f"{w}/wide.json", "w").write('{"format_version":1,"checkpoints":[],"x":[' + ",".join(["{}"] * n) + "]}")
@@ -76,7 +76,7 @@ for index in deep wide empties escape; do
     *) [ $rc = 0 ] || fail "$index index: exit $rc: $(head -c 200 "$work/err")" ;;
   esac
   rss_kib=$(tail -1 "$work/rss")
-  [ "$rss_kib" -lt $((128 * 1024)) ] || fail "$index index: peak RSS $rss_kib KiB for a 16 MiB index"
+  [ "$rss_kib" -lt $((128 * 1024)) ] || fail "$index index: peak RSS $rss_kib KiB for an 8 MiB index"
   if grep -q $'\x1b' "$work/out"; then fail "$index index: list printed an escape character"; fi
 done
 
