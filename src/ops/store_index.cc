@@ -102,7 +102,7 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
     }
     if (depth == 0) return event != Event::array_start;  // only an object is an index
     if (depth == 1) return true;                         // format_version, checkpoints
-    if (top_key != "checkpoints") return false;           // inside a field not ours
+    if (top_key != "checkpoints") return false;          // inside a field not ours
     if (depth >= 3) return event == Event::value;        // an entry's scalars
     if (event == Event::object_start) return true;       // an entry…
     if (event != Event::object_end) {                    // …and nothing else

@@ -55,6 +55,13 @@ expect_out 3 "" -- within 25 "$cp_bin" fetch "$drip" --out "$work/fetched" --roo
 expect 1 "Timeout was reached" -- within 20 "$cp_bin" list "$drip_store" --slow-after 1 --min-speed 16MiB
 expect_out 0 "Timeout was reached" -- within 25 "$cp_bin" verify "$drip_store" "$honest_store" --id "$id" --slow-after 1 --min-speed 16MiB
 
+# A lone mirror dripping every chunk at 2 B/s (an honest manifest): each
+# transfer's deadline (connect + stall + the chunk's bound at --min-speed)
+# ends it; three in a row drop the mirror: exit 3 in bounded time, not hours.
+start_mirror chunk_drip "$ckpt" --mode drip:2
+expect_out 3 "dropped" -- within 60 "$cp_bin" restore "$chunk_drip" --db "$work/drip-db" --root "$root" --slow-after 1 --min-speed 64KiB
+"$cp_bin" state info --db "$work/drip-db" --json 2>/dev/null | grep -q '"heights":\[\]' || fail "a dripped restore made a height visible"
+
 # Forged index.json files: refused or read in bounded memory, one line, no crash.
 python3 - "$work" <<'PY'
 import json, sys
