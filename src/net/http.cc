@@ -4,6 +4,8 @@
 #include <memory>
 #include <mutex>
 
+#include "ops/files.h"
+
 namespace checkpoint::net {
 namespace {
 
@@ -114,3 +116,29 @@ Status TransferStatus(CURL* easy, CURLcode code, const Body& body, bool* transie
 }
 
 }  // namespace checkpoint::net
+
+namespace checkpoint {
+
+Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,
+                             const HttpOptions& options) {
+  const std::string path = net::FilePathOfUrl(url);
+  if (!path.empty()) {
+    std::string out;
+    CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(path, max_bytes, &out));
+    return out;
+  }
+  net::InitCurl();
+  net::Body body;
+  body.cap = max_bytes;
+  CURL* e = net::NewTransfer(url, &body, options);
+  if (!e) return Status::IOError("cannot start a transfer (libcurl)");
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, net::DeadlineMs(max_bytes, options));
+  const CURLcode code = curl_easy_perform(e);
+  bool transient;
+  Status s = net::TransferStatus(e, code, body, &transient);
+  curl_easy_cleanup(e);
+  CHECKPOINT_RETURN_IF_ERROR(s);
+  return std::move(body.data);
+}
+
+}  // namespace checkpoint

@@ -12,284 +12,15 @@
 // kMaxStrikes strikes, kMaxConnectionErrors failed transfers in a row, or
 // staying below min_speed while another mirror does better drops a mirror.
 // A chunk every mirror has failed is unavailable: the run ends, never loops.
-#include "net/mirror_source.h"
-
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <map>
-#include <mutex>
-#include <set>
-#include <thread>
 
 #include "checkpoint/checkpoint.h"
 #include "chunk/format.h"
-#include "net/http.h"
+#include "net/mirror_source_internal.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 
-namespace checkpoint {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-constexpr uint64_t kMaxStrikes = 3;
-constexpr int kMaxConnectionErrors = 3;
-// Transient failures (a reset, a 5xx, a cut body) of one chunk at one mirror
-// before that mirror is no longer asked for it.
-constexpr int kTriesPerMirror = 2;
-constexpr auto kPollInterval = std::chrono::milliseconds(200);
-// A transfer this old and below min_speed is raced by another mirror.
-constexpr double kRaceAfterSeconds = 1;
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-struct Mirror {
-  std::string base;      // checkpoint directory URL; "" for a local directory
-  std::string dir;       // local directory
-  bool broken = false;   // could not be found at all
-  bool serving = false;  // offered the manifest being fetched
-  MirrorReport report;
-  int in_flight = 0;
-  int errors_in_a_row = 0;
-  Clock::time_point retry_after{};
-  double best_rate = 0;  // bytes/s of its fastest finished transfer
-  bool live() const { return serving && !report.dropped; }
-};
-
-struct Transfer {
-  CURL* easy = nullptr;
-  size_t chunk = 0, mirror = 0;
-  net::Body body;
-  Clock::time_point start;
-};
-
-struct ChunkState {
-  bool wanted = false, done = false, unavailable = false, queued = false;
-  int copies = 0;                                  // being received, waiting, or being checked
-  std::set<size_t> failed_at;                      // mirrors not asked again
-  std::map<size_t, int> tries;                     // transient failures per mirror
-  ChunkProblem last{0, ChunkClass::kMissing, ""};  // the last failure
-};
-
-class MirrorSource : public ChunkSource {
- public:
-  MirrorSource(const std::vector<net::MirrorSpec>& mirrors, const HttpOptions& o) : options_(o) {
-    net::InitCurl();
-    for (const net::MirrorSpec& spec : mirrors) {
-      const std::string& name = spec.location;
-      Mirror m;
-      m.report.name = net::RedactUrl(name);
-      m.report.why = spec.error;
-      m.broken = !spec.error.empty();
-      if (net::IsHttpUrl(name)) {
-        m.base = name;
-      } else {
-        const std::string path = net::FilePathOfUrl(name);
-        m.dir = path.empty() ? name : path;
-      }
-      mirrors_.push_back(std::move(m));
-    }
-    multi_ = curl_multi_init();
-  }
-  ~MirrorSource() override {
-    Cancel();
-    if (worker_.joinable()) worker_.join();
-    curl_multi_cleanup(multi_);
-  }
-
-  Result<std::vector<ManifestOffer>> Manifests() override;
-  void Start(const ManifestOffer& offer, const Manifest& m,
-             const std::vector<size_t>& wanted) override;
-  Result<std::optional<ChunkDelivery>> Next() override;
-  void Judge(const ChunkDelivery& d, const ChunkCheck& check) override;
-  void Cancel() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    curl_multi_wakeup(multi_);
-    cv_.notify_all();
-  }
-  std::vector<ChunkProblem> Unavailable() const override;
-  SourceProgress Progress() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    SourceProgress p;
-    p.wanted = wanted_.size();
-    for (size_t i : wanted_) p.done += chunks_[i].done;
-    for (const Mirror& m : mirrors_) {
-      p.bytes += m.report.bytes;
-      if (!m.serving) continue;
-      ++p.mirrors;
-      p.dropped += m.report.dropped;
-    }
-    return p;
-  }
-  std::vector<MirrorReport> Mirrors() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<MirrorReport> out;
-    for (const Mirror& m : mirrors_) out.push_back(m.report);
-    return out;
-  }
-
- private:
-  void Run();
-  void Schedule(Clock::time_point now);
-  // Running kRaceAfterSeconds and below min_speed on average.
-  bool Slow(const Transfer& t, Clock::time_point now) const;
-  void StartTransfer(size_t chunk, size_t mirror, Clock::time_point now);
-  void ReadLocal(size_t chunk, size_t mirror);
-  void Finished(Transfer* t, CURLcode code, Clock::time_point now);
-  void Fail(size_t chunk, size_t mirror, ChunkClass cls, const std::string& why, bool strike,
-            bool transient, Clock::time_point now);
-  void Strike(size_t mirror, const std::string& why);
-  void Drop(size_t mirror, const std::string& why);
-  void DropSlow(Clock::time_point now);
-  void Abort(size_t transfer_index);
-  void Requeue(size_t chunk) {
-    ChunkState& c = chunks_[chunk];
-    if (!c.done && !c.unavailable && c.copies == 0 && !c.queued) {
-      c.queued = true;
-      queue_.push_front(chunk);
-    }
-  }
-  bool AllResolved() const {
-    for (size_t i : wanted_) {
-      if (!chunks_[i].done && !chunks_[i].unavailable) return false;
-    }
-    return true;
-  }
-  // The live mirror to ask for `chunk` now; npos when none may be asked now,
-  // and *ever false when none ever may.
-  size_t PickMirror(size_t chunk, Clock::time_point now, size_t except, bool* ever) const;
-
-  const HttpOptions options_;
-  CURLM* multi_ = nullptr;
-  std::thread worker_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Mirror> mirrors_;
-  Manifest manifest_;
-  std::vector<size_t> wanted_;
-  std::vector<ChunkState> chunks_;
-  std::deque<size_t> queue_;
-  std::vector<std::unique_ptr<Transfer>> transfers_;
-  std::deque<ChunkDelivery> ready_;
-  size_t checking_ = 0;
-  unsigned connections_ = 1;
-  bool cancelled_ = false, finished_ = false;
-  Status local_error_;
-};
-
-// Every mirror's manifest.json, at most `connections` transfers at a time.
-// A body is judged as it arrives: a copy of a manifest already offered is
-// dropped at once, and so is one that does not parse; so what is held is
-// the transfers in flight plus one copy of each distinct, well-formed
-// manifest (anchoring them is the caller's).
-Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
-  std::vector<ManifestOffer> offers;
-  auto offered = [&](size_t i, std::string bytes) {
-    const Hash id = ManifestId(bytes);
-    mirrors_[i].report.bytes += bytes.size();
-    auto same = std::find_if(offers.begin(), offers.end(),
-                             [&](const ManifestOffer& o) { return o.id == id; });
-    if (same != offers.end()) {
-      same->mirrors.push_back(i);
-      return true;
-    }
-    Manifest parsed;
-    Status s = ParseManifest(bytes, &parsed);
-    if (!s.ok()) {
-      mirrors_[i].report.why = "manifest: " + s.message();
-      return false;
-    }
-    offers.push_back({std::move(bytes), id, {i}});
-    return true;
-  };
-  std::deque<size_t> to_ask;
-  for (size_t i = 0; i < mirrors_.size(); ++i) {
-    if (mirrors_[i].broken) continue;
-    if (!mirrors_[i].base.empty()) {
-      to_ask.push_back(i);
-      continue;
-    }
-    std::string bytes;
-    Status s = ReadManifestFile(mirrors_[i].dir, &bytes);
-    if (!s.ok() && !s.IsNotFound() && !s.IsCorruption()) return s;  // this machine's
-    if (s.ok()) {
-      offered(i, std::move(bytes));
-    } else {
-      mirrors_[i].report.why = "manifest: " + s.message();
-    }
-  }
-  struct Asking {
-    size_t mirror;
-    net::Body body;
-    Clock::time_point start;
-  };
-  std::map<CURL*, std::unique_ptr<Asking>> asking;
-  const size_t at_once = std::max(1u, options_.connections);
-  // Once a mirror has answered, one still below min_speed after slow_seconds
-  // is given up (as DropSlow does for chunks): a dripped manifest must not
-  // hold the run until its deadline.
-  bool answered = false;
-  for (;;) {
-    while (asking.size() < at_once && !to_ask.empty()) {
-      auto a = std::make_unique<Asking>();
-      a->mirror = to_ask.front();
-      to_ask.pop_front();
-      a->body.cap = kMaxManifestBytes;
-      CURL* e = net::NewTransfer(net::JoinUrl(mirrors_[a->mirror].base, kManifestFile), &a->body,
-                                 options_);
-      if (!e) return Status::IOError("cannot start a transfer (libcurl)");
-      curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, net::DeadlineMs(kMaxManifestBytes, options_));
-      curl_multi_add_handle(multi_, e);
-      ++mirrors_[a->mirror].report.requests;
-      a->start = Clock::now();
-      asking[e] = std::move(a);
-    }
-    if (asking.empty()) break;
-    int running;
-    curl_multi_perform(multi_, &running);
-    int left;
-    while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      CURL* e = msg->easy_handle;
-      std::unique_ptr<Asking> a = std::move(asking[e]);
-      asking.erase(e);
-      bool transient;
-      Status s = net::TransferStatus(e, msg->data.result, a->body, &transient);
-      curl_multi_remove_handle(multi_, e);
-      curl_easy_cleanup(e);
-      if (!s.ok()) {
-        mirrors_[a->mirror].report.why = "manifest: " + s.message();
-        continue;
-      }
-      answered |= offered(a->mirror, std::move(a->body.data));
-    }
-    const auto now = Clock::now();
-    for (auto it = asking.begin(); answered && it != asking.end();) {
-      const double age = Seconds(now - it->second->start);
-      const double rate = static_cast<double>(it->second->body.data.size()) / age;
-      if (age < options_.slow_seconds || rate >= static_cast<double>(options_.min_speed)) {
-        ++it;
-        continue;
-      }
-      char why[96];
-      std::snprintf(why, sizeof(why), "manifest: slower than --min-speed (%.0f B/s over %.0f s)",
-                    rate, age);
-      mirrors_[it->second->mirror].report.why = why;
-      curl_multi_remove_handle(multi_, it->first);
-      curl_easy_cleanup(it->first);
-      it = asking.erase(it);
-    }
-    if (!asking.empty()) curl_multi_poll(multi_, nullptr, 0, 200, nullptr);
-  }
-  std::stable_sort(offers.begin(), offers.end(),
-                   [](const ManifestOffer& a, const ManifestOffer& b) {
-                     return a.mirrors.size() > b.mirrors.size();
-                   });
-  return offers;
-}
+namespace checkpoint::net {
 
 void MirrorSource::Start(const ManifestOffer& offer, const Manifest& m,
                          const std::vector<size_t>& wanted) {
@@ -618,11 +349,13 @@ std::vector<ChunkProblem> MirrorSource::Unavailable() const {
   return out;
 }
 
-}  // namespace
+}  // namespace checkpoint::net
+
+namespace checkpoint {
 
 std::unique_ptr<ChunkSource> net::NewMirrorSource(const std::vector<net::MirrorSpec>& mirrors,
                                                   const HttpOptions& options) {
-  return std::make_unique<MirrorSource>(mirrors, options);
+  return std::make_unique<net::MirrorSource>(mirrors, options);
 }
 
 std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mirrors,
@@ -630,28 +363,6 @@ std::unique_ptr<ChunkSource> NewMirrorSource(const std::vector<std::string>& mir
   std::vector<net::MirrorSpec> specs;
   for (const std::string& m : mirrors) specs.push_back({m, ""});
   return net::NewMirrorSource(specs, options);
-}
-
-Result<std::string> FetchUrl(const std::string& url, uint64_t max_bytes,
-                             const HttpOptions& options) {
-  const std::string path = net::FilePathOfUrl(url);
-  if (!path.empty()) {
-    std::string out;
-    CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(path, max_bytes, &out));
-    return out;
-  }
-  net::InitCurl();
-  net::Body body;
-  body.cap = max_bytes;
-  CURL* e = net::NewTransfer(url, &body, options);
-  if (!e) return Status::IOError("cannot start a transfer (libcurl)");
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, net::DeadlineMs(max_bytes, options));
-  const CURLcode code = curl_easy_perform(e);
-  bool transient;
-  Status s = net::TransferStatus(e, code, body, &transient);
-  curl_easy_cleanup(e);
-  CHECKPOINT_RETURN_IF_ERROR(s);
-  return std::move(body.data);
 }
 
 }  // namespace checkpoint
