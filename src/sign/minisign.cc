@@ -1,0 +1,348 @@
+#include "sign/minisign.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+namespace checkpoint {
+namespace {
+
+constexpr std::string_view kUntrustedPrefix = "untrusted comment: ";
+constexpr std::string_view kTrustedPrefix = "trusted comment: ";
+constexpr std::string_view kSigAlg = "Ed";        // keys, and legacy signatures of the raw message
+constexpr std::string_view kSigAlgHashed = "ED";  // signatures of BLAKE2b-512(message)
+constexpr std::string_view kChecksumAlg = "B2";
+// Binary sizes: public key, secret key, signature blob.
+constexpr size_t kPubBytes = 2 + 8 + 32;
+constexpr size_t kSecBytes = 2 + 2 + 2 + 32 + 8 + 8 + 8 + 64 + 32;
+constexpr size_t kSigBytes = 2 + 8 + 64;
+// Offsets in the secret key blob.
+constexpr size_t kSecKdf = 2, kSecChk = 4, kSecId = 54, kSecSeed = 62, kSecPk = 94, kSecSum = 126;
+
+using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+// Wipes a buffer that held secret bytes when it goes out of scope.
+template <size_t N>
+struct Scrubbed {
+  std::array<uint8_t, N> b{};
+  ~Scrubbed() { OPENSSL_cleanse(b.data(), N); }
+};
+
+// libsodium (base64, BLAKE2b-256) wants sodium_init() once; it is thread-safe.
+bool SodiumReady() {
+  static const bool ok = sodium_init() >= 0;
+  return ok;
+}
+
+size_t Base64Len(size_t n) { return (n + 2) / 3 * 4; }
+
+std::string ToBase64(const uint8_t* data, size_t n) {
+  std::string out(Base64Len(n) + 1, '\0');  // sodium writes a NUL
+  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
+  out.pop_back();
+  return out;
+}
+
+// Exactly n bytes in canonical padded base64: the length is checked before
+// decoding, and libsodium rejects non-zero padding bits, so one file has one
+// spelling.
+bool FromBase64(std::string_view in, uint8_t* out, size_t n) {
+  if (!SodiumReady() || in.size() != Base64Len(n)) return false;
+  size_t len = 0;
+  const char* end = nullptr;
+  return sodium_base642bin(out, n, in.data(), in.size(), nullptr, &len, &end,
+                           sodium_base64_VARIANT_ORIGINAL) == 0 &&
+         len == n && end == in.data() + in.size();
+}
+
+// A file of exactly n lines, each ending in '\n' (the last one may not). A
+// '\r' before the '\n' is dropped, as minisign's trim() does.
+bool SplitLines(std::string_view file, size_t n, std::string_view* lines) {
+  if (file.size() > kMaxFileBytes) return false;
+  for (size_t i = 0; i < n; ++i) {
+    size_t nl = file.find('\n');
+    if (nl == std::string_view::npos && i + 1 < n) return false;
+    std::string_view line = file.substr(0, nl);
+    file = nl == std::string_view::npos ? std::string_view() : file.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines[i] = line;
+  }
+  return file.empty();
+}
+
+// minisign reads a comment line into 1024 bytes; longer ones would shift its lines.
+bool UntrustedLineOk(std::string_view line) {
+  return line.substr(0, kUntrustedPrefix.size()) == kUntrustedPrefix &&
+         line.size() <= kUntrustedPrefix.size() + kMaxCommentBytes;
+}
+
+// Signed text must mean the same to minisign, which cuts it at \r or NUL; tab
+// is allowed because minisign's default trusted comment uses it.
+bool TrustedCommentOk(std::string_view text) {
+  if (text.size() > kMaxTrustedCommentBytes) return false;
+  return std::none_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7f;
+  });
+}
+
+std::string CommentLine(std::string_view comment, std::string_view fallback) {
+  std::string c(comment.empty() ? fallback : comment.substr(0, kMaxCommentBytes));
+  for (char& ch : c) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = ' ';
+  }
+  return std::string(kUntrustedPrefix) + c + "\n";
+}
+
+bool Ed25519Sign(const std::array<uint8_t, 32>& seed, const uint8_t* msg, size_t n,
+                 uint8_t sig[64]) {
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), 32),
+              EVP_PKEY_free);
+  MdCtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  size_t len = 64;
+  return key && ctx && EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
+         EVP_DigestSign(ctx.get(), sig, &len, msg, n) == 1 && len == 64;
+}
+
+bool Ed25519Verify(const std::array<uint8_t, 32>& pk, const uint8_t* msg, size_t n,
+                   const uint8_t sig[64]) {
+  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pk.data(), 32), EVP_PKEY_free);
+  MdCtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  return key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
+         EVP_DigestVerify(ctx.get(), sig, 64, msg, n) == 1;
+}
+
+bool Ed25519Public(const std::array<uint8_t, 32>& seed, std::array<uint8_t, 32>& pk) {
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), 32),
+              EVP_PKEY_free);
+  size_t len = 32;
+  return key && EVP_PKEY_get_raw_public_key(key.get(), pk.data(), &len) == 1 && len == 32;
+}
+
+// minisign signs BLAKE2b-512 of the message, not the message ("ED" = prehashed).
+bool Blake2b512(std::string_view message, uint8_t out[64]) {
+  size_t len = 0;
+  return EVP_Q_digest(nullptr, "BLAKE2B-512", nullptr, message.data(), message.size(), out, &len) ==
+             1 &&
+         len == 64;
+}
+
+// BLAKE2b-256 (unkeyed) of "Ed" ‖ id ‖ seed ‖ pk. OpenSSL 3.0 has no way to it:
+// BLAKE2B-512 ignores a digest size and BLAKE2BMAC refuses an empty key.
+void SecretChecksum(const uint8_t* blob, uint8_t out[32]) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, 32);
+  crypto_generichash_update(&st, blob, 2);
+  crypto_generichash_update(&st, blob + kSecId, 8 + 64);
+  crypto_generichash_final(&st, out, 32);
+  OPENSSL_cleanse(&st, sizeof st);
+}
+
+Status Corrupt(std::string_view what, std::string_view why) {
+  return Status::Corruption(std::string(what) + ": " + std::string(why));
+}
+
+}  // namespace
+
+SecretKey::SecretKey(SecretKey&& other) noexcept { *this = std::move(other); }
+
+SecretKey& SecretKey::operator=(SecretKey&& other) noexcept {
+  if (this != &other) {
+    id = other.id;
+    seed = other.seed;
+    public_key = other.public_key;
+    OPENSSL_cleanse(other.seed.data(), other.seed.size());
+  }
+  return *this;
+}
+
+SecretKey::~SecretKey() { OPENSSL_cleanse(seed.data(), seed.size()); }
+
+std::string KeyIdHex(const KeyId& id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (size_t i = id.size(); i-- > 0;) {
+    out += kHex[id[i] >> 4];
+    out += kHex[id[i] & 15];
+  }
+  return out;
+}
+
+Result<std::pair<PublicKey, SecretKey>> GenerateKey() {
+  SecretKey sk;
+  if (RAND_bytes(sk.seed.data(), 32) != 1 || RAND_bytes(sk.id.data(), 8) != 1 ||
+      !Ed25519Public(sk.seed, sk.public_key)) {
+    return Status::IOError("cannot generate an Ed25519 key (OpenSSL RNG or Ed25519 failed)");
+  }
+  PublicKey pk = sk.Public();
+  return std::make_pair(pk, std::move(sk));
+}
+
+std::string EncodePublicKeyFile(const PublicKey& key, std::string_view comment) {
+  std::array<uint8_t, kPubBytes> blob;
+  std::memcpy(blob.data(), kSigAlg.data(), 2);
+  std::memcpy(blob.data() + 2, key.id.data(), 8);
+  std::memcpy(blob.data() + 10, key.key.data(), 32);
+  return CommentLine(comment, "minisign public key " + KeyIdHex(key.id)) +
+         ToBase64(blob.data(), blob.size()) + "\n";
+}
+
+std::string EncodeSecretKeyFile(const SecretKey& key, std::string_view comment) {
+  if (!SodiumReady()) return {};
+  // kdf "\0\0" (none); salt and limits stay zero, as `minisign -G -W` leaves them.
+  Scrubbed<kSecBytes> blob;
+  std::memcpy(blob.b.data(), kSigAlg.data(), 2);
+  std::memcpy(blob.b.data() + kSecChk, kChecksumAlg.data(), 2);
+  std::memcpy(blob.b.data() + kSecId, key.id.data(), 8);
+  std::memcpy(blob.b.data() + kSecSeed, key.seed.data(), 32);
+  std::memcpy(blob.b.data() + kSecPk, key.public_key.data(), 32);
+  SecretChecksum(blob.b.data(), blob.b.data() + kSecSum);
+  std::string b64 = ToBase64(blob.b.data(), blob.b.size());
+  std::string out = CommentLine(comment, "minisign secret key " + KeyIdHex(key.id)) + b64 + "\n";
+  OPENSSL_cleanse(b64.data(), b64.size());
+  return out;
+}
+
+Result<PublicKey> ParsePublicKey(std::string_view base64) {
+  std::array<uint8_t, kPubBytes> blob;
+  if (!FromBase64(base64, blob.data(), blob.size())) {
+    return Corrupt("public key", "not the base64 of a minisign public key");
+  }
+  if (std::memcmp(blob.data(), kSigAlg.data(), 2) != 0) {
+    return Corrupt("public key", "not an Ed25519 minisign key");
+  }
+  PublicKey key;
+  std::memcpy(key.id.data(), blob.data() + 2, 8);
+  std::memcpy(key.key.data(), blob.data() + 10, 32);
+  return key;
+}
+
+Result<PublicKey> ParsePublicKeyFile(std::string_view file) {
+  std::string_view lines[2];
+  if (!SplitLines(file, 2, lines) || !UntrustedLineOk(lines[0])) {
+    return Corrupt("public key file", "not an untrusted comment line and a key line");
+  }
+  return ParsePublicKey(lines[1]);
+}
+
+Result<SecretKey> ParseSecretKeyFile(std::string_view file) {
+  std::string_view lines[2];
+  if (!SplitLines(file, 2, lines) || !UntrustedLineOk(lines[0])) {
+    return Corrupt("secret key file", "not an untrusted comment line and a key line");
+  }
+  Scrubbed<kSecBytes> blob;
+  if (!FromBase64(lines[1], blob.b.data(), blob.b.size())) {
+    return Corrupt("secret key file", "not the base64 of a minisign secret key");
+  }
+  const uint8_t* b = blob.b.data();
+  if (std::memcmp(b, kSigAlg.data(), 2) != 0 || std::memcmp(b + kSecChk, "B2", 2) != 0) {
+    return Corrupt("secret key file", "not an Ed25519 minisign key with a BLAKE2b checksum");
+  }
+  if (std::memcmp(b + kSecKdf, "Sc", 2) == 0) {
+    return Status::NotSupported(
+        "encrypted secret keys are not supported: make one with minisign -G -W");
+  }
+  if (std::memcmp(b + kSecKdf, "\0\0", 2) != 0) {
+    return Corrupt("secret key file", "unknown key derivation function");
+  }
+  // minisign -W writes a zero checksum (it only computes one to encrypt).
+  uint8_t sum[32];
+  SecretChecksum(b, sum);
+  bool zero = std::all_of(b + kSecSum, b + kSecSum + 32, [](uint8_t x) { return x == 0; });
+  if (!zero && CRYPTO_memcmp(sum, b + kSecSum, 32) != 0) {
+    return Corrupt("secret key file", "checksum mismatch");
+  }
+  SecretKey key;
+  std::memcpy(key.id.data(), b + kSecId, 8);
+  std::memcpy(key.seed.data(), b + kSecSeed, 32);
+  std::memcpy(key.public_key.data(), b + kSecPk, 32);
+  // Catches a damaged key the zero checksum cannot: signatures must match the .pub.
+  std::array<uint8_t, 32> derived;
+  if (!Ed25519Public(key.seed, derived) || derived != key.public_key) {
+    return Corrupt("secret key file", "the public half does not match the secret key");
+  }
+  return key;
+}
+
+Result<std::string> Sign(const SecretKey& key, std::string_view message,
+                         std::string_view trusted_comment, std::string_view untrusted_comment) {
+  if (!TrustedCommentOk(trusted_comment)) {
+    return Status::InvalidArgument("trusted comment: at most " +
+                                   std::to_string(kMaxTrustedCommentBytes) +
+                                   " bytes on one line, no control characters but tab");
+  }
+  uint8_t hash[64];
+  std::array<uint8_t, kSigBytes> sig;
+  std::memcpy(sig.data(), kSigAlgHashed.data(), 2);
+  std::memcpy(sig.data() + 2, key.id.data(), 8);
+  std::string global_msg(64 + trusted_comment.size(), '\0');
+  uint8_t global[64];
+  if (!Blake2b512(message, hash) || !Ed25519Sign(key.seed, hash, 64, sig.data() + 10)) {
+    return Status::IOError("Ed25519 signing failed (OpenSSL)");
+  }
+  std::memcpy(global_msg.data(), sig.data() + 10, 64);
+  std::memcpy(global_msg.data() + 64, trusted_comment.data(), trusted_comment.size());
+  if (!Ed25519Sign(key.seed, reinterpret_cast<const uint8_t*>(global_msg.data()), global_msg.size(),
+                   global)) {
+    return Status::IOError("Ed25519 signing failed (OpenSSL)");
+  }
+  if (!SodiumReady()) return Status::IOError("libsodium failed to initialise");
+  return CommentLine(untrusted_comment, "signature from minisign secret key") +
+         ToBase64(sig.data(), sig.size()) + "\n" + std::string(kTrustedPrefix) +
+         std::string(trusted_comment) + "\n" + ToBase64(global, 64) + "\n";
+}
+
+Result<Signature> VerifySignature(const std::vector<PublicKey>& keys, std::string_view message,
+                                  std::string_view minisig_file) {
+  std::string_view lines[4];
+  if (!SplitLines(minisig_file, 4, lines) || !UntrustedLineOk(lines[0])) {
+    return Corrupt("signature file", "not the four lines of a minisign signature");
+  }
+  std::array<uint8_t, kSigBytes> sig;
+  uint8_t global[64];
+  if (!FromBase64(lines[1], sig.data(), sig.size()) || !FromBase64(lines[3], global, 64)) {
+    return Corrupt("signature file", "a signature line is not the base64 of a signature");
+  }
+  if (std::memcmp(sig.data(), kSigAlg.data(), 2) == 0) {
+    return Corrupt("signature file", "legacy signature of the raw message (minisign -l)");
+  }
+  if (std::memcmp(sig.data(), kSigAlgHashed.data(), 2) != 0) {
+    return Corrupt("signature file", "unknown signature algorithm");
+  }
+  std::string_view text = lines[2].substr(std::min(lines[2].size(), kTrustedPrefix.size()));
+  if (lines[2].substr(0, kTrustedPrefix.size()) != kTrustedPrefix || !TrustedCommentOk(text)) {
+    return Corrupt("signature file", "bad trusted comment line");
+  }
+  Signature out;
+  std::memcpy(out.key_id.data(), sig.data() + 2, 8);
+  uint8_t hash[64];
+  if (!Blake2b512(message, hash)) return Status::IOError("BLAKE2b-512 failed (OpenSSL)");
+  std::string global_msg(reinterpret_cast<const char*>(sig.data() + 10), 64);
+  global_msg += text;
+  bool found = false;
+  // Ids are not unique in general (8 random bytes): try every configured key that has it.
+  for (const PublicKey& key : keys) {
+    if (key.id != out.key_id) continue;
+    found = true;
+    if (Ed25519Verify(key.key, hash, 64, sig.data() + 10) &&
+        Ed25519Verify(key.key, reinterpret_cast<const uint8_t*>(global_msg.data()),
+                      global_msg.size(), global)) {
+      out.trusted_comment = std::string(text);
+      return out;
+    }
+  }
+  if (!found) {
+    return Status::NotFound("signed by key " + KeyIdHex(out.key_id) +
+                            ", which is not a configured key");
+  }
+  return Status::InvalidArgument("signature by key " + KeyIdHex(out.key_id) +
+                                 " does not verify (message or trusted comment altered)");
+}
+
+}  // namespace checkpoint
