@@ -54,6 +54,12 @@ std::string ToBase64(const uint8_t* data, size_t n) {
 // spelling.
 bool FromBase64(std::string_view in, uint8_t* out, size_t n) {
   if (!SodiumReady() || in.size() != Base64Len(n)) return false;
+  // libsodium 1.0.18 sign-extends chars, so 0xAF decodes as '/': take ASCII only.
+  for (char c : in) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=';
+    if (!ok) return false;
+  }
   size_t len = 0;
   const char* end = nullptr;
   return sodium_base642bin(out, n, in.data(), in.size(), nullptr, &len, &end,

@@ -1,6 +1,7 @@
 // Interoperability with stock minisign (the Debian package): it verifies what
 // we sign, we verify what it signs, and each reads the other's key files.
 // Skipped, with a warning, where /usr/bin/minisign is not installed.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
