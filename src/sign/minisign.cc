@@ -1,16 +1,17 @@
 #include "sign/minisign.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
+
+#include "sign/primitives.h"
 
 namespace checkpoint {
 namespace {
+
+using namespace sign_internal;
 
 constexpr std::string_view kUntrustedPrefix = "untrusted comment: ";
 constexpr std::string_view kTrustedPrefix = "trusted comment: ";
@@ -24,48 +25,12 @@ constexpr size_t kSigBytes = 2 + 8 + 64;
 // Offsets in the secret key blob.
 constexpr size_t kSecKdf = 2, kSecChk = 4, kSecId = 54, kSecSeed = 62, kSecPk = 94, kSecSum = 126;
 
-using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
-
 // Wipes a buffer that held secret bytes when it goes out of scope.
 template <size_t N>
 struct Scrubbed {
   std::array<uint8_t, N> b{};
   ~Scrubbed() { OPENSSL_cleanse(b.data(), N); }
 };
-
-// libsodium (base64, BLAKE2b-256) wants sodium_init() once; it is thread-safe.
-bool SodiumReady() {
-  static const bool ok = sodium_init() >= 0;
-  return ok;
-}
-
-size_t Base64Len(size_t n) { return (n + 2) / 3 * 4; }
-
-std::string ToBase64(const uint8_t* data, size_t n) {
-  std::string out(Base64Len(n) + 1, '\0');  // sodium writes a NUL
-  sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_ORIGINAL);
-  out.pop_back();
-  return out;
-}
-
-// Exactly n bytes in canonical padded base64: the length is checked before
-// decoding, and libsodium rejects non-zero padding bits, so one file has one
-// spelling.
-bool FromBase64(std::string_view in, uint8_t* out, size_t n) {
-  if (!SodiumReady() || in.size() != Base64Len(n)) return false;
-  // libsodium 1.0.18 sign-extends chars, so 0xAF decodes as '/': take ASCII only.
-  for (char c : in) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '+' || c == '/' || c == '=';
-    if (!ok) return false;
-  }
-  size_t len = 0;
-  const char* end = nullptr;
-  return sodium_base642bin(out, n, in.data(), in.size(), nullptr, &len, &end,
-                           sodium_base64_VARIANT_ORIGINAL) == 0 &&
-         len == n && end == in.data() + in.size();
-}
 
 // A file of exactly n lines, each ending in '\n' (the last one may not). A
 // '\r' before the '\n' is dropped, as minisign's trim() does.
@@ -106,48 +71,9 @@ std::string CommentLine(std::string_view comment, std::string_view fallback) {
   return std::string(kUntrustedPrefix) + c + "\n";
 }
 
-bool Ed25519Sign(const std::array<uint8_t, 32>& seed, const uint8_t* msg, size_t n,
-                 uint8_t sig[64]) {
-  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), 32),
-              EVP_PKEY_free);
-  MdCtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  size_t len = 64;
-  return key && ctx && EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestSign(ctx.get(), sig, &len, msg, n) == 1 && len == 64;
-}
-
-bool Ed25519Verify(const std::array<uint8_t, 32>& pk, const uint8_t* msg, size_t n,
-                   const uint8_t sig[64]) {
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pk.data(), 32), EVP_PKEY_free);
-  MdCtxPtr ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  return key && ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), sig, 64, msg, n) == 1;
-}
-
-bool Ed25519Public(const std::array<uint8_t, 32>& seed, std::array<uint8_t, 32>& pk) {
-  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), 32),
-              EVP_PKEY_free);
-  size_t len = 32;
-  return key && EVP_PKEY_get_raw_public_key(key.get(), pk.data(), &len) == 1 && len == 32;
-}
-
-// minisign signs BLAKE2b-512 of the message, not the message ("ED" = prehashed).
-bool Blake2b512(std::string_view message, uint8_t out[64]) {
-  size_t len = 0;
-  return EVP_Q_digest(nullptr, "BLAKE2B-512", nullptr, message.data(), message.size(), out, &len) ==
-             1 &&
-         len == 64;
-}
-
-// BLAKE2b-256 (unkeyed) of "Ed" ‖ id ‖ seed ‖ pk. OpenSSL 3.0 has no way to it:
-// BLAKE2B-512 ignores a digest size and BLAKE2BMAC refuses an empty key.
+// BLAKE2b-256 of "Ed" ‖ id ‖ seed ‖ pk, the parts of the blob minisign covers.
 void SecretChecksum(const uint8_t* blob, uint8_t out[32]) {
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, 32);
-  crypto_generichash_update(&st, blob, 2);
-  crypto_generichash_update(&st, blob + kSecId, 8 + 64);
-  crypto_generichash_final(&st, out, 32);
-  OPENSSL_cleanse(&st, sizeof st);
+  Blake2b256({{blob, 2}, {blob + kSecId, 8 + 64}}, out);
 }
 
 Status Corrupt(std::string_view what, std::string_view why) {
@@ -200,7 +126,6 @@ std::string EncodePublicKeyFile(const PublicKey& key, std::string_view comment) 
 }
 
 std::string EncodeSecretKeyFile(const SecretKey& key, std::string_view comment) {
-  if (!SodiumReady()) return {};
   // kdf "\0\0" (none); salt and limits stay zero, as `minisign -G -W` leaves them.
   Scrubbed<kSecBytes> blob;
   std::memcpy(blob.b.data(), kSigAlg.data(), 2);
@@ -298,7 +223,6 @@ Result<std::string> Sign(const SecretKey& key, std::string_view message,
                    global)) {
     return Status::IOError("Ed25519 signing failed (OpenSSL)");
   }
-  if (!SodiumReady()) return Status::IOError("libsodium failed to initialise");
   return CommentLine(untrusted_comment, "signature from minisign secret key") +
          ToBase64(sig.data(), sig.size()) + "\n" + std::string(kTrustedPrefix) +
          std::string(trusted_comment) + "\n" + ToBase64(global, 64) + "\n";

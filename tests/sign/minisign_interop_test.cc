@@ -22,9 +22,11 @@ struct Run {
   int rc;
   std::string out;
 };
-// `cmd` runs in `dir` under /bin/sh, stdin closed (no password prompt can hang).
+// `minisign ARGS` runs kMinisign in `dir` under /bin/sh, stdin closed (no
+// password prompt can hang).
 Run Sh(const std::string& dir, const std::string& cmd) {
-  std::string full = "cd '" + dir + "' && " + cmd + " </dev/null 2>&1";
+  REQUIRE(cmd.rfind("minisign ", 0) == 0);
+  std::string full = "cd '" + dir + "' && " + kMinisign + cmd.substr(8) + " </dev/null 2>&1";
   FILE* p = popen(full.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string out;
