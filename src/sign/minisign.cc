@@ -135,7 +135,11 @@ std::string EncodeSecretKeyFile(const SecretKey& key, std::string_view comment) 
   std::memcpy(blob.b.data() + kSecPk, key.public_key.data(), 32);
   SecretChecksum(blob.b.data(), blob.b.data() + kSecSum);
   std::string b64 = ToBase64(blob.b.data(), blob.b.size());
-  std::string out = CommentLine(comment, "minisign secret key " + KeyIdHex(key.id)) + b64 + "\n";
+  // Appended into room reserved up front, so no reallocation leaves a copy behind.
+  std::string out = CommentLine(comment, "minisign secret key " + KeyIdHex(key.id));
+  out.reserve(out.size() + b64.size() + 1);
+  out += b64;
+  out += '\n';
   OPENSSL_cleanse(b64.data(), b64.size());
   return out;
 }
