@@ -5,6 +5,7 @@ packages=(
   build-essential g++ meson ninja-build pkg-config git
   librocksdb-dev libboost-program-options-dev libboost-dev
   libzstd-dev zstd libssl-dev libcurl4-openssl-dev
+  libsodium-dev minisign  # minisign key checksums (BLAKE2b-256); interop tests run stock minisign
   catch2 nlohmann-json3-dev libfmt-dev time
   clang clang-14 libclang-rt-14-dev clang-format
   nginx python3 curl  # tests/net: a real mirror (nginx), a hostile one (python3), probes
