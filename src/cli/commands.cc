@@ -16,6 +16,8 @@ int RunPrune(const Args& args);
 int RunPin(const Args& args);
 int RunUnpin(const Args& args);
 int RunInspect(const Args& args);
+int RunKeygen(const Args& args);
+int RunSign(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -32,6 +34,8 @@ const std::vector<Command>& Commands() {
       {"pin", "keep a checkpoint out of pruning", RunPin},
       {"unpin", "let pruning take a checkpoint again", RunUnpin},
       {"inspect", "a checkpoint's manifest, or one chunk, in human form", RunInspect},
+      {"keygen", "make an operator key pair (Ed25519, minisign's file formats)", RunKeygen},
+      {"sign", "sign a checkpoint's manifest with an operator key (minisign-compatible)", RunSign},
   };
   return kCommands;
 }

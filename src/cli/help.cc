@@ -44,6 +44,8 @@ const char* ValueName(const std::string& option) {
       {"connections", "N"},
       {"min-speed", "RATE"},
       {"slow-after", "SECONDS"},
+      {"key", "FILE"},
+      {"comment", "TEXT"},
   };
   auto it = kNames.find(option);
   return it == kNames.end() ? "VALUE" : it->second;

@@ -85,13 +85,13 @@ Status OpenAt(int dir, const std::string& path, const std::string& name, int fla
 }
 
 // A new file `path`, created exclusively relative to its directory; -1 and errno on failure.
-int CreateNew(const std::string& path) {
+int CreateNew(const std::string& path, mode_t mode = 0644) {
   std::string dir, name;
   Split(path, &dir, &name);
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() < 0) return -1;
   const int fd =
-      ::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      ::openat(dfd.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   const int saved = errno;
   ::close(dfd.release());
   errno = saved;
@@ -157,9 +157,9 @@ Status WriteFileSynced(const std::string& path, std::string_view data) {
   return Status::OK();
 }
 
-Status WriteNewFileSynced(const std::string& path, std::string_view data) {
+Status WriteNewFileSynced(const std::string& path, std::string_view data, mode_t mode) {
   CHECKPOINT_RETURN_IF_ERROR(Injected("write", path));
-  Fd fd(CreateNew(path));
+  Fd fd(CreateNew(path, mode));
   if (fd.get() < 0) return Errno("cannot create", path);
   CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd.get(), path, data));
   if (::fsync(fd.get()) != 0) return Errno("cannot fsync", path);

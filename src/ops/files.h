@@ -10,6 +10,8 @@
 // them is not followed.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,8 +28,9 @@ Status OpenRegularFile(const std::string& path, int flags, int* fd);
 // Creates (or truncates) the regular file `path`, writes `data`, fsyncs,
 // closes. A link, FIFO or device at `path` is refused.
 Status WriteFileSynced(const std::string& path, std::string_view data);
-// Creates `path`, which must not exist (O_EXCL), writes `data`, fsyncs.
-Status WriteNewFileSynced(const std::string& path, std::string_view data);
+// Creates `path`, which must not exist (O_EXCL), with `mode` (before the
+// umask), writes `data`, fsyncs.
+Status WriteNewFileSynced(const std::string& path, std::string_view data, mode_t mode = 0644);
 // Replaces `path` atomically: writes a temporary beside it (`tmp_name`, or
 // NAME.tmp.PID; a stale one is unlinked, never followed), fsyncs, renames over
 // `path`, fsyncs the directory; the temporary is removed on failure. Refuses

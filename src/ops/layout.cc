@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "checkpoint/sign.h"
 #include "chunk/format.h"
 #include "ops/files.h"
 
@@ -77,8 +78,9 @@ std::optional<uint64_t> ParseChunkFileName(std::string_view relative_path) {
 }
 
 bool IsCheckpointEntry(std::string_view name) {
-  // The pin marker comes with pinning; the rest with the checkpoint.
-  for (const char* known : {kManifestFile, kInfoFile, kChunkDir, kPinFile}) {
+  // The pin marker comes with pinning, signatures with signing; the rest
+  // with the checkpoint.
+  for (const char* known : {kManifestFile, kInfoFile, kChunkDir, kPinFile, kSignatureDir}) {
     if (name == known) return true;
   }
   return false;

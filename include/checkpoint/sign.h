@@ -1,0 +1,34 @@
+// Operator signatures on checkpoints (DESIGN §12), in minisign's formats so
+// that stock `minisign` verifies them: Ed25519 keys, a signature of the
+// manifest's bytes with a trusted comment naming height, root, id and time.
+// One signature a key: CKPT/signatures/<KEY ID>.minisig (16 uppercase hex, as
+// minisign prints key ids), served by mirrors like any checkpoint file.
+#pragma once
+
+#include <string>
+
+#include "checkpoint/status.h"
+
+namespace checkpoint {
+
+// Writes a new key pair: `name`.key (the secret key, unencrypted, mode 0600)
+// and `name`.pub. Refuses (InvalidArgument) when either exists; never writes
+// through a link. Returns the key id (16 hex digits).
+Result<std::string> GenerateKeyFiles(const std::string& name);
+
+struct SignResult {
+  std::string path;  // the signature file written
+  std::string key_id;
+  std::string trusted_comment;
+};
+
+// Signs the manifest of checkpoint `checkpoint` with the secret key in
+// `key_file` (refused when others may read it, or encrypted), replacing this
+// key's earlier signature atomically. `comment` (one line) is appended to the
+// trusted comment. Takes the store's lock (waiting `wait_seconds`).
+Result<SignResult> SignCheckpoint(const std::string& checkpoint, const std::string& key_file,
+                                  const std::string& comment, double wait_seconds);
+
+inline constexpr const char* kSignatureDir = "signatures";
+
+}  // namespace checkpoint

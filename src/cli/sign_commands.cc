@@ -1,0 +1,65 @@
+// checkpoint keygen --out NAME
+// checkpoint sign CKPT --key NAME.key [--comment TEXT] [--wait SECONDS] [--json]
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "checkpoint/sign.h"
+#include "cli/command.h"
+#include "cli/json_out.h"
+
+namespace po = boost::program_options;
+
+namespace checkpoint::cli {
+
+int RunKeygen(const Args& args) {
+  po::options_description d("keygen");
+  d.add_options()("out", po::value<std::string>()->required(),
+                  "write NAME.key (secret, mode 0600) and NAME.pub, in minisign's formats");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (auto code = ParseArgs("keygen", args, d, pos, &vm)) return *code;
+  const std::string name = vm["out"].as<std::string>();
+  Result<std::string> id = GenerateKeyFiles(name);
+  if (!id.ok()) {
+    return Fail(id.status().IsInvalidArgument() ? kExitUsage : kExitError, id.status().message());
+  }
+  std::cout << "key id " << *id << "\n" << name << ".pub\n";
+  return kExitOk;
+}
+
+int RunSign(const Args& args) {
+  po::options_description d("sign");
+  AddJsonOption(&d);
+  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+      "key", po::value<std::string>()->required(),
+      "secret key file (checkpoint keygen, minisign -G -W)")(
+      "comment", po::value<std::string>()->default_value(""),
+      "one line added to the signature's trusted comment")("wait", po::value<std::string>(),
+                                                           "wait up to SECONDS for the store lock");
+  po::positional_options_description pos;
+  pos.add("checkpoint", 1);
+  po::variables_map vm;
+  if (auto code = ParseArgs("sign", args, d, pos, &vm)) return *code;
+  if (!vm.count("checkpoint"))
+    return Fail(kExitUsage, "sign: which checkpoint? (checkpoint sign CKPT --key NAME.key)");
+  double wait = 0;
+  if (auto code = ParseWait(vm, &wait)) return *code;
+  Result<SignResult> r =
+      SignCheckpoint(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(),
+                     vm["comment"].as<std::string>(), wait);
+  if (!r.ok()) {
+    const Status& s = r.status();
+    return Fail(s.IsBusy()              ? kExitBusy
+                : s.IsInvalidArgument() ? kExitUsage
+                                        : kExitError,
+                s.message());
+  }
+  if (vm["json"].as<bool>()) {
+    PrintJson({{"path", r->path}, {"key_id", r->key_id}, {"trusted_comment", r->trusted_comment}});
+  } else {
+    std::cout << "signed by " << r->key_id << ": " << r->trusted_comment << "\n" << r->path << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace checkpoint::cli

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# keygen and sign from the command line, checked by the stock minisign:
+# our signatures verify with `minisign -V`, minisign's keys sign through us,
+# keys are never overwritten or read when others may read them, and nothing
+# is written through a planted link.
+# usage: sign_cli_test.sh CHECKPOINT_BINARY GEN_STATE_BINARY
+set -u
+cp_bin=$1
+gen_bin=$2
+command -v minisign >/dev/null || { echo "no minisign"; exit 77; }
+source "$(dirname "$0")/lib.sh"
+
+"$gen_bin" --db "$work/src" --keys 3000 --heights 1 >/dev/null 2>&1 || fail "gen-state"
+ckpt=$("$cp_bin" create --db "$work/src" --out "$work/store" --height 1 --chunk-size 16KiB | tail -1)
+id=$(sha256sum "$ckpt/manifest.json" | cut -c1-64)
+
+expect_out 0 "key id" -- "$cp_bin" keygen --out "$work/op"
+[ "$(stat -c %a "$work/op.key")" = 600 ] || fail "secret key mode $(stat -c %a "$work/op.key")"
+cp "$work/op.key" "$work/op.key.orig"
+expect 2 "never overwritten" -- "$cp_bin" keygen --out "$work/op"
+cmp -s "$work/op.key" "$work/op.key.orig" || fail "keygen overwrote a secret key"
+
+expect_out 0 "signed by" -- "$cp_bin" sign "$ckpt" --key "$work/op.key" --comment "release 1"
+sig=$(ls "$ckpt"/signatures/*.minisig)
+minisign -V -p "$work/op.pub" -m "$ckpt/manifest.json" -x "$sig" >"$work/mv" 2>&1 ||
+  fail "minisign -V rejected our signature: $(cat "$work/mv")"
+grep -q "Trusted comment: checkpoint height:1 .*id:$id .*release 1" "$work/mv" || fail "trusted comment: $(cat "$work/mv")"
+grep -q "BEGIN\|$(sed -n 2p "$work/op.key" | cut -c1-20)" "$work/out" && fail "sign printed the secret key"
+cp "$ckpt/manifest.json" "$work/m" && printf ' ' >>"$work/m"
+minisign -V -p "$work/op.pub" -m "$work/m" -x "$sig" >/dev/null 2>&1 && fail "minisign accepted another manifest"
+
+# A key made by minisign signs through us; minisign verifies it.
+minisign -G -W -p "$work/mm.pub" -s "$work/mm.key" >/dev/null 2>&1 || fail "minisign -G"
+chmod 600 "$work/mm.key"
+expect_out 0 "signed by" -- "$cp_bin" sign "$ckpt" --key "$work/mm.key"
+[ "$(ls "$ckpt/signatures" | wc -l)" = 2 ] || fail "two keys, not two signatures: $(ls "$ckpt/signatures")"
+for s in "$ckpt"/signatures/*.minisig; do
+  minisign -V -p "$work/mm.pub" -m "$ckpt/manifest.json" -x "$s" >/dev/null 2>&1 && mm_ok=1
+done
+[ "${mm_ok:-0}" = 1 ] || fail "minisign's own key: its signature does not verify"
+
+# A secret key others may read is refused, and so is a link for signatures/.
+chmod 640 "$work/op.key"
+expect 2 "mode 0600" -- "$cp_bin" sign "$ckpt" --key "$work/op.key"
+chmod 600 "$work/op.key"
+ckpt2=$("$cp_bin" create --db "$work/src" --out "$work/store2" --height 1 --chunk-size 32KiB | tail -1)
+mkdir "$work/elsewhere"
+ln -s "$work/elsewhere" "$ckpt2/signatures"
+expect 1 "not a directory" -- "$cp_bin" sign "$ckpt2" --key "$work/op.key"
+[ -z "$(ls "$work/elsewhere")" ] || fail "sign wrote through a link"
+
+# Signatures are part of a checkpoint, not extra files.
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --id "$id"
+grep -q "extra" "$work/out" && fail "verify calls signatures extra: $(cat "$work/out")"
+finish
