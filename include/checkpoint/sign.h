@@ -5,9 +5,11 @@
 // minisign prints key ids), served by mirrors like any checkpoint file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "checkpoint/status.h"
+#include "checkpoint/verify.h"
 
 namespace checkpoint {
 
@@ -29,6 +31,13 @@ struct SignResult {
 Result<SignResult> SignCheckpoint(const std::string& checkpoint, const std::string& key_file,
                                   const std::string& comment, double wait_seconds);
 
+// OK when anchors.pubkeys all parse (minisign public key files or their
+// base64 line) and 1 <= threshold <= the number of distinct keys;
+// InvalidArgument saying what is wrong otherwise.
+Status CheckAnchorKeys(const Anchors& anchors);
+
 inline constexpr const char* kSignatureDir = "signatures";
+// The largest signature file anything reads.
+inline constexpr uint64_t kMaxSignatureFileBytes = 4096;
 
 }  // namespace checkpoint

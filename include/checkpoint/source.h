@@ -16,6 +16,7 @@
 
 #include "checkpoint/hash.h"
 #include "checkpoint/manifest.h"
+#include "checkpoint/sign.h"
 #include "checkpoint/status.h"
 #include "checkpoint/verify.h"
 
@@ -65,6 +66,12 @@ class ChunkSource {
   // The caller's verdict on a delivery. kOk ends that chunk; anything else is
   // the sender's fault.
   virtual void Judge(const ChunkDelivery& delivery, const ChunkCheck& check) = 0;
+  // The signature files of `offer` for these key ids (16 hex digits, as
+  // minisign prints them), from the mirrors that offered it: CKPT/signatures/
+  // <ID>.minisig, each at most kMaxSignatureFileBytes. Missing ones are
+  // simply absent; never trusted: the caller verifies them.
+  virtual std::vector<std::string> Signatures(const ManifestOffer& offer,
+                                              const std::vector<std::string>& key_ids) = 0;
   // Stops every transfer (the caller gives up); Next then returns nullopt.
   virtual void Cancel() = 0;
 

@@ -22,14 +22,21 @@ namespace checkpoint {
 // names (refetch it). kInvalid: the right bytes, but no valid proof (the
 // checkpoint is bad). kMissing: no file. kIncomplete: its proven interval is
 // not the one the manifest chains, so the chunks do not cover the key space.
-enum class ChunkClass { kOk, kCorrupt, kInvalid, kMissing, kIncomplete };
+// kUntrusted (the manifest only): fewer configured operator keys signed it
+// than the threshold asks.
+enum class ChunkClass { kOk, kCorrupt, kInvalid, kMissing, kIncomplete, kUntrusted };
 const char* ChunkClassName(ChunkClass c);
 
 struct Anchors {
   std::optional<Hash> root;
   std::optional<Hash> id;
   std::optional<uint64_t> height;
-  bool any() const { return root || id; }
+  // Operator keys (minisign public key files, or their base64 line): the
+  // manifest is trusted when `threshold` distinct ones signed exactly it
+  // (CKPT/signatures/<KEY ID>.minisig; checkpoint/sign.h).
+  std::vector<std::string> pubkeys;
+  unsigned threshold = 1;
+  bool any() const { return root || id || !pubkeys.empty(); }
 };
 
 // One chunk's result.

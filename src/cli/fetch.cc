@@ -37,7 +37,8 @@ int RunFetch(const Args& args) {
   options.threads = a.threads;
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   if (!options.anchors.any() && !options.trust_manifest) {
-    return Fail(kExitUsage, "fetch needs a trust anchor: --root or --id (or --trust-manifest)");
+    return Fail(kExitUsage,
+                "fetch needs a trust anchor: --root, --id or --pubkey (or --trust-manifest)");
   }
   if (auto code = ParseWait(vm, &options.lock_wait_seconds)) return *code;
   std::string dir;

@@ -41,7 +41,8 @@ int RunRestore(const Args& args) {
   options.trust_manifest = vm["trust-manifest"].as<bool>();
   options.force = vm["force"].as<bool>();
   if (!options.anchors.any() && !options.trust_manifest) {
-    return Fail(kExitUsage, "restore needs a trust anchor: --root or --id (or --trust-manifest)");
+    return Fail(kExitUsage,
+                "restore needs a trust anchor: --root, --id or --pubkey (or --trust-manifest)");
   }
   const std::string db_dir = vm["db"].as<std::string>();
   std::string dir;

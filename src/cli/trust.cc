@@ -1,13 +1,50 @@
 #include "cli/trust.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "checkpoint/sign.h"
 #include "cli/command.h"
 
 namespace po = boost::program_options;
 
 namespace checkpoint::cli {
 
+namespace {
+
+// A public key file: small, regular, never a FIFO to block on.
+std::optional<std::string> ReadKeyFile(const std::string& path, std::string* error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      st.st_size > static_cast<off_t>(kMaxSignatureFileBytes)) {
+    *error = fd < 0 ? std::strerror(errno) : "not a small regular file";
+    if (fd >= 0) ::close(fd);
+    return std::nullopt;
+  }
+  std::string text(static_cast<size_t>(st.st_size), '\0');
+  const ssize_t got = ::read(fd, text.data(), text.size());
+  ::close(fd);
+  if (got != st.st_size) {
+    *error = "cannot read it";
+    return std::nullopt;
+  }
+  return text;
+}
+
+}  // namespace
+
 void AddTrustOptions(po::options_description* d) {
-  d->add_options()("root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
+  d->add_options()(
+      "pubkey", po::value<std::vector<std::string>>()->composing(),
+      "trust a manifest signed by this operator key (a minisign .pub file; repeatable)")(
+      "threshold", po::value<std::string>(),
+      "how many distinct --pubkey keys must have signed (default 1)")(
+      "root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
       "height", po::value<std::string>(),
       "expected height (a check, not an anchor); of a store: N or latest")(
@@ -28,6 +65,24 @@ std::optional<int> ParseTrust(const po::variables_map& vm, Anchors* anchors) {
     Hash h;
     std::copy(bytes->begin(), bytes->end(), h.begin());
     (std::string(name) == "root" ? anchors->root : anchors->id) = h;
+  }
+  if (vm.count("pubkey")) {
+    for (const std::string& path : vm["pubkey"].as<std::vector<std::string>>()) {
+      std::string error;
+      auto text = ReadKeyFile(path, &error);
+      if (!text) return Fail(kExitUsage, "--pubkey " + path + ": " + error);
+      anchors->pubkeys.push_back(*text);
+    }
+  }
+  if (vm.count("threshold")) {
+    auto k = ParseU64(vm["threshold"].as<std::string>());
+    if (!k || *k == 0 || *k > 1000) return Fail(kExitUsage, "--threshold takes a number from 1");
+    if (anchors->pubkeys.empty()) return Fail(kExitUsage, "--threshold goes with --pubkey");
+    anchors->threshold = static_cast<unsigned>(*k);
+  }
+  if (!anchors->pubkeys.empty()) {
+    Status s = CheckAnchorKeys(*anchors);
+    if (!s.ok()) return Fail(kExitUsage, s.message());
   }
   return std::nullopt;  // --height: ParseHeightPick
 }

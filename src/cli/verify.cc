@@ -34,7 +34,8 @@ int RunVerify(const Args& args) {
   options.threads = a.threads;
   const std::vector<std::string>& sources = a.sources;
   if (!options.anchors.any()) {
-    std::fprintf(stderr, "checkpoint: no --root or --id: checking self-consistency only\n");
+    std::fprintf(stderr,
+                 "checkpoint: no --root, --id or --pubkey: checking self-consistency only\n");
   }
   std::string dir;
   std::unique_ptr<ChunkSource> source;
@@ -62,9 +63,10 @@ int RunVerify(const Args& args) {
         {"path", dir.empty() ? sources.front()
                              : std::filesystem::absolute(dir).lexically_normal().string()},
         {"id", ToHex(rep.id)},
-        {"trust", options.anchors.id     ? "id"
-                  : options.anchors.root ? "root"
-                                         : "none"},
+        {"trust", options.anchors.id                 ? "id"
+                  : options.anchors.root             ? "root"
+                  : !options.anchors.pubkeys.empty() ? "pubkey"
+                                                     : "none"},
         {"problems", problems},
         {"extra", rep.extra},
         {"bytes", rep.bytes},

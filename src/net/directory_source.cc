@@ -67,6 +67,17 @@ class DirectorySource : public ChunkSource {
     }
   }
 
+  std::vector<std::string> Signatures(const ManifestOffer&,
+                                      const std::vector<std::string>& key_ids) override {
+    std::vector<std::string> out;
+    for (const std::string& id : key_ids) {
+      std::string text;
+      const std::string path = dir_ + "/" + kSignatureDir + "/" + id + ".minisig";
+      if (ReadFileBounded(path, kMaxSignatureFileBytes, &text).ok()) out.push_back(std::move(text));
+    }
+    return out;
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(mu_);
     next_ = wanted_.size();

@@ -117,4 +117,28 @@ Result<std::vector<ManifestOffer>> MirrorSource::Manifests() {
   return offers;
 }
 
+// Every offering mirror's copy of each key's signature (distinct texts):
+// one mirror serving a bad signature must not hide another's good one.
+std::vector<std::string> MirrorSource::Signatures(const ManifestOffer& offer,
+                                                  const std::vector<std::string>& key_ids) {
+  std::vector<std::string> out;
+  for (const std::string& id : key_ids) {
+    const std::string name = std::string(kSignatureDir) + "/" + id + ".minisig";
+    for (size_t i : offer.mirrors) {
+      if (i >= mirrors_.size()) continue;
+      const Mirror& m = mirrors_[i];
+      std::string text;
+      if (m.base.empty()) {
+        if (!ReadFileBounded(m.dir + "/" + name, kMaxSignatureFileBytes, &text).ok()) continue;
+      } else {
+        Result<std::string> got = FetchUrl(JoinUrl(m.base, name), kMaxSignatureFileBytes, options_);
+        if (!got.ok()) continue;
+        text = std::move(*got);
+      }
+      if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(std::move(text));
+    }
+  }
+  return out;
+}
+
 }  // namespace checkpoint::net

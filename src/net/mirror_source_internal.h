@@ -101,6 +101,8 @@ class MirrorSource : public ChunkSource {
     cv_.notify_all();
   }
   std::vector<ChunkProblem> Unavailable() const override;
+  std::vector<std::string> Signatures(const ManifestOffer& offer,
+                                      const std::vector<std::string>& key_ids) override;
   SourceProgress Progress() const override {
     std::lock_guard<std::mutex> lock(mu_);
     SourceProgress p;

@@ -22,6 +22,8 @@ const char* ChunkClassName(ChunkClass c) {
       return "missing";
     case ChunkClass::kIncomplete:
       return "incomplete";
+    case ChunkClass::kUntrusted:
+      return "untrusted";
   }
   return "?";
 }

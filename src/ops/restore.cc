@@ -233,6 +233,12 @@ Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& opt
   if (!options.anchors.any() && !options.trust_manifest) {
     return Status::InvalidArgument("no trust anchor: give --root or --id (or --trust-manifest)");
   }
+  // A session sees manifest bytes, not signature files: operator keys are
+  // checked where both are (RestoreFromSource), which then pins the id.
+  if (!options.anchors.pubkeys.empty() && !options.anchors.root && !options.anchors.id) {
+    return Status::InvalidArgument(
+        "operator keys anchor a restore through RestoreFromSource, which checks the signatures");
+  }
   Manifest m;
   ChunkClass cls;
   CHECKPOINT_RETURN_IF_ERROR(

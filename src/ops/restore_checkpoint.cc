@@ -65,8 +65,12 @@ Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& 
   }
   for (size_t k = 0; k < found.anchored.size(); ++k) {
     const AnchoredOffer& offer = found.anchored[k];
+    // The offer held against every anchor, signatures included: from here
+    // on it is this manifest, by id.
+    RestoreOptions pinned = options;
+    pinned.anchors.id = offer.offer.id;
     CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<RestoreSession> session,
-                                RestoreSession::Begin(db_dir, offer.offer.bytes, options));
+                                RestoreSession::Begin(db_dir, offer.offer.bytes, pinned));
     const Manifest& m = session->manifest();
     report.manifest = m;
     report.id = session->id();

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ops/chunk_check.h"
+#include "ops/signatures.h"
 
 namespace checkpoint {
 
@@ -55,6 +56,20 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
       continue;
     }
     if (!out.anchored.empty() && !anchors.root) continue;
+    if (!anchors.pubkeys.empty()) {
+      CHECKPOINT_ASSIGN_OR_RETURN(std::vector<std::string> ids, ConfiguredKeyIds(anchors));
+      s = CheckSignatures(offer.bytes, source->Signatures(offer, ids), anchors);
+      if (!s.ok()) {
+        std::string who;
+        for (size_t i : offer.mirrors) {
+          who += (who.empty() ? "" : ", ") + mirrors[i].name;
+          out.rejected.push_back({i, "manifest untrusted: " + s.message()});
+        }
+        out.problems.push_back({-1, ChunkClass::kUntrusted,
+                                mirrors.size() > 1 ? who + ": " + s.message() : s.message()});
+        continue;
+      }
+    }
     a.offer = std::move(offer);
     out.anchored.push_back(std::move(a));
   }

@@ -49,6 +49,49 @@ ln -s "$work/elsewhere" "$ckpt2/signatures"
 expect 1 "not a directory" -- "$cp_bin" sign "$ckpt2" --key "$work/op.key"
 [ -z "$(ls "$work/elsewhere")" ] || fail "sign wrote through a link"
 
+# --pubkey: trusted when enough distinct configured keys signed exactly this manifest.
+op_id=$(basename "$sig" .minisig)
+"$cp_bin" keygen --out "$work/k2" >/dev/null && "$cp_bin" keygen --out "$work/k3" >/dev/null
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub" --json
+grep -q '"trust":"pubkey"' "$work/out" && grep -q '"ok":true' "$work/out" || fail "verify --pubkey: $(cat "$work/out")"
+expect_out 3 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/k2.pub"
+grep -q "untrusted: manifest signed by 0 of the 1" "$work/out" || fail "wrong key: $(cat "$work/out")"
+expect_out 3 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --pubkey "$work/k3.pub" --threshold 2
+expect 2 "threshold 2 with 1 distinct" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub" --pubkey "$work/op.pub" --threshold 2
+"$cp_bin" sign "$ckpt" --key "$work/k2.key" >/dev/null || fail "sign with k2"
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --pubkey "$work/k3.pub" --threshold 2
+# A flipped byte in the signature, a signature of another manifest: untrusted.
+cp "$sig" "$work/sig.good"
+python3 - "$sig" <<'PY'
+import sys
+p = sys.argv[1]
+lines = open(p).read().split("\n")
+s = lines[1]
+lines[1] = s[:20] + ("A" if s[20] != "A" else "B") + s[21:]
+open(p, "w").write("\n".join(lines))
+PY
+expect_out 3 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub"
+"$cp_bin" sign "$ckpt2" --key "$work/op.key" >/dev/null 2>&1 || true
+rm -f "$ckpt2/signatures" && mkdir "$ckpt2/signatures" && "$cp_bin" sign "$ckpt2" --key "$work/op.key" >/dev/null || fail "sign ckpt2"
+cp "$ckpt2/signatures/$op_id.minisig" "$sig"
+expect_out 3 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub"
+cp "$work/sig.good" "$sig"
+# minisign's own signature of the manifest, under its key's id, is accepted.
+for s in "$ckpt"/signatures/*.minisig; do
+  minisign -V -p "$work/mm.pub" -m "$ckpt/manifest.json" -x "$s" >/dev/null 2>&1 && mm_sig=$s
+done
+rm -f "$mm_sig"
+minisign -S -s "$work/mm.key" -m "$ckpt/manifest.json" -x "$mm_sig" -t "signed by minisign" </dev/null >/dev/null 2>&1 || fail "minisign -S"
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/mm.pub"
+# restore: trusted through the key, from a directory and from a mirror; a wrong key: nothing visible.
+expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --pubkey "$work/op.pub"
+expect_out 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --pubkey "$work/k3.pub"
+[ ! -e "$work/r2" ] || fail "an untrusted restore opened the database"
+python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/store" --port-file "$work/port" </dev/null 2>/dev/null &
+for _ in $(seq 1 2000); do [ -s "$work/port" ] && break; sleep 0.005; done
+expect_out 0 "" -- "$cp_bin" restore "http://127.0.0.1:$(cat "$work/port")/" --height 1 --db "$work/r3" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --threshold 2
+"$cp_bin" state dump --db "$work/r3" --height 1 | cmp -s - <("$cp_bin" state dump --db "$work/src" --height 1) || fail "restore --pubkey from a mirror: state differs"
+
 # Signatures are part of a checkpoint, not extra files.
 expect_out 0 "" -- "$cp_bin" verify "$ckpt" --id "$id"
 grep -q "extra" "$work/out" && fail "verify calls signatures extra: $(cat "$work/out")"
