@@ -13,6 +13,7 @@
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/signatures.h"
 #include "ops/store_index.h"
 #include "ops/sync.h"
 #include "util/clock.h"
@@ -23,16 +24,17 @@ namespace {
 
 // The partial download directory and its chunks/, made if missing; whatever
 // is there must be a directory of ours, not a link.
-Status MakePartial(const std::string& partial) {
-  for (const std::string& dir : {partial, partial + "/" + kChunkDir}) {
-    struct stat st;
-    if (::lstat(dir.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return Status::IOError(dir + " is not a directory");
-      continue;
-    }
-    CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(dir));
+Status MakePartialDir(const std::string& dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) == 0) {
+    return S_ISDIR(st.st_mode) ? Status::OK() : Status::IOError(dir + " is not a directory");
   }
-  return Status::OK();
+  return MakeNewDir(dir);
+}
+
+Status MakePartial(const std::string& partial) {
+  CHECKPOINT_RETURN_IF_ERROR(MakePartialDir(partial));
+  return MakePartialDir(partial + "/" + kChunkDir);
 }
 
 // Checks again what an interrupted fetch kept: sets have[i] for every good
@@ -169,6 +171,17 @@ Result<FetchReport> FetchCheckpoint(ChunkSource* source, const std::string& stor
       // forgery: its download can never complete.
       RemoveTree(partial);
       continue;
+    }
+    if (!options.anchors.pubkeys.empty()) {
+      // The signatures that made it trusted travel with it, so this store serves them too.
+      CHECKPOINT_ASSIGN_OR_RETURN(std::vector<std::string> ids, ConfiguredKeyIds(options.anchors));
+      const auto valid =
+          ValidSignatures(offer.offer.bytes, source->Signatures(offer.offer, ids), options.anchors);
+      CHECKPOINT_RETURN_IF_ERROR(MakePartialDir(partial + "/" + kSignatureDir));
+      for (const auto& [id, text] : valid) {
+        CHECKPOINT_RETURN_IF_ERROR(
+            WriteFileSynced(partial + "/" + kSignatureDir + "/" + id + ".minisig", text));
+      }
     }
     CHECKPOINT_RETURN_IF_ERROR(Publish(store, partial, offer, report.mirrors, final_path));
     CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock));

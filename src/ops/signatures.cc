@@ -1,7 +1,7 @@
 #include "ops/signatures.h"
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "checkpoint/sign.h"
 #include "sign/minisign.h"
@@ -36,24 +36,34 @@ Result<std::vector<std::string>> ConfiguredKeyIds(const Anchors& anchors) {
   return ids;
 }
 
+std::map<std::string, std::string> ValidSignatures(std::string_view manifest,
+                                                   const std::vector<std::string>& signatures,
+                                                   const Anchors& anchors,
+                                                   std::string* last_failure) {
+  std::map<std::string, std::string> out;
+  Result<std::vector<PublicKey>> keys = ParseKeys(anchors);
+  if (!keys.ok()) return out;
+  for (const std::string& sig : signatures) {
+    Result<Signature> ok = VerifySignature(*keys, manifest, sig);
+    if (ok.ok()) {
+      out.emplace(KeyIdHex(ok->key_id), sig);
+    } else if (last_failure) {
+      *last_failure = ok.status().message();
+    }
+  }
+  return out;
+}
+
 Status CheckSignatures(std::string_view manifest, const std::vector<std::string>& signatures,
                        const Anchors& anchors) {
   CHECKPOINT_ASSIGN_OR_RETURN(std::vector<PublicKey> keys, ParseKeys(anchors));
-  std::set<std::string> signers;
   std::string last_failure;
-  for (const std::string& sig : signatures) {
-    Result<Signature> ok = VerifySignature(keys, manifest, sig);
-    if (ok.ok()) {
-      signers.insert(KeyIdHex(ok->key_id));
-    } else {
-      last_failure = ok.status().message();
-    }
-  }
-  if (signers.size() >= anchors.threshold) return Status::OK();
+  const size_t signers = ValidSignatures(manifest, signatures, anchors, &last_failure).size();
+  if (signers >= anchors.threshold) return Status::OK();
   return Status::InvalidArgument(
-      "manifest signed by " + std::to_string(signers.size()) + " of the " +
-      std::to_string(keys.size()) + " configured keys, " + std::to_string(anchors.threshold) +
-      " needed" + (last_failure.empty() ? "" : " (a signature failed: " + last_failure + ")"));
+      "manifest signed by " + std::to_string(signers) + " of the " + std::to_string(keys.size()) +
+      " configured keys, " + std::to_string(anchors.threshold) + " needed" +
+      (last_failure.empty() ? "" : " (a signature failed: " + last_failure + ")"));
 }
 
 }  // namespace checkpoint

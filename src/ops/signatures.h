@@ -2,6 +2,7 @@
 // configured operator keys signed exactly its bytes (docs/FORMAT.md §7).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,14 @@ namespace checkpoint {
 // or its base64 line; InvalidArgument for one that does not parse, or a
 // threshold of 0 or above the number of distinct keys.
 Result<std::vector<std::string>> ConfiguredKeyIds(const Anchors& anchors);
+
+// The signatures among `signatures` that a configured key made of exactly
+// `manifest`, by key id (16 hex digits); *last_failure (if given) says why
+// the last other one failed.
+std::map<std::string, std::string> ValidSignatures(std::string_view manifest,
+                                                   const std::vector<std::string>& signatures,
+                                                   const Anchors& anchors,
+                                                   std::string* last_failure = nullptr);
 
 // OK when at least anchors.threshold distinct configured keys signed
 // `manifest` in `signatures` (signature files; bad, foreign and duplicate

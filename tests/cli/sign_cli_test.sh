@@ -91,6 +91,11 @@ python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/store" --port-f
 for _ in $(seq 1 2000); do [ -s "$work/port" ] && break; sleep 0.005; done
 expect_out 0 "" -- "$cp_bin" restore "http://127.0.0.1:$(cat "$work/port")/" --height 1 --db "$work/r3" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --threshold 2
 "$cp_bin" state dump --db "$work/r3" --height 1 | cmp -s - <("$cp_bin" state dump --db "$work/src" --height 1) || fail "restore --pubkey from a mirror: state differs"
+# fetch keeps the signatures that made the checkpoint trusted: the copy verifies by key too.
+expect_out 0 "" -- "$cp_bin" fetch "http://127.0.0.1:$(cat "$work/port")/" --height 1 --out "$work/copy" --pubkey "$work/op.pub"
+copy=$(tail -1 "$work/out")
+[ -f "$copy/signatures/$op_id.minisig" ] || fail "fetch dropped the signature: $(ls -R "$copy" | head)"
+expect_out 0 "" -- "$cp_bin" verify "$copy" --pubkey "$work/op.pub"
 
 # Signatures are part of a checkpoint, not extra files.
 expect_out 0 "" -- "$cp_bin" verify "$ckpt" --id "$id"
