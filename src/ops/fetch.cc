@@ -177,6 +177,12 @@ Result<FetchReport> FetchCheckpoint(ChunkSource* source, const std::string& stor
       CHECKPOINT_ASSIGN_OR_RETURN(std::vector<std::string> ids, ConfiguredKeyIds(options.anchors));
       const auto valid =
           ValidSignatures(offer.offer.bytes, source->Signatures(offer.offer, ids), options.anchors);
+      // Read again from the mirrors: they must still make the threshold.
+      if (valid.size() < options.anchors.threshold) {
+        report.problems.push_back(
+            {-1, ChunkClass::kUntrusted, "the mirrors no longer serve enough valid signatures"});
+        return done(FetchStage::kManifest);
+      }
       CHECKPOINT_RETURN_IF_ERROR(MakePartialDir(partial + "/" + kSignatureDir));
       for (const auto& [id, text] : valid) {
         CHECKPOINT_RETURN_IF_ERROR(

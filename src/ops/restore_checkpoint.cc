@@ -87,7 +87,11 @@ Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& 
     report.problems = source->Unavailable();
     if (!report.local_error.empty()) return done(RestoreStage::kChunks);
     if (!report.problems.empty()) {
-      if (k + 1 == found.anchored.size()) return done(RestoreStage::kChunks);
+      // Only a manifest of the same root may take over: what went in stays,
+      // and it is true state of that root only.
+      if (k + 1 == found.anchored.size() || found.anchored[k + 1].manifest.root != m.root) {
+        return done(RestoreStage::kChunks);
+      }
       // Under --root, a manifest whose chunks nobody provides may be the
       // forgery: what went in is true state of the root, but its progress
       // belongs to that manifest. Drop it and try the next.

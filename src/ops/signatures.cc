@@ -15,8 +15,12 @@ Result<std::vector<PublicKey>> ParseKeys(const Anchors& anchors) {
     Result<PublicKey> key =
         text.find('\n') == std::string::npos ? ParsePublicKey(text) : ParsePublicKeyFile(text);
     if (!key.ok()) return Status::InvalidArgument("--pubkey: " + key.status().message());
-    // One key listed twice is one signer.
-    if (std::find(keys.begin(), keys.end(), *key) == keys.end()) keys.push_back(*key);
+    // One key listed twice is one signer, whatever id its files claim: the
+    // id is not signed, so keys are told apart by their bytes.
+    if (std::none_of(keys.begin(), keys.end(),
+                     [&](const PublicKey& k) { return k.key == key->key; })) {
+      keys.push_back(*key);
+    }
   }
   if (anchors.threshold == 0 || anchors.threshold > keys.size()) {
     return Status::InvalidArgument("--threshold " + std::to_string(anchors.threshold) + " with " +

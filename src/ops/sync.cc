@@ -55,7 +55,7 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
           {-1, cls, mirrors.size() > 1 ? who + ": " + s.message() : s.message()});
       continue;
     }
-    if (!out.anchored.empty() && !anchors.root) continue;
+    if (!out.anchored.empty() && !anchors.root && anchors.pubkeys.empty()) continue;
     if (!anchors.pubkeys.empty()) {
       CHECKPOINT_ASSIGN_OR_RETURN(std::vector<std::string> ids, ConfiguredKeyIds(anchors));
       s = CheckSignatures(offer.bytes, source->Signatures(offer, ids), anchors);
@@ -72,6 +72,15 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
     }
     a.offer = std::move(offer);
     out.anchored.push_back(std::move(a));
+  }
+  // Under operator keys alone, every signed manifest is a candidate: the
+  // newest first, so a mirror replaying an older signed checkpoint neither
+  // wins nor blocks the run.
+  if (!anchors.root && !anchors.pubkeys.empty()) {
+    std::stable_sort(out.anchored.begin(), out.anchored.end(),
+                     [](const AnchoredOffer& a, const AnchoredOffer& b) {
+                       return a.manifest.height > b.manifest.height;
+                     });
   }
   if (offers.empty()) {
     std::string why;

@@ -28,8 +28,9 @@ struct Offers {
   std::vector<MirrorReport> Mirrors(const ChunkSource& source) const;
 };
 
-// The offers that hold against `anchors` (CheckAnchors), in the source's
-// order. Only a --root anchor lets more than one through: with --id one
+// The offers that hold against `anchors` (CheckAnchors, and the operator
+// signatures), in the source's order (under keys alone: newest height
+// first). Only --root or --pubkey lets more than one through: with --id one
 // manifest can match, and without an anchor trusting a second would be
 // trusting whichever mirror answered.
 Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors, uint64_t max_chunk_size);

@@ -91,6 +91,35 @@ python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/store" --port-f
 for _ in $(seq 1 2000); do [ -s "$work/port" ] && break; sleep 0.005; done
 expect_out 0 "" -- "$cp_bin" restore "http://127.0.0.1:$(cat "$work/port")/" --height 1 --db "$work/r3" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --threshold 2
 "$cp_bin" state dump --db "$work/r3" --height 1 | cmp -s - <("$cp_bin" state dump --db "$work/src" --height 1) || fail "restore --pubkey from a mirror: state differs"
+# The key id is not signed: the same key bytes under another id are one key, not two signers.
+python3 - "$work/op.pub" "$work/op2.pub" <<'PY'
+import base64, sys
+lines = open(sys.argv[1]).read().split("\n")
+blob = bytearray(base64.b64decode(lines[1]))
+blob[2:10] = bytes(range(1, 9))
+lines[1] = base64.b64encode(bytes(blob)).decode()
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+expect 2 "threshold 2 with 1 distinct" -- "$cp_bin" verify "$ckpt" --pubkey "$work/op.pub" --pubkey "$work/op2.pub" --threshold 2
+
+# A mirror replaying another signed manifest (over chunks it does not fit) beside an honest
+# mirror: under keys alone every signed manifest is a candidate, so the honest one still wins.
+cp -r "$ckpt" "$work/replay" && rm -rf "$work/replay/signatures"
+cp "$ckpt2/manifest.json" "$work/replay/" && cp -r "$ckpt2/signatures" "$work/replay/"
+# Two replaying mirrors, so their manifest is the most offered and tried first.
+for p in port2 port3; do
+  python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/replay" --port-file "$work/$p" </dev/null 2>/dev/null &
+  for _ in $(seq 1 2000); do [ -s "$work/$p" ] && break; sleep 0.005; done
+done
+for cmd in fetch restore; do
+  dest=(--out "$work/replayed-store")
+  [ $cmd = restore ] && dest=(--db "$work/replayed-db")
+  expect_out 0 "" -- "$cp_bin" $cmd "http://127.0.0.1:$(cat "$work/port2")/" "http://127.0.0.1:$(cat "$work/port3")/" \
+    "http://127.0.0.1:$(cat "$work/port")/" \
+    --height 1 "${dest[@]}" --pubkey "$work/op.pub" --json
+  grep -q "\"id\":\"$id\"" "$work/out" || fail "$cmd beside a replaying mirror: $(head -c 300 "$work/out")"
+done
+
 # fetch keeps the signatures that made the checkpoint trusted: the copy verifies by key too.
 expect_out 0 "" -- "$cp_bin" fetch "http://127.0.0.1:$(cat "$work/port")/" --height 1 --out "$work/copy" --pubkey "$work/op.pub"
 copy=$(tail -1 "$work/out")
