@@ -40,6 +40,10 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
   CHECKPOINT_ASSIGN_OR_RETURN(std::vector<ManifestOffer> offers, source->Manifests());
   const std::vector<MirrorReport> mirrors = source->Mirrors();
   Offers out;
+  std::vector<std::string> key_ids;  // the configured operator keys', parsed once
+  if (!anchors.pubkeys.empty()) {
+    CHECKPOINT_ASSIGN_OR_RETURN(key_ids, ConfiguredKeyIds(anchors));
+  }
   for (ManifestOffer& offer : offers) {
     AnchoredOffer a;
     Hash id;
@@ -57,8 +61,7 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
     }
     if (!out.anchored.empty() && !anchors.root && anchors.pubkeys.empty()) continue;
     if (!anchors.pubkeys.empty()) {
-      CHECKPOINT_ASSIGN_OR_RETURN(std::vector<std::string> ids, ConfiguredKeyIds(anchors));
-      s = CheckSignatures(offer.bytes, source->Signatures(offer, ids), anchors);
+      s = CheckSignatures(offer.bytes, source->Signatures(offer, key_ids), anchors);
       if (!s.ok()) {
         std::string who;
         for (size_t i : offer.mirrors) {

@@ -9,6 +9,7 @@ cp_bin=$1
 gen_bin=$2
 command -v minisign >/dev/null || { echo "no minisign"; exit 77; }
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../net/mirror.sh"
 
 "$gen_bin" --db "$work/src" --keys 3000 --heights 1 >/dev/null 2>&1 || fail "gen-state"
 ckpt=$("$cp_bin" create --db "$work/src" --out "$work/store" --height 1 --chunk-size 16KiB | tail -1)
@@ -87,9 +88,8 @@ expect_out 0 "" -- "$cp_bin" verify "$ckpt" --pubkey "$work/mm.pub"
 expect_out 0 "" -- "$cp_bin" restore "$ckpt" --db "$work/r1" --pubkey "$work/op.pub"
 expect_out 3 "" -- "$cp_bin" restore "$ckpt" --db "$work/r2" --pubkey "$work/k3.pub"
 [ ! -e "$work/r2" ] || fail "an untrusted restore opened the database"
-python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/store" --port-file "$work/port" </dev/null 2>/dev/null &
-for _ in $(seq 1 2000); do [ -s "$work/port" ] && break; sleep 0.005; done
-expect_out 0 "" -- "$cp_bin" restore "http://127.0.0.1:$(cat "$work/port")/" --height 1 --db "$work/r3" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --threshold 2
+start_mirror store_url "$work/store"
+expect_out 0 "" -- "$cp_bin" restore "$store_url" --height 1 --db "$work/r3" --pubkey "$work/op.pub" --pubkey "$work/k2.pub" --threshold 2
 "$cp_bin" state dump --db "$work/r3" --height 1 | cmp -s - <("$cp_bin" state dump --db "$work/src" --height 1) || fail "restore --pubkey from a mirror: state differs"
 # The key id is not signed: the same key bytes under another id are one key, not two signers.
 python3 - "$work/op.pub" "$work/op2.pub" <<'PY'
@@ -107,21 +107,19 @@ expect 2 "threshold 2 with 1 distinct" -- "$cp_bin" verify "$ckpt" --pubkey "$wo
 cp -r "$ckpt" "$work/replay" && rm -rf "$work/replay/signatures"
 cp "$ckpt2/manifest.json" "$work/replay/" && cp -r "$ckpt2/signatures" "$work/replay/"
 # Two replaying mirrors, so their manifest is the most offered and tried first.
-for p in port2 port3; do
-  python3 "$(dirname "$0")/../net/hostile_mirror.py" --root "$work/replay" --port-file "$work/$p" </dev/null 2>/dev/null &
-  for _ in $(seq 1 2000); do [ -s "$work/$p" ] && break; sleep 0.005; done
-done
+start_mirror replay1 "$work/replay"
+start_mirror replay2 "$work/replay"
 for cmd in fetch restore; do
   dest=(--out "$work/replayed-store")
   [ $cmd = restore ] && dest=(--db "$work/replayed-db")
-  expect_out 0 "" -- "$cp_bin" $cmd "http://127.0.0.1:$(cat "$work/port2")/" "http://127.0.0.1:$(cat "$work/port3")/" \
-    "http://127.0.0.1:$(cat "$work/port")/" \
+  expect_out 0 "" -- "$cp_bin" $cmd "$replay1" "$replay2" \
+    "$store_url" \
     --height 1 "${dest[@]}" --pubkey "$work/op.pub" --json
   grep -q "\"id\":\"$id\"" "$work/out" || fail "$cmd beside a replaying mirror: $(head -c 300 "$work/out")"
 done
 
 # fetch keeps the signatures that made the checkpoint trusted: the copy verifies by key too.
-expect_out 0 "" -- "$cp_bin" fetch "http://127.0.0.1:$(cat "$work/port")/" --height 1 --out "$work/copy" --pubkey "$work/op.pub"
+expect_out 0 "" -- "$cp_bin" fetch "$store_url" --height 1 --out "$work/copy" --pubkey "$work/op.pub"
 copy=$(tail -1 "$work/out")
 [ -f "$copy/signatures/$op_id.minisig" ] || fail "fetch dropped the signature: $(ls -R "$copy" | head)"
 expect_out 0 "" -- "$cp_bin" verify "$copy" --pubkey "$work/op.pub"

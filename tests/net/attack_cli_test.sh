@@ -10,6 +10,7 @@ gen_bin=$2
 here=$(dirname "$0")
 command -v python3 >/dev/null || { echo "no python3"; exit 77; }
 source "$here/../cli/lib.sh"
+source "$here/mirror.sh"
 
 "$gen_bin" --db "$work/src" --keys 4000 --heights 2 --seed 7 >"$work/gen.out" 2>/dev/null || fail "gen-state"
 root=$(grep '^height 2 ' "$work/gen.out" | awk '{print $4}')
@@ -17,19 +18,6 @@ ckpt=$("$cp_bin" create --db "$work/src" --out "$work/store" --height 2 --chunk-
 name=$(basename "$ckpt")
 id=$(sha256sum "$ckpt/manifest.json" | cut -c1-64)
 
-n=0
-# start_mirror VAR ROOT ARGS…: a hostile mirror of ROOT; VAR gets its URL.
-start_mirror() {
-  local var=$1 dir=$2
-  shift 2
-  n=$((n + 1))
-  python3 "$here/hostile_mirror.py" --root "$dir" --port-file "$work/port.$n" "$@" </dev/null 2>>"$work/mirrors.err" &
-  for _ in $(seq 1 2000); do
-    [ -s "$work/port.$n" ] && break
-    sleep 0.005
-  done
-  printf -v "$var" 'http://127.0.0.1:%s/' "$(cat "$work/port.$n")"
-}
 # within SECONDS CMD…: CMD ran no longer than SECONDS (its exit code is kept).
 within() {
   local limit=$1 start=$SECONDS

@@ -11,6 +11,7 @@ here=$(dirname "$0")
 command -v python3 >/dev/null && [ -x "${NGINX:-/usr/sbin/nginx}" ] || { echo "no nginx or python3"; exit 77; }
 source "$here/../cli/lib.sh"
 source "$here/nginx.sh"
+source "$here/mirror.sh"
 nginx_stop_on_exit
 
 "$gen_bin" --db "$work/src" --keys 20000 --heights 2 --churn 0.2 --seed 4 >"$work/gen.out" 2>/dev/null || fail "gen-state"
@@ -32,21 +33,6 @@ digest = json.loads(text)["chunks"][3]["digest"]
 open(sys.argv[2], "w").write(text.replace(digest, "ab" * 32, 1))
 EOF
 
-# start_mirror VAR ARGS…: a hostile mirror of the checkpoint; VAR gets its URL.
-n=0
-start_mirror() {
-  local var=$1
-  shift
-  n=$((n + 1))
-  python3 "$here/hostile_mirror.py" --root "$ckpt" --port-file "$work/port.$n" \
-    --log "$work/mirror.$n.log" "$@" </dev/null 2>>"$work/mirrors.err" &
-  for _ in $(seq 1 2000); do
-    [ -s "$work/port.$n" ] && break
-    sleep 0.005
-  done
-  printf -v "$var" 'http://127.0.0.1:%s/' "$(cat "$work/port.$n")"
-}
-
 # restored DB: the restored height is exactly the source's.
 restored() {
   "$cp_bin" state dump --db "$1" --height 2 2>/dev/null | cmp -s - "$work/want.dump"
@@ -66,7 +52,7 @@ net=(--slow-after 2 --connections 4 --threads 2)
 # was dropped, and nothing it sent was taken for good unless it was good.
 for mode in "flip" "other:$old" "truncate" "longer" "endless" "status:404" "status:500" \
   "redirect-loop" "redirect-file" "stall" "drip"; do
-  start_mirror bad --mode "$mode" --every 3
+  start_mirror bad "$ckpt" --mode "$mode" --every 3
   db="$work/db-${mode//[:\/]/_}"
   expect_out 0 "" -- timeout 120 "$cp_bin" restore "$bad" "$honest" --db "$db" --root "$root" "${net[@]}" --json
   restored "$db" || fail "$mode: restored state differs"
@@ -83,7 +69,7 @@ done
 # The same lies with no honest mirror: exit 3, nothing visible, and quickly.
 for mode in "flip" "other:$old" "truncate" "longer" "endless" "status:404" "status:500" \
   "redirect-loop" "redirect-file" "stall"; do
-  start_mirror bad --mode "$mode"
+  start_mirror bad "$ckpt" --mode "$mode"
   db="$work/alone-${mode//[:\/]/_}"
   expect_out 3 "" -- timeout 120 "$cp_bin" restore "$bad" --db "$db" --root "$root" "${net[@]}"
   grep -q "^mirror $bad.*dropped\|^chunk" "$work/out" || fail "$mode alone: no reason given: $(head -c 300 "$work/out")"
@@ -94,8 +80,8 @@ done
 # A forged manifest for the true root, offered by two mirrors (so it is tried
 # first) that serve honest chunks: its chunk 3 can never match; the run gives
 # it up for the honest mirror's manifest and ends with the exact state.
-start_mirror forged1 --mode "manifest:$work/forged.json"
-start_mirror forged2 --mode "manifest:$work/forged.json"
+start_mirror forged1 "$ckpt" --mode "manifest:$work/forged.json"
+start_mirror forged2 "$ckpt" --mode "manifest:$work/forged.json"
 for cmd in restore verify; do
   dest=()
   [ $cmd = restore ] && dest=(--db "$work/db-forged")
@@ -117,7 +103,7 @@ recreated=$("$cp_bin" create --db "$work/db-flip" --out "$work/again" --height 2
 
 # Bodies are capped: an endless body beside an honest mirror costs bounded
 # memory (connections x the largest chunk file + a constant).
-start_mirror endless --mode endless
+start_mirror endless "$ckpt" --mode endless
 /usr/bin/time -f "%M" -o "$work/rss" "$cp_bin" restore "$endless" "$honest" --db "$work/db-rss" \
   --root "$root" "${net[@]}" >/dev/null 2>&1 || fail "restore beside an endless mirror failed"
 rss_kib=$(tail -1 "$work/rss")
