@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "checkpoint/chunk.h"
 #include "checkpoint/hash.h"
@@ -45,6 +46,10 @@ struct CreateOptions {
   // How long the overload without a StoreLock waits for the store's lock
   // before it returns Busy (naming the holder). Default: 0, not at all.
   double lock_wait_seconds = 0;
+  // Operator secret keys (minisign files, mode 0600; checkpoint/sign.h) that
+  // sign the manifest before the checkpoint is published, so it is never seen
+  // unsigned; the first also signs the store's index.json. Default: none.
+  std::vector<std::string> sign_keys;
 };
 
 struct CreateResult {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "checkpoint/status.h"
+#include "checkpoint/store.h"
 #include "checkpoint/verify.h"
 
 namespace checkpoint {
@@ -30,6 +31,20 @@ struct SignResult {
 // trusted comment. Takes the store's lock (waiting `wait_seconds`).
 Result<SignResult> SignCheckpoint(const std::string& checkpoint, const std::string& key_file,
                                   const std::string& comment, double wait_seconds);
+
+// Signs the store's index (STORE/index.json.minisig, rewriting index.json
+// first if it is out of date) with a trusted comment naming the newest height
+// and the time: clients taking `--height latest` under --pubkey require it.
+// Commands that change the store remove a signature of the old index;
+// `create --sign` and `prune --sign` sign the new one.
+Result<SignResult> SignStoreIndex(const std::string& store, const std::string& key_file,
+                                  double wait_seconds);
+// The same under the store's lock, which the caller holds.
+Result<SignResult> SignStoreIndex(const std::string& store, const StoreLock& lock,
+                                  const std::string& key_file);
+// OK when `key_file` holds a secret key this tool signs with (mode 0600,
+// unencrypted): commands check it before they change anything.
+Status CheckSecretKeyFile(const std::string& key_file);
 
 // OK when anchors.pubkeys all parse (minisign public key files or their
 // base64 line) and 1 <= threshold <= the number of distinct keys;

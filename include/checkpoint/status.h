@@ -22,6 +22,7 @@ class [[nodiscard]] Status {
     kNotSupported,
     kBusy,       // a lock another process holds
     kCancelled,  // stopped on request (SIGINT/SIGTERM), after cleaning up
+    kUntrusted,  // well-formed, but not vouched for by the configured anchors
   };
 
   Status() = default;
@@ -37,6 +38,7 @@ class [[nodiscard]] Status {
   }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status Cancelled(std::string msg) { return Status(Code::kCancelled, std::move(msg)); }
+  static Status Untrusted(std::string msg) { return Status(Code::kUntrusted, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -46,6 +48,7 @@ class [[nodiscard]] Status {
   bool IsIOError() const { return code_ == Code::kIOError; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsCancelled() const { return code_ == Code::kCancelled; }
+  bool IsUntrusted() const { return code_ == Code::kUntrusted; }
   const std::string& message() const { return message_; }
   // "OK" or the message alone; callers add their own "checkpoint: " prefix.
   std::string ToString() const { return ok() ? "OK" : message_; }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ class StoreLock {
   uint64_t dev_, ino_;  // the store directory's
 };
 
+// A signature file in CKPT/signatures/ as it describes itself: NOT verified
+// (verify --pubkey does that), for showing who claims to have signed.
+struct SignatureClaim {
+  std::string key_id;                  // 16 hex digits
+  std::optional<int64_t> signed_time;  // Unix seconds, from the trusted comment
+  std::string trusted_comment;
+};
+
 struct StoredCheckpoint {
   std::string name;  // <height>-<id12>
   std::string path;  // absolute
@@ -50,6 +59,7 @@ struct StoredCheckpoint {
   std::string created;       // from the info file (not trusted), else ""
   double created_order = 0;  // seconds since the epoch, for ties between equal heights
   uint64_t bytes = 0;        // chunk files
+  std::vector<SignatureClaim> signatures;  // by key id; unreadable files left out
 };
 
 struct Leftover {

@@ -36,6 +36,10 @@ struct Anchors {
   // (CKPT/signatures/<KEY ID>.minisig; checkpoint/sign.h).
   std::vector<std::string> pubkeys;
   unsigned threshold = 1;
+  // Freshness (with pubkeys): a signature counts only if its signed time (the
+  // trusted comment's "timestamp:") is at most this many seconds old, and a
+  // store's signed index.json too. Refuses a mirror replaying old checkpoints.
+  std::optional<uint64_t> max_age_seconds;
   bool any() const { return root || id || !pubkeys.empty(); }
 };
 

@@ -22,7 +22,9 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-int Fail(const Status& status) { return Fail(kExitError, status.message()); }
+int Fail(const Status& status) {
+  return Fail(status.IsUntrusted() ? kExitVerifyFailed : kExitError, status.message());
+}
 
 std::optional<int> ParseArgs(const char* command, const Args& args,
                              const po::options_description& options,

@@ -10,6 +10,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/limits.h"
+#include "checkpoint/sign.h"
 #include "checkpoint/store.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
@@ -125,6 +126,13 @@ CreateRun Create(const po::variables_map& vm) {
     run.code = *code;
     return run;
   }
+  if (vm.count("sign")) {
+    options.sign_keys = vm["sign"].as<std::vector<std::string>>();
+    for (const std::string& key : options.sign_keys) {
+      Status s = CheckSecretKeyFile(key);
+      if (!s.ok()) return fail(kExitUsage, "--sign " + key + ": " + s.message());
+    }
+  }
   const bool json = vm["json"].as<bool>();
 
   StateDbOptions db_options;
@@ -185,6 +193,11 @@ CreateRun Create(const po::variables_map& vm) {
       std::fprintf(stderr, "checkpoint: warning: %s\n", w.c_str());
     if (!s.ok()) return fail(kExitError, s.message());
     for (const StoredCheckpoint& c : report.deleted) deleted.push_back(c.path);
+    if (!options.sign_keys.empty() && !report.deleted.empty()) {
+      // Deleting changed the index, and dropped its signature.
+      Result<SignResult> signed_index = SignStoreIndex(store, *lock, options.sign_keys.front());
+      if (!signed_index.ok()) return fail(kExitError, signed_index.status().message());
+    }
   }
   run.metrics = {kExitOk, r->seconds, true, r->height, r->bytes, r->chunks};
   if (json) {
@@ -230,7 +243,10 @@ int RunCreate(const Args& args) {
                                             "then keep only the newest N unpinned checkpoints")(
       "wait", po::value<std::string>(),
       "wait up to SECONDS for the store lock (default: exit 75 at once)")(
-      "metrics-file", po::value<std::string>(), "write Prometheus textfile metrics here")(
+      "sign", po::value<std::vector<std::string>>()->composing(),
+      "sign the checkpoint with this secret key before publishing it; the first also signs "
+      "index.json (repeatable)")("metrics-file", po::value<std::string>(),
+                                 "write Prometheus textfile metrics here")(
       "format-version", po::value<std::string>()->default_value("1"), "format to write")(
       "zstd-level", po::value<int>()->default_value(kDefaultZstdLevel),
       ("chunk file compression (transport only; ids never depend on it): " +

@@ -10,8 +10,10 @@
 #include "checkpoint/manifest.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
+#include "cli/trust.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
+#include "ops/signatures.h"
 
 namespace po = boost::program_options;
 
@@ -120,6 +122,7 @@ int RunInspect(const Args& args) {
                         {"root", ToHex(m.root)},
                         {"leaves", m.leaves},
                         {"raw_bytes", raw},
+                        {"signatures", SignersJson(ReadSignatureClaims(dir))},
                         {"chunks", chunks}};
     PrintJson(j);
     return kExitOk;
@@ -131,6 +134,7 @@ int RunInspect(const Args& args) {
             << "format     " << m.format_version << ", chunker " << m.chunker_version << "\n"
             << "chunk size " << m.chunk_size << "\n"
             << "leaves     " << m.leaves << "\n"
+            << "signed     " << DescribeSigners(ReadSignatureClaims(dir)) << " (unverified)\n"
             << "chunks     " << m.chunks.size() << ", " << raw << " raw bytes\n";
   for (size_t i = 0; i < m.chunks.size(); ++i) {
     std::cout << "  " << i << "  lo " << (m.chunks[i].lo.empty() ? "\"\"" : ToHex(m.chunks[i].lo))

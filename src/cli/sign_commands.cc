@@ -1,5 +1,6 @@
 // checkpoint keygen --out NAME
 // checkpoint sign CKPT --key NAME.key [--comment TEXT] [--wait SECONDS] [--json]
+// checkpoint sign STORE --index --key NAME.key [--wait SECONDS] [--json]
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -30,9 +31,11 @@ int RunKeygen(const Args& args) {
 int RunSign(const Args& args) {
   po::options_description d("sign");
   AddJsonOption(&d);
-  d.add_options()("checkpoint", po::value<std::string>(), "checkpoint directory")(
+  d.add_options()("checkpoint", po::value<std::string>(),
+                  "checkpoint directory (a store with --index)")(
       "key", po::value<std::string>()->required(),
       "secret key file (checkpoint keygen, minisign -G -W)")(
+      "index", po::bool_switch(), "sign the store's index.json instead (STORE/index.json.minisig)")(
       "comment", po::value<std::string>()->default_value(""),
       "one line added to the signature's trusted comment")("wait", po::value<std::string>(),
                                                            "wait up to SECONDS for the store lock");
@@ -44,9 +47,13 @@ int RunSign(const Args& args) {
     return Fail(kExitUsage, "sign: which checkpoint? (checkpoint sign CKPT --key NAME.key)");
   double wait = 0;
   if (auto code = ParseWait(vm, &wait)) return *code;
+  const bool index = vm["index"].as<bool>();
+  if (index && !vm["comment"].as<std::string>().empty())
+    return Fail(kExitUsage, "sign --index takes no --comment");
   Result<SignResult> r =
-      SignCheckpoint(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(),
-                     vm["comment"].as<std::string>(), wait);
+      index ? SignStoreIndex(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(), wait)
+            : SignCheckpoint(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(),
+                             vm["comment"].as<std::string>(), wait);
   if (!r.ok()) {
     const Status& s = r.status();
     return Fail(s.IsBusy()              ? kExitBusy

@@ -41,8 +41,11 @@ std::optional<int> OpenSourcesOrFail(const SourceArgs& args, std::unique_ptr<Chu
   Result<std::unique_ptr<ChunkSource>> opened =
       OpenSources(args.sources, args.pick, args.http, dir);
   if (!opened.ok()) {
-    return Fail(opened.status().IsInvalidArgument() ? kExitUsage : kExitError,
-                opened.status().message());
+    const Status& s = opened.status();
+    return Fail(s.IsInvalidArgument() ? kExitUsage
+                : s.IsUntrusted()     ? kExitVerifyFailed
+                                      : kExitError,
+                s.message());
   }
   *source = std::move(*opened);
   return std::nullopt;

@@ -4,11 +4,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "checkpoint/sign.h"
 #include "checkpoint/source.h"
 #include "checkpoint/store.h"
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
+#include "cli/trust.h"
 
 namespace po = boost::program_options;
 
@@ -89,6 +91,7 @@ int RunList(const Args& args) {
                           {"format_version", c.manifest.format_version},
                           {"chunk_size", c.manifest.chunk_size}};
       if (c.pinned) j["pin_reason"] = c.pin_reason;
+      j["signatures"] = SignersJson(c.signatures);
       cps.push_back(j);
     }
     for (const Leftover& l : listing->leftovers)
@@ -101,6 +104,7 @@ int RunList(const Args& args) {
               << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size()
               << " chunks  " << c.bytes << " bytes  v" << c.manifest.format_version << "  "
               << (c.created.empty() ? "-" : c.created)
+              << (c.signatures.empty() ? "" : "  signed: " + DescribeSigners(c.signatures))
               << (c.pinned ? "  pinned: " + c.pin_reason : "") << "\n";
   }
   for (const Leftover& l : listing->leftovers) {
@@ -129,6 +133,7 @@ int RunPrune(const Args& args) {
       "keep-every", po::value<std::string>(),
       "and every checkpoint whose height is a multiple of K")(
       "dry-run", po::bool_switch(), "list what would be deleted, delete nothing")(
+      "sign", po::value<std::string>(), "then sign index.json with this secret key")(
       "wait", po::value<std::string>(), "wait up to SECONDS for the store lock");
   po::positional_options_description pos;
   pos.add("store", 1);
@@ -145,6 +150,11 @@ int RunPrune(const Args& args) {
   }
   double wait = 0;
   if (auto c = ParseWait(vm, &wait)) return *c;
+  const std::string sign_key = vm.count("sign") ? vm["sign"].as<std::string>() : "";
+  if (!sign_key.empty()) {
+    Status s = CheckSecretKeyFile(sign_key);
+    if (!s.ok()) return Fail(kExitUsage, "--sign " + sign_key + ": " + s.message());
+  }
   const std::string store = vm["store"].as<std::string>();
   if (!std::filesystem::is_directory(store)) return Fail(kExitError, "no store at " + store);
   auto lock = StoreLock::Acquire(store, wait);
@@ -156,6 +166,10 @@ int RunPrune(const Args& args) {
   for (const StoredCheckpoint& c : report.deleted)
     std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
   if (!s.ok()) return Fail(s);
+  if (!sign_key.empty() && !dry) {
+    Result<SignResult> signed_index = SignStoreIndex(store, *lock, sign_key);
+    if (!signed_index.ok()) return Fail(signed_index.status());
+  }
   return kExitOk;
 }
 

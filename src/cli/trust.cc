@@ -9,6 +9,7 @@
 
 #include "checkpoint/sign.h"
 #include "cli/command.h"
+#include "util/clock.h"
 
 namespace po = boost::program_options;
 
@@ -36,6 +37,23 @@ std::optional<std::string> ReadKeyFile(const std::string& path, std::string* err
   return text;
 }
 
+// N[s|m|h|d] in seconds; a bare N is seconds.
+std::optional<uint64_t> ParseDuration(const std::string& text) {
+  static constexpr std::pair<char, uint64_t> kUnits[] = {
+      {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+  std::string digits = text;
+  uint64_t unit = 1;
+  for (const auto& [suffix, seconds] : kUnits) {
+    if (!text.empty() && text.back() == suffix) {
+      digits.pop_back();
+      unit = seconds;
+    }
+  }
+  auto n = ParseU64(digits);
+  if (!n || *n > UINT64_MAX / unit / 2) return std::nullopt;
+  return *n * unit;
+}
+
 }  // namespace
 
 void AddTrustOptions(po::options_description* d) {
@@ -44,7 +62,9 @@ void AddTrustOptions(po::options_description* d) {
       "trust a manifest signed by this operator key (a minisign .pub file; repeatable)")(
       "threshold", po::value<std::string>(),
       "how many distinct --pubkey keys must have signed (default 1)")(
-      "root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
+      "max-age", po::value<std::string>(),
+      "with --pubkey: refuse signatures (and a store's signed index) older than DURATION "
+      "(N[s|m|h|d])")("root", po::value<std::string>(), "trusted state root (hex, from consensus)")(
       "id", po::value<std::string>(), "trusted checkpoint id (hex SHA-256 of the manifest)")(
       "height", po::value<std::string>(),
       "expected height (a check, not an anchor); of a store: N or latest")(
@@ -80,6 +100,15 @@ std::optional<int> ParseTrust(const po::variables_map& vm, Anchors* anchors) {
     if (anchors->pubkeys.empty()) return Fail(kExitUsage, "--threshold goes with --pubkey");
     anchors->threshold = static_cast<unsigned>(*k);
   }
+  if (vm.count("max-age")) {
+    auto age = ParseDuration(vm["max-age"].as<std::string>());
+    if (!age || *age == 0)
+      return Fail(kExitUsage, "--max-age takes N[s|m|h|d], e.g. 2h, not '" +
+                                  vm["max-age"].as<std::string>() + "'");
+    if (anchors->pubkeys.empty())
+      return Fail(kExitUsage, "--max-age goes with --pubkey (the age is the signed time)");
+    anchors->max_age_seconds = *age;
+  }
   if (!anchors->pubkeys.empty()) {
     Status s = CheckAnchorKeys(*anchors);
     if (!s.ok()) return Fail(kExitUsage, s.message());
@@ -97,6 +126,35 @@ std::optional<int> ParseMaxChunkSize(const po::variables_map& vm, uint64_t* max_
   }
   *max_chunk_size = *size;
   return std::nullopt;
+}
+
+namespace {
+
+std::string SignedAt(const SignatureClaim& c) {
+  return c.signed_time ? UtcTimestamp(std::chrono::system_clock::time_point(
+                             std::chrono::seconds(*c.signed_time)))
+                       : "(no time)";
+}
+
+}  // namespace
+
+std::string DescribeSigners(const std::vector<SignatureClaim>& signatures) {
+  std::string out;
+  for (const SignatureClaim& c : signatures) {
+    out += (out.empty() ? "" : ", ") + c.key_id + " " + SignedAt(c);
+  }
+  return out.empty() ? "unsigned" : out;
+}
+
+nlohmann::json SignersJson(const std::vector<SignatureClaim>& signatures) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const SignatureClaim& c : signatures) {
+    out.push_back({{"key_id", c.key_id},
+                   {"signed_time", c.signed_time ? nlohmann::json(*c.signed_time) : nullptr},
+                   {"signed_at", c.signed_time ? nlohmann::json(SignedAt(c)) : nullptr},
+                   {"trusted_comment", c.trusted_comment}});
+  }
+  return out;
 }
 
 }  // namespace checkpoint::cli

@@ -2,7 +2,11 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
+#include "checkpoint/store.h"
 #include "checkpoint/verify.h"
 
 namespace checkpoint::cli {
@@ -14,5 +18,10 @@ std::optional<int> ParseTrust(const boost::program_options::variables_map& vm, A
 // `max_chunk_size` alone when not given. On a malformed value as ParseTrust.
 std::optional<int> ParseMaxChunkSize(const boost::program_options::variables_map& vm,
                                      uint64_t* max_chunk_size);
+
+// Who claims to have signed (unverified: `verify --pubkey` checks), for list
+// and inspect: "KEYID 2026-12-01T00:00:00Z, …" or "unsigned", and as JSON.
+std::string DescribeSigners(const std::vector<SignatureClaim>& signatures);
+nlohmann::json SignersJson(const std::vector<SignatureClaim>& signatures);
 
 }  // namespace checkpoint::cli

@@ -20,6 +20,7 @@
 #include "chunk/producer.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/signatures.h"
 #include "ops/store_index.h"
 #include "state/state_db_internal.h"
 #include "util/clock.h"
@@ -226,10 +227,34 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (options.chunk_size < 1024 || options.chunk_size > (1ull << 32)) {
     return Status::InvalidArgument("chunk size must be between 1 KiB and 4 GiB");
   }
+  // Keys first: a key that cannot sign fails the run before any work.
+  std::vector<SecretKey> keys;
+  for (const std::string& file : options.sign_keys) {
+    CHECKPOINT_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(file));
+    keys.push_back(std::move(key));
+  }
+  // Signs the checkpoint at `dir`: the staging directory before its rename,
+  // so that no unsigned moment is ever published, or one already in place.
+  auto sign = [&keys](const std::string& dir) -> Status {
+    if (keys.empty()) return Status::OK();
+    std::string manifest;
+    CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(dir, &manifest));
+    for (const SecretKey& key : keys) {
+      CHECKPOINT_RETURN_IF_ERROR(WriteCheckpointSignature(dir, key, manifest, "").status());
+    }
+    return Status::OK();
+  };
+  auto write_index = [&]() {
+    return WriteStoreIndex(store, lock, keys.empty() ? nullptr : &keys.front());
+  };
   CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin, PinHeight(db, height));
 
   CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
-  if (auto existing = FindExisting(store, pin, options)) return *existing;
+  if (auto existing = FindExisting(store, pin, options)) {
+    CHECKPOINT_RETURN_IF_ERROR(sign(existing->path));
+    CHECKPOINT_RETURN_IF_ERROR(write_index());
+    return *existing;
+  }
 
   Partition partition;
   const auto partition_start = std::chrono::steady_clock::now();
@@ -290,6 +315,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   result.bytes = pipeline.file_bytes();
 
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
+  CHECKPOINT_RETURN_IF_ERROR(sign(staging));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json info = {{"created", UtcTimestamp()},
                          {"tool", "checkpoint " CHECKPOINT_VERSION},
@@ -316,7 +342,8 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (::lstat(final_path.c_str(), &st) == 0) {
     if (SameAndIntact(final_path, result.id)) {
       result.existed = true;  // the same bytes, made by an earlier run
-      CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock));
+      CHECKPOINT_RETURN_IF_ERROR(sign(final_path));
+      CHECKPOINT_RETURN_IF_ERROR(write_index());
       return result;
     }
     // Damaged: swap the fresh copy in atomically; the old one ends up at the
@@ -328,7 +355,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     cleanup.path.clear();
   }
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(store));
-  CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock));
+  CHECKPOINT_RETURN_IF_ERROR(write_index());
   return result;
 }
 

@@ -33,18 +33,6 @@ bool AllOf(std::string_view s, std::string_view chars) {
   return !s.empty() && s.find_first_not_of(chars) == std::string_view::npos;
 }
 
-// Decimal digits only (no sign or space), within u64.
-std::optional<uint64_t> ParseDigits(std::string_view s) {
-  if (!AllOf(s, "0123456789")) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    const uint64_t d = static_cast<uint64_t>(c - '0');
-    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
 std::string RandomSuffix() {
   std::random_device rd;
   char buf[17];
@@ -84,6 +72,17 @@ bool IsCheckpointEntry(std::string_view name) {
     if (name == known) return true;
   }
   return false;
+}
+
+std::optional<uint64_t> ParseDigits(std::string_view s) {
+  if (!AllOf(s, "0123456789")) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  return v;
 }
 
 std::string CheckpointName(uint64_t height, const Hash& id) {

@@ -33,6 +33,8 @@ namespace checkpoint {
 
 // STORE/index.json: a list of the store's complete checkpoints.
 inline constexpr const char* kIndexFile = "index.json";
+// Its signature by the operator, where stock minisign looks for it.
+inline constexpr const char* kIndexSignatureFile = "index.json.minisig";
 // Directory-name prefixes of what is not (yet, or any more) a checkpoint.
 inline constexpr const char* kStagingPrefix = ".staging-";
 inline constexpr const char* kTrashPrefix = ".trash-";
@@ -45,7 +47,11 @@ inline constexpr size_t kNameIdChars = 12;
 // info.json is informational and not trusted: read no more than this of it.
 inline constexpr uint64_t kMaxInfoFileBytes = 16 << 20;
 
+// Decimal digits only (no sign or space), within u64: numbers in names.
+std::optional<uint64_t> ParseDigits(std::string_view s);
+
 // "<height>-<first 12 hex of id>".
+
 std::string CheckpointName(uint64_t height, const Hash& id);
 // True when `name` has the form CheckpointName makes (a canonical decimal
 // height, '-', 12 lowercase hex digits); fills the parts.

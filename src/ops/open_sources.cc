@@ -5,11 +5,13 @@
 #include <filesystem>
 
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/sign.h"
 #include "checkpoint/source.h"
 #include "checkpoint/store.h"
 #include "net/http.h"
 #include "net/mirror_source.h"
 #include "ops/layout.h"
+#include "ops/signatures.h"
 #include "ops/store_index.h"
 
 namespace checkpoint {
@@ -62,31 +64,134 @@ Result<std::vector<IndexEntry>> LocalIndex(const std::string& store) {
   return out;
 }
 
-// One source to one checkpoint directory (URL or path); an error when it
-// cannot be resolved.
-Result<std::string> Resolve(const std::string& source, const CheckpointPick& pick,
-                            const HttpOptions& options) {
-  if (net::IsHttpUrl(source)) {
-    uint64_t height;
-    std::string id12;
-    if (ParseCheckpointName(LastSegment(source), &height, &id12)) return source;
-    // Not named like a checkpoint: a store if it has an index, else taken
-    // for a checkpoint directory served under another name.
-    Result<std::vector<IndexEntry>> index = ReadStoreIndex(source, options);
-    if (index.status().IsNotFound()) return source;
-    CHECKPOINT_ASSIGN_OR_RETURN(std::vector<IndexEntry> entries, std::move(index));
-    CHECKPOINT_ASSIGN_OR_RETURN(IndexEntry e, Pick(entries, pick, net::RedactUrl(source)));
-    return net::JoinUrl(source, e.name());
+// --height latest under --pubkey: a mirror could freeze a node at an old
+// height by replaying an old index, so the index must be signed (and fresh).
+bool NeedsSignedIndex(const CheckpointPick& pick) {
+  return pick.latest && !pick.anchors.pubkeys.empty();
+}
+
+// One source as the user named it: a checkpoint directory, or a store and
+// what its index lists.
+struct Named {
+  std::string location;                          // the checkpoint, once known
+  std::optional<std::vector<IndexEntry>> store;  // a store's entries
+  std::optional<int64_t> signed_time;            // of a store's signed index
+  Status status;
+};
+
+Named ReadHttpSource(const std::string& source, const CheckpointPick& pick,
+                     const HttpOptions& options) {
+  Named n;
+  uint64_t height;
+  std::string id12;
+  if (ParseCheckpointName(LastSegment(source), &height, &id12)) {
+    n.location = source;
+    return n;
   }
+  // Not named like a checkpoint: a store if it has an index, else taken for
+  // a checkpoint directory served under another name.
+  Result<std::string> bytes = FetchUrl(net::JoinUrl(source, kIndexFile), kMaxIndexBytes, options);
+  if (bytes.status().IsNotFound()) {
+    n.location = source;
+    return n;
+  }
+  Result<std::vector<IndexEntry>> entries =
+      bytes.ok() ? ParseStoreIndex(*bytes) : Result<std::vector<IndexEntry>>(bytes.status());
+  if (!entries.ok()) {
+    n.status = entries.status();
+    return n;
+  }
+  n.store = std::move(*entries);
+  if (!NeedsSignedIndex(pick)) return n;
+  Result<std::string> sig =
+      FetchUrl(net::JoinUrl(source, kIndexSignatureFile), kMaxSignatureFileBytes, options);
+  if (sig.status().IsNotFound()) {
+    n.status = Status::Untrusted(
+        "index.json is not signed (no index.json.minisig): --height latest with --pubkey takes a "
+        "signed index only");
+  } else if (!sig.ok()) {
+    n.status = sig.status();
+  } else {
+    Result<int64_t> when = CheckIndexSignature(*bytes, *sig, pick.anchors);
+    if (when.ok()) n.signed_time = *when;
+    n.status = when.status();
+  }
+  return n;
+}
+
+// A local store is read through its listing: the directories are the truth.
+Named ReadSource(const std::string& source, const CheckpointPick& pick,
+                 const HttpOptions& options) {
+  if (net::IsHttpUrl(source)) return ReadHttpSource(source, pick, options);
+  Named n;
   const std::string url_path = net::FilePathOfUrl(source);
   const std::string path = url_path.empty() ? source : url_path;
   std::error_code ec;
-  if (fs::exists(fs::path(path) / kManifestFile, ec)) return path;
-  if (!fs::is_directory(path, ec))
-    return Status::NotFound("no checkpoint at " + source + " (nor a store)");
-  CHECKPOINT_ASSIGN_OR_RETURN(std::vector<IndexEntry> entries, LocalIndex(path));
-  CHECKPOINT_ASSIGN_OR_RETURN(IndexEntry e, Pick(entries, pick, source));
-  return (fs::path(path) / e.name()).string();
+  if (fs::exists(fs::path(path) / kManifestFile, ec)) {
+    n.location = path;
+  } else if (!fs::is_directory(path, ec)) {
+    n.status = Status::NotFound("no checkpoint at " + source + " (nor a store)");
+  } else {
+    Result<std::vector<IndexEntry>> entries = LocalIndex(path);
+    if (entries.ok()) n.store = std::move(*entries);
+    n.status = entries.status();
+  }
+  return n;
+}
+
+std::string StoreEntryLocation(const std::string& source, const IndexEntry& e) {
+  if (net::IsHttpUrl(source)) return net::JoinUrl(source, e.name());
+  const std::string url_path = net::FilePathOfUrl(source);
+  return (fs::path(url_path.empty() ? source : url_path) / e.name()).string();
+}
+
+// Under a signed --height latest, one checkpoint for every store: the newest
+// any signed index lists. A store whose index does not list it is left out,
+// and called stale when its index was signed before the index that does (a
+// mirror replaying an old index alongside an honest one).
+void PickAcrossStores(const std::vector<std::string>& sources, const CheckpointPick& pick,
+                      std::vector<Named>* named) {
+  const IndexEntry* best = nullptr;
+  const Named* best_store = nullptr;
+  Status first_pick_error;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    Named& n = (*named)[i];
+    if (!n.status.ok() || !n.store) continue;
+    Result<IndexEntry> e = Pick(*n.store, pick, net::RedactUrl(sources[i]));
+    if (!e.ok()) {
+      if (first_pick_error.ok()) first_pick_error = e.status();
+      continue;
+    }
+    for (const IndexEntry& entry : *n.store) {
+      if (entry.id == e->id && (!best || entry.height > best->height)) {
+        best = &entry;
+        best_store = &n;
+      }
+    }
+  }
+  for (size_t i = 0; i < sources.size(); ++i) {
+    Named& n = (*named)[i];
+    if (!n.status.ok() || !n.store) continue;
+    if (!best) {
+      n.status = first_pick_error;
+      continue;
+    }
+    const bool lists = std::any_of(n.store->begin(), n.store->end(),
+                                   [&](const IndexEntry& e) { return e.id == best->id; });
+    if (lists) {
+      n.location = StoreEntryLocation(sources[i], *best);
+    } else if (n.signed_time && best_store->signed_time &&
+               *n.signed_time <= *best_store->signed_time) {
+      n.status = Status::Untrusted("index.json is stale: signed " +
+                                   DescribeAge(UnixNow() - *n.signed_time) +
+                                   " ago, no later than another mirror's (" +
+                                   DescribeAge(UnixNow() - *best_store->signed_time) +
+                                   " ago) that lists height " + std::to_string(best->height));
+    } else {
+      n.status = Status::NotFound("the store does not list " + best->name() +
+                                  ", the newest checkpoint signed indexes list");
+    }
+  }
 }
 
 }  // namespace
@@ -102,18 +207,31 @@ Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>&
                                                  const HttpOptions& options,
                                                  std::string* local_dir) {
   if (sources.empty()) return Status::InvalidArgument("no source");
+  std::vector<Named> named;
+  for (const std::string& source : sources) named.push_back(ReadSource(source, pick, options));
+  if (NeedsSignedIndex(pick)) {
+    PickAcrossStores(sources, pick, &named);
+  } else {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      Named& n = named[i];
+      if (!n.status.ok() || !n.store) continue;
+      Result<IndexEntry> e = Pick(*n.store, pick, net::RedactUrl(sources[i]));
+      if (e.ok()) n.location = StoreEntryLocation(sources[i], *e);
+      n.status = e.status();
+    }
+  }
   std::vector<net::MirrorSpec> mirrors;
   Status first_error;
-  for (const std::string& source : sources) {
-    Result<std::string> where = Resolve(source, pick, options);
-    if (where.ok()) {
-      mirrors.push_back({*where, ""});
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const Status& s = named[i].status;
+    if (s.ok()) {
+      mirrors.push_back({named[i].location, ""});
       continue;
     }
     // A store naming no such checkpoint is the user's to fix, not a dead mirror.
-    if (where.status().IsInvalidArgument() && sources.size() == 1) return where.status();
-    if (first_error.ok()) first_error = where.status();
-    mirrors.push_back({source, where.status().message()});
+    if (s.IsInvalidArgument() && sources.size() == 1) return s;
+    if (first_error.ok()) first_error = s;
+    mirrors.push_back({sources[i], s.message()});
   }
   const size_t usable = std::count_if(mirrors.begin(), mirrors.end(),
                                       [](const net::MirrorSpec& m) { return m.error.empty(); });

@@ -6,21 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <filesystem>
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/manifest.h"
 #include "checkpoint/store.h"
 #include "ops/files.h"
-#include "sign/minisign.h"
+#include "ops/layout.h"
+#include "ops/signatures.h"
+#include "ops/store_index.h"
 
 namespace checkpoint {
-namespace {
-
-// A secret key file is at most a few hundred bytes.
-constexpr uint64_t kMaxKeyFileBytes = 4096;
-
-}  // namespace
 
 Result<std::string> GenerateKeyFiles(const std::string& name) {
   const std::string secret = name + ".key", pub = name + ".pub";
@@ -44,50 +40,34 @@ Result<std::string> GenerateKeyFiles(const std::string& name) {
 
 Result<SignResult> SignCheckpoint(const std::string& checkpoint_arg, const std::string& key_file,
                                   const std::string& comment, double wait_seconds) {
-  if (comment.find_first_of("\r\n") != std::string::npos) {
-    return Status::InvalidArgument("a signature comment is one line");
-  }
   CHECKPOINT_ASSIGN_OR_RETURN(std::string ckpt, ResolveCheckpoint(checkpoint_arg));
-  int raw = -1;
-  CHECKPOINT_RETURN_IF_ERROR(OpenRegularFile(key_file, O_RDONLY | O_NONBLOCK, &raw));
-  struct stat st;
-  const bool shared = ::fstat(raw, &st) != 0 || (st.st_mode & 077) != 0;
-  ::close(raw);
-  if (shared) {
-    return Status::InvalidArgument(key_file +
-                                   " may be read by others: a secret key must be mode 0600");
-  }
-  std::string key_text;
-  CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(key_file, kMaxKeyFileBytes, &key_text));
-  Result<SecretKey> key = ParseSecretKeyFile(key_text);
-  key_text.assign(key_text.size(), '\0');  // the only other copy of the secret
-  if (!key.ok()) return key.status().WithContext(key_file);
-
+  CHECKPOINT_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(key_file));
   CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::Acquire(StoreOf(ckpt), wait_seconds));
-  std::string manifest_bytes;
-  CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(ckpt, &manifest_bytes));
-  Manifest m;
-  CHECKPOINT_RETURN_IF_ERROR(ParseManifest(manifest_bytes, &m));
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  SignResult r;
-  r.key_id = KeyIdHex(key->id);
-  r.trusted_comment = "checkpoint height:" + std::to_string(m.height) + " root:" + ToHex(m.root) +
-                      " id:" + ToHex(ManifestId(manifest_bytes)) +
-                      " timestamp:" + std::to_string(now) + (comment.empty() ? "" : " " + comment);
-  CHECKPOINT_ASSIGN_OR_RETURN(
-      std::string sig, Sign(*key, manifest_bytes, r.trusted_comment, "checkpoint signature"));
-  const std::string dir = ckpt + "/" + kSignatureDir;
-  if (::lstat(dir.c_str(), &st) != 0) {
-    CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(dir));
-  } else if (!S_ISDIR(st.st_mode)) {
-    return Status::IOError(dir + " is not a directory (a link is not followed)");
-  }
-  r.path = dir + "/" + r.key_id + ".minisig";
-  CHECKPOINT_RETURN_IF_ERROR(ReplaceFileAtomically(r.path, sig));
-  CHECKPOINT_RETURN_IF_ERROR(FsyncDir(ckpt));
-  return r;
+  std::string manifest;
+  CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(ckpt, &manifest));
+  return WriteCheckpointSignature(ckpt, key, manifest, comment);
 }
+
+Result<SignResult> SignStoreIndex(const std::string& store, const StoreLock& lock,
+                                  const std::string& key_file) {
+  CHECKPOINT_ASSIGN_OR_RETURN(SecretKey key, LoadSecretKey(key_file));
+  CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock, &key));
+  std::string sig;
+  CHECKPOINT_RETURN_IF_ERROR(
+      ReadFileBounded(store + "/" + kIndexSignatureFile, kMaxSignatureFileBytes, &sig));
+  CHECKPOINT_ASSIGN_OR_RETURN(SignatureClaim info, DescribeSignature(sig));
+  return SignResult{store + "/" + kIndexSignatureFile, info.key_id, info.trusted_comment};
+}
+
+Result<SignResult> SignStoreIndex(const std::string& store, const std::string& key_file,
+                                  double wait_seconds) {
+  CHECKPOINT_RETURN_IF_ERROR(CheckSecretKeyFile(key_file));
+  std::error_code ec;
+  if (!std::filesystem::is_directory(store, ec)) return Status::NotFound("no store at " + store);
+  CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::Acquire(store, wait_seconds));
+  return SignStoreIndex(store, lock, key_file);
+}
+
+Status CheckSecretKeyFile(const std::string& key_file) { return LoadSecretKey(key_file).status(); }
 
 }  // namespace checkpoint

@@ -18,6 +18,7 @@
 #include "checkpoint/checkpoint.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/signatures.h"
 #include "ops/store_index.h"
 #include "util/clock.h"
 
@@ -130,6 +131,7 @@ Result<StoreListing> ListStore(const std::string& store) {
     }
     StoredCheckpoint& c = *read;
     ReadPin(path, &c, &out.warnings);
+    c.signatures = ReadSignatureClaims(path);
     std::string info;
     if (ReadFileBounded(path + "/" + kInfoFile, kMaxInfoFileBytes, &info).ok()) {
       auto j = nlohmann::json::parse(info, nullptr, false);

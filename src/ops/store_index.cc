@@ -1,11 +1,16 @@
 #include "ops/store_index.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/signatures.h"
 
 namespace checkpoint {
 
@@ -33,10 +38,29 @@ std::string EncodeStoreIndex(const StoreListing& listing) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-Status WriteStoreIndex(const std::string& store, const StoreLock& lock) {
+Status WriteStoreIndex(const std::string& store, const StoreLock& lock, const SecretKey* key) {
   CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   CHECKPOINT_ASSIGN_OR_RETURN(StoreListing listing, ListStore(store));
-  return ReplaceFileAtomically(store + "/" + kIndexFile, EncodeStoreIndex(listing));
+  const std::string index = EncodeStoreIndex(listing);
+  const std::string index_path = store + "/" + kIndexFile;
+  const std::string sig_path = store + "/" + kIndexSignatureFile;
+  std::string old;
+  if (!ReadFileBounded(index_path, kMaxIndexBytes, &old).ok() || old != index) {
+    // A signature of other bytes would only fail every check: it goes first,
+    // so that no moment shows the new index beside a signature of the old.
+    // unlink(2) never follows a link: one planted there just goes.
+    if (::unlink(sig_path.c_str()) != 0 && errno != ENOENT) {
+      return Status::IOError("cannot remove " + sig_path + ": " + std::strerror(errno));
+    }
+    CHECKPOINT_RETURN_IF_ERROR(ReplaceFileAtomically(index_path, index));
+  }
+  if (!key) return Status::OK();
+  const uint64_t latest =
+      listing.checkpoints.empty() ? 0 : listing.checkpoints.back().manifest.height;
+  CHECKPOINT_ASSIGN_OR_RETURN(
+      std::string sig,
+      Sign(*key, index, IndexSignatureComment(latest, UnixNow()), "checkpoint store index"));
+  return ReplaceFileAtomically(sig_path, sig);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "checkpoint/source.h"
 #include "checkpoint/store.h"
+#include "sign/minisign.h"
 
 namespace checkpoint {
 
@@ -20,10 +21,13 @@ inline constexpr int kMaxIndexDepth = 8;
 
 // The canonical bytes of the index of `listing`.
 std::string EncodeStoreIndex(const StoreListing& listing);
-// Lists `store` and replaces STORE/index.json with its index, atomically.
+// Lists `store` and replaces STORE/index.json with its index, atomically,
+// when that changes it; a signature of the old bytes (index.json.minisig) is
+// removed first. With `key`, signs the index (again: a fresh time).
 // REQUIRES: `lock` guards `store` (every command that changes a store calls
 // this before releasing the lock).
-Status WriteStoreIndex(const std::string& store, const StoreLock& lock);
+Status WriteStoreIndex(const std::string& store, const StoreLock& lock,
+                       const SecretKey* key = nullptr);
 // Reads an index a mirror served: any JSON object of the documented shape
 // (unknown fields ignored); Corruption for anything else.
 Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes);

@@ -232,42 +232,69 @@ Result<std::string> Sign(const SecretKey& key, std::string_view message,
          std::string(trusted_comment) + "\n" + ToBase64(global, 64) + "\n";
 }
 
-Result<Signature> VerifySignature(const std::vector<PublicKey>& keys, std::string_view message,
-                                  std::string_view minisig_file) {
+namespace {
+
+// A signature file's parts, checked for shape but not verified.
+struct SignatureParts {
+  std::array<uint8_t, kSigBytes> sig;  // "ED" ‖ key id ‖ signature
+  uint8_t global[64];                  // signature of sig[10..] ‖ trusted comment
+  std::string_view trusted_comment;
+};
+
+Status SplitSignatureFile(std::string_view minisig_file, SignatureParts* out) {
   std::string_view lines[4];
   if (!SplitLines(minisig_file, 4, lines) || !UntrustedLineOk(lines[0])) {
     return Corrupt("signature file", "not the four lines of a minisign signature");
   }
-  std::array<uint8_t, kSigBytes> sig;
-  uint8_t global[64];
-  if (!FromBase64(lines[1], sig.data(), sig.size()) || !FromBase64(lines[3], global, 64)) {
+  if (!FromBase64(lines[1], out->sig.data(), out->sig.size()) ||
+      !FromBase64(lines[3], out->global, 64)) {
     return Corrupt("signature file", "a signature line is not the base64 of a signature");
   }
-  if (std::memcmp(sig.data(), kSigAlg.data(), 2) == 0) {
+  if (std::memcmp(out->sig.data(), kSigAlg.data(), 2) == 0) {
     return Corrupt("signature file", "legacy signature of the raw message (minisign -l)");
   }
-  if (std::memcmp(sig.data(), kSigAlgHashed.data(), 2) != 0) {
+  if (std::memcmp(out->sig.data(), kSigAlgHashed.data(), 2) != 0) {
     return Corrupt("signature file", "unknown signature algorithm");
   }
   std::string_view text = lines[2].substr(std::min(lines[2].size(), kTrustedPrefix.size()));
   if (lines[2].substr(0, kTrustedPrefix.size()) != kTrustedPrefix || !TrustedCommentOk(text)) {
     return Corrupt("signature file", "bad trusted comment line");
   }
+  out->trusted_comment = text;
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Signature> ParseSignatureFile(std::string_view minisig_file) {
+  SignatureParts parts;
+  CHECKPOINT_RETURN_IF_ERROR(SplitSignatureFile(minisig_file, &parts));
   Signature out;
-  std::memcpy(out.key_id.data(), sig.data() + 2, 8);
+  std::memcpy(out.key_id.data(), parts.sig.data() + 2, 8);
+  out.trusted_comment = std::string(parts.trusted_comment);
+  return out;
+}
+
+Result<Signature> VerifySignature(const std::vector<PublicKey>& keys, std::string_view message,
+                                  std::string_view minisig_file) {
+  SignatureParts parts;
+  CHECKPOINT_RETURN_IF_ERROR(SplitSignatureFile(minisig_file, &parts));
+  const uint8_t* sig = parts.sig.data();
+  Signature out;
+  std::memcpy(out.key_id.data(), sig + 2, 8);
   uint8_t hash[64];
   if (!Blake2b512(message, hash)) return Status::IOError("BLAKE2b-512 failed (OpenSSL)");
-  std::string global_msg(reinterpret_cast<const char*>(sig.data() + 10), 64);
-  global_msg += text;
+  std::string global_msg(reinterpret_cast<const char*>(sig + 10), 64);
+  global_msg += parts.trusted_comment;
   bool found = false;
   // Ids are not unique in general (8 random bytes): try every configured key that has it.
   for (const PublicKey& key : keys) {
     if (key.id != out.key_id) continue;
     found = true;
-    if (Ed25519Verify(key.key, hash, 64, sig.data() + 10) &&
+    if (Ed25519Verify(key.key, hash, 64, sig + 10) &&
         Ed25519Verify(key.key, reinterpret_cast<const uint8_t*>(global_msg.data()),
-                      global_msg.size(), global)) {
-      out.trusted_comment = std::string(text);
+                      global_msg.size(), parts.global)) {
+      out.trusted_comment = std::string(parts.trusted_comment);
       return out;
     }
   }

@@ -98,5 +98,8 @@ Result<std::string> Sign(const SecretKey& key, std::string_view message,
 // InvalidArgument: a key with that id exists but the signature does not verify.
 Result<Signature> VerifySignature(const std::vector<PublicKey>& keys, std::string_view message,
                                   std::string_view minisig_file);
+// What a signature file claims (key id, trusted comment), NOT verified: for
+// showing, never for trusting. Corruption as VerifySignature.
+Result<Signature> ParseSignatureFile(std::string_view minisig_file);
 
 }  // namespace checkpoint
