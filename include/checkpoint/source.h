@@ -85,6 +85,29 @@ class ChunkSource {
 // A checkpoint directory on this machine (files opened as `verify` does).
 std::unique_ptr<ChunkSource> NewDirectorySource(const std::string& dir);
 
+// A torrent source's session (magnet:?…, or a .torrent file or URL; src/torrent).
+struct SwarmOptions {
+  // Where the torrent's files are written: a directory made if missing and
+  // kept afterwards (a later run resumes from it, and may seed it).
+  // Empty: a new temporary directory, removed when the run ends.
+  std::string keep_dir;
+  // "IP:PORT" peers to connect to directly, besides the trackers'.
+  std::vector<std::string> peers;
+  // Web seeds (BEP 19) added to the torrent's own, each the URL of a store
+  // holding the checkpoint directory (the torrent's name is that directory's).
+  std::vector<std::string> webseeds;
+  // libtorrent's listen_interfaces. Default: every interface, a free port.
+  std::string listen = "0.0.0.0:0";
+  // DHT, local service discovery, UPnP and NAT-PMP. Default: off (trackers,
+  // web seeds and given peers only).
+  bool discovery = false;
+  // Nothing received for this long while something is still wanted: the
+  // rest is given up (reported), never waited for forever. Default: 60 s.
+  double stall_seconds = 60;
+  // The largest .torrent read. Default: 64 MiB.
+  uint64_t max_torrent_bytes = 64ull << 20;
+};
+
 struct HttpOptions {
   // Transfers at once over all mirrors. Default: 0, twice the threads.
   unsigned connections = 0;
@@ -99,6 +122,8 @@ struct HttpOptions {
   // Checked chunks are capped at this (VerifyOptions::max_chunk_size), and so
   // are bodies. Default: kDefaultMaxChunkSize.
   uint64_t max_chunk_size = kDefaultMaxChunkSize;
+  // For a torrent source.
+  SwarmOptions swarm;
 };
 
 // Mirrors of one checkpoint: each a URL of a checkpoint directory
@@ -133,7 +158,9 @@ struct CheckpointPick {
 // https:// URL. A store is read through its index.json (a local one through
 // its listing) and `pick` chooses a checkpoint in it, separately for each
 // source. One local checkpoint directory gives a directory source
-// (*local_dir names it); anything else gives mirrors. Errors:
+// (*local_dir names it); a magnet link or .torrent (file or URL) a swarm
+// source, the other sources then being its web seeds (HTTP URLs only);
+// anything else gives mirrors. Errors:
 // InvalidArgument when a store cannot say which checkpoint (no pick, or no
 // entry matches), NotFound when a path is neither, IOError for the rest.
 Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>& sources,

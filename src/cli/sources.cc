@@ -18,9 +18,43 @@ void AddSourceOptions(po::options_description* d, po::positional_options_descrip
   AddTransferOptions(d);
   d->add_options()("source", po::value<std::vector<std::string>>(),
                    "checkpoint or store: a directory, or a file://, http:// or https:// URL; "
-                   "several are mirrors of one checkpoint");
+                   "several are mirrors of one checkpoint; or a magnet link or .torrent (file "
+                   "or URL), the URLs beside it then being its web seeds")(
+      "keep-files", po::value<std::string>(),
+      "torrent: download into DIR and keep the files (a later run resumes from them)")(
+      "peer", po::value<std::vector<std::string>>()->composing(),
+      "torrent: connect to this peer (IP:PORT; repeatable)")(
+      "listen", po::value<std::string>(),
+      "torrent: listen on IP:PORT (default 0.0.0.0:0, a free port)")(
+      "discovery", po::bool_switch(), "torrent: also DHT, local discovery, UPnP and NAT-PMP")(
+      "stall-after", po::value<std::string>(),
+      "torrent: give up what the swarm has not sent after SECONDS without a byte (default 60)");
   pos->add("source", -1);
 }
+
+namespace {
+
+std::optional<int> ParseSwarmOptions(const po::variables_map& vm, SwarmOptions* o) {
+  if (vm.count("keep-files")) o->keep_dir = vm["keep-files"].as<std::string>();
+  if (vm.count("peer")) o->peers = vm["peer"].as<std::vector<std::string>>();
+  for (const std::string& peer : o->peers) {
+    const size_t colon = peer.rfind(':');
+    auto port = colon == std::string::npos ? std::nullopt : ParseU64(peer.substr(colon + 1));
+    if (!port || *port == 0 || *port > 65535)
+      return Fail(kExitUsage, "--peer takes IP:PORT, not '" + peer + "'");
+  }
+  if (vm.count("listen")) o->listen = vm["listen"].as<std::string>();
+  o->discovery = vm["discovery"].as<bool>();
+  if (vm.count("stall-after")) {
+    auto s = ParseU64(vm["stall-after"].as<std::string>());
+    if (!s || *s == 0 || *s > 86400)
+      return Fail(kExitUsage, "--stall-after takes whole seconds from 1 to 86400");
+    o->stall_seconds = static_cast<double>(*s);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::optional<int> ParseSourceArgs(const po::variables_map& vm, const char* usage,
                                    SourceArgs* out) {
@@ -33,6 +67,7 @@ std::optional<int> ParseSourceArgs(const po::variables_map& vm, const char* usag
   if (auto code = ParseMaxChunkSize(vm, &out->max_chunk_size)) return code;
   if (auto code = ParseThreads(vm, &out->threads)) return code;
   out->http.max_chunk_size = out->max_chunk_size;
+  if (auto code = ParseSwarmOptions(vm, &out->http.swarm)) return code;
   return ParseTransferOptions(vm, out->threads, &out->http);
 }
 

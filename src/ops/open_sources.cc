@@ -13,6 +13,7 @@
 #include "ops/layout.h"
 #include "ops/signatures.h"
 #include "ops/store_index.h"
+#include "torrent/swarm_source.h"
 
 namespace checkpoint {
 namespace fs = std::filesystem;
@@ -91,6 +92,13 @@ Named ReadHttpSource(const std::string& source, const CheckpointPick& pick,
   // Not named like a checkpoint: a store if it has an index, else taken for
   // a checkpoint directory served under another name.
   Result<std::string> bytes = FetchUrl(net::JoinUrl(source, kIndexFile), kMaxIndexBytes, options);
+  if (bytes.status().IsNotFound() && NeedsSignedIndex(pick)) {
+    // Taken for a checkpoint directory, it would pick itself, unsigned.
+    n.status = Status::Untrusted(
+        "no index.json: --height latest with --pubkey takes a store with a signed index (or name "
+        "the checkpoint directory)");
+    return n;
+  }
   if (bytes.status().IsNotFound()) {
     n.location = source;
     return n;
@@ -145,14 +153,16 @@ std::string StoreEntryLocation(const std::string& source, const IndexEntry& e) {
   return (fs::path(url_path.empty() ? source : url_path) / e.name()).string();
 }
 
-// Under a signed --height latest, one checkpoint for every store: the newest
-// any signed index lists. A store whose index does not list it is left out,
-// and called stale when its index was signed before the index that does (a
-// mirror replaying an old index alongside an honest one).
-void PickAcrossStores(const std::vector<std::string>& sources, const CheckpointPick& pick,
-                      std::vector<Named>* named) {
-  const IndexEntry* best = nullptr;
-  const Named* best_store = nullptr;
+// Under a signed --height latest the most recently signed index speaks for
+// the operators (a withdrawn checkpoint stays withdrawn): its pick is the
+// checkpoint, for every store, and its id is pinned (a mirror serving an
+// older signed checkpoint under the newest one's name is not taken). A store
+// whose index does not list it is left out: stale when signed before.
+// Returns the pinned id, if any store was read.
+std::optional<std::string> PickAcrossStores(const std::vector<std::string>& sources,
+                                            const CheckpointPick& pick, std::vector<Named>* named) {
+  const Named* newest = nullptr;
+  std::optional<IndexEntry> best;
   Status first_pick_error;
   for (size_t i = 0; i < sources.size(); ++i) {
     Named& n = (*named)[i];
@@ -162,11 +172,12 @@ void PickAcrossStores(const std::vector<std::string>& sources, const CheckpointP
       if (first_pick_error.ok()) first_pick_error = e.status();
       continue;
     }
-    for (const IndexEntry& entry : *n.store) {
-      if (entry.id == e->id && (!best || entry.height > best->height)) {
-        best = &entry;
-        best_store = &n;
-      }
+    // Local stores (no signed time) are the user's own: they rank last.
+    const int64_t t = n.signed_time.value_or(INT64_MIN);
+    const int64_t best_t = newest ? newest->signed_time.value_or(INT64_MIN) : INT64_MIN;
+    if (!newest || t > best_t || (t == best_t && e->height > best->height)) {
+      newest = &n;
+      best = *e;
     }
   }
   for (size_t i = 0; i < sources.size(); ++i) {
@@ -180,18 +191,80 @@ void PickAcrossStores(const std::vector<std::string>& sources, const CheckpointP
                                    [&](const IndexEntry& e) { return e.id == best->id; });
     if (lists) {
       n.location = StoreEntryLocation(sources[i], *best);
-    } else if (n.signed_time && best_store->signed_time &&
-               *n.signed_time <= *best_store->signed_time) {
-      n.status = Status::Untrusted("index.json is stale: signed " +
-                                   DescribeAge(UnixNow() - *n.signed_time) +
-                                   " ago, no later than another mirror's (" +
-                                   DescribeAge(UnixNow() - *best_store->signed_time) +
-                                   " ago) that lists height " + std::to_string(best->height));
+    } else if (n.signed_time && newest->signed_time && *n.signed_time < *newest->signed_time) {
+      n.status = Status::Untrusted(
+          "index.json is stale: signed " + DescribeAge(UnixNow() - *n.signed_time) +
+          " ago, before another mirror's (" + DescribeAge(UnixNow() - *newest->signed_time) +
+          " ago), which picks " + best->name());
     } else {
       n.status = Status::NotFound("the store does not list " + best->name() +
-                                  ", the newest checkpoint signed indexes list");
+                                  ", which the most recently signed index picks");
     }
   }
+  if (!best) return std::nullopt;
+  return best->id;
+}
+
+// A source whose manifests are only those with one id (what a signed index
+// picked); everything else is the wrapped source's.
+class PinnedSource : public ChunkSource {
+ public:
+  PinnedSource(std::unique_ptr<ChunkSource> inner, std::string id_hex)
+      : inner_(std::move(inner)), id_hex_(std::move(id_hex)) {}
+
+  Result<std::vector<ManifestOffer>> Manifests() override {
+    CHECKPOINT_ASSIGN_OR_RETURN(std::vector<ManifestOffer> offers, inner_->Manifests());
+    std::erase_if(offers, [&](const ManifestOffer& o) { return ToHex(o.id) != id_hex_; });
+    return offers;
+  }
+  void Start(const ManifestOffer& offer, const Manifest& m,
+             const std::vector<size_t>& wanted) override {
+    inner_->Start(offer, m, wanted);
+  }
+  Result<std::optional<ChunkDelivery>> Next() override { return inner_->Next(); }
+  void Judge(const ChunkDelivery& d, const ChunkCheck& check) override { inner_->Judge(d, check); }
+  std::vector<std::string> Signatures(const ManifestOffer& offer,
+                                      const std::vector<std::string>& key_ids) override {
+    return inner_->Signatures(offer, key_ids);
+  }
+  void Cancel() override { inner_->Cancel(); }
+  std::vector<ChunkProblem> Unavailable() const override { return inner_->Unavailable(); }
+  std::vector<MirrorReport> Mirrors() const override { return inner_->Mirrors(); }
+  SourceProgress Progress() const override { return inner_->Progress(); }
+
+ private:
+  std::unique_ptr<ChunkSource> inner_;
+  const std::string id_hex_;
+};
+
+// One torrent, and HTTP mirrors as its web seeds: a web seed serves the
+// torrent's files under STORE/<name>/, so a checkpoint URL gives its store.
+Result<std::unique_ptr<ChunkSource>> OpenSwarm(const std::vector<std::string>& sources,
+                                               const HttpOptions& options) {
+  HttpOptions http = options;
+  std::string torrent_source;
+  for (const std::string& source : sources) {
+    if (torrent::IsTorrentSource(source)) {
+      if (!torrent_source.empty())
+        return Status::InvalidArgument("one torrent or magnet link at a time");
+      torrent_source = source;
+      continue;
+    }
+    if (!net::IsHttpUrl(source)) {
+      return Status::InvalidArgument(source +
+                                     ": beside a torrent, other sources are its web seeds "
+                                     "(http:// or https:// URLs)");
+    }
+    std::string base = source;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    uint64_t height;
+    std::string id12;
+    if (ParseCheckpointName(LastSegment(base), &height, &id12))
+      base = base.substr(0, base.size() - LastSegment(base).size());
+    if (base.empty() || base.back() != '/') base += '/';
+    http.swarm.webseeds.push_back(base);
+  }
+  return torrent::NewSwarmSource(torrent_source, http);
 }
 
 }  // namespace
@@ -207,10 +280,16 @@ Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>&
                                                  const HttpOptions& options,
                                                  std::string* local_dir) {
   if (sources.empty()) return Status::InvalidArgument("no source");
+  if (std::any_of(sources.begin(), sources.end(),
+                  [](const std::string& s) { return torrent::IsTorrentSource(s); })) {
+    local_dir->clear();
+    return OpenSwarm(sources, options);
+  }
   std::vector<Named> named;
   for (const std::string& source : sources) named.push_back(ReadSource(source, pick, options));
+  std::optional<std::string> pinned;
   if (NeedsSignedIndex(pick)) {
-    PickAcrossStores(sources, pick, &named);
+    pinned = PickAcrossStores(sources, pick, &named);
   } else {
     for (size_t i = 0; i < sources.size(); ++i) {
       Named& n = named[i];
@@ -236,12 +315,16 @@ Result<std::unique_ptr<ChunkSource>> OpenSources(const std::vector<std::string>&
   const size_t usable = std::count_if(mirrors.begin(), mirrors.end(),
                                       [](const net::MirrorSpec& m) { return m.error.empty(); });
   if (usable == 0) return first_error;
+  std::unique_ptr<ChunkSource> source;
   if (mirrors.size() == 1 && !net::IsHttpUrl(mirrors[0].location)) {
     *local_dir = mirrors[0].location;
-    return NewDirectorySource(mirrors[0].location);
+    source = NewDirectorySource(mirrors[0].location);
+  } else {
+    local_dir->clear();
+    source = net::NewMirrorSource(mirrors, options);
   }
-  local_dir->clear();
-  return net::NewMirrorSource(mirrors, options);
+  if (pinned) return std::unique_ptr<ChunkSource>(new PinnedSource(std::move(source), *pinned));
+  return source;
 }
 
 }  // namespace checkpoint

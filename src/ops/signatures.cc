@@ -107,7 +107,8 @@ std::optional<int64_t> SignedTime(std::string_view comment) {
        at = comment.find(kTag, at + 1)) {
     if (at > 0 && comment[at - 1] != ' ' && comment[at - 1] != '\t') continue;
     std::string_view rest = comment.substr(at + kTag.size());
-    std::string_view digits = rest.substr(0, rest.find_first_not_of("0123456789"));
+    const size_t end = rest.find_first_of(" \t");
+    std::string_view digits = rest.substr(0, end);  // the whole token, digits only
     std::optional<uint64_t> t = ParseDigits(digits);
     if (!t || *t > static_cast<uint64_t>(INT64_MAX)) return std::nullopt;
     return static_cast<int64_t>(*t);

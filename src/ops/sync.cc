@@ -84,6 +84,11 @@ Result<Offers> AnchoredOffers(ChunkSource* source, const Anchors& anchors,
                      [](const AnchoredOffer& a, const AnchoredOffer& b) {
                        return a.manifest.height > b.manifest.height;
                      });
+    // The newest root only: a run whose newest chunks fail must fail, not
+    // quietly give an older state (mirrors made flaky would hold nodes back).
+    // Other manifests of that root may still stand in for a forged one.
+    const Hash newest = out.anchored.empty() ? Hash{} : out.anchored.front().manifest.root;
+    std::erase_if(out.anchored, [&](const AnchoredOffer& a) { return a.manifest.root != newest; });
   }
   if (offers.empty()) {
     std::string why;

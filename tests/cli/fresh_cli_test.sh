@@ -107,10 +107,42 @@ expect_out 3 "index.json: .*over --max-age 1d" -- "$cp_bin" restore "$replay_url
 # Without --max-age the stock minisign's signature of an index is accepted.
 expect_out 0 "" -- "$cp_bin" fetch "$replay_url" --height latest --out "$work/f4" --pubkey "$work/mm.pub" --pubkey "$work/op.pub"
 
+# A mirror serving the fresh signed index but an older signed checkpoint under the newest's
+# name: the index's pick is pinned by id, so it is not taken (alone: exit 3).
+fresh_name=$(basename "$(ls -d "$work/store"/3-*)")
+mkdir "$work/swap" && cp "$work/store/index.json" "$work/store/index.json.minisig" "$work/swap/"
+cp -r "$work/store/2-"* "$work/swap/$fresh_name"
+start_mirror swap_url "$work/swap"
+expect_out 3 "" -- "$cp_bin" verify "$swap_url" --height latest --pubkey "$work/op.pub" --max-age 1h
+grep -q "^ok" "$work/out" && fail "an older checkpoint under the newest's name was taken: $(cat "$work/out")"
+# A store URL without an index is not taken for a checkpoint directory (it would pick itself).
+start_mirror bare_url "$work/store/2-"*
+expect_out 3 "no index.json" -- "$cp_bin" verify "$bare_url" --height latest --pubkey "$work/op.pub"
+# Newest chunks unavailable: fail, never an older signed checkpoint instead.
+start_mirror broken_url "$work/store" --mode status:500
+old_dir=$(ls -d "$work/store/2-"*)
+start_mirror old_dir_url "$old_dir"
+for cmd in verify fetch; do
+  dest=()
+  [ $cmd = fetch ] && dest=(--out "$work/fb")
+  expect_out 3 "" -- "$cp_bin" $cmd "$broken_url" "$old_dir_url/$(basename "$old_dir")" --height latest "${dest[@]}" --pubkey "$work/op.pub" --max-age 1h
+done
+[ -z "$(ls "$work/fb" 2>/dev/null | grep -v '^\.')" ] || fail "fetch published an older checkpoint: $(ls "$work/fb")"
+# A withdrawn checkpoint stays withdrawn: the most recently signed index speaks.
+cp -r "$work/store" "$work/before"
+start_mirror before_url "$work/before"
+rm -rf "$work/store/$fresh_name"
+"$cp_bin" sign "$work/store" --index --key "$work/op.key" >/dev/null || fail "sign --index after withdrawal"
+# Signed later than the copy's for sure (times are whole seconds): by minisign, with our key.
+minisign -S -s "$work/op.key" -m "$work/store/index.json" -x "$work/store/index.json.minisig" \
+  -t "checkpoint-index latest:2 timestamp:$(($(date +%s) + 5))" </dev/null >/dev/null 2>&1 || fail "minisign -S with our key"
+expect_out 0 "" -- "$cp_bin" verify "$before_url" "$url" --height latest --pubkey "$work/op.pub" --max-age 1h --json
+grep -q '"height":2' "$work/out" || fail "a withdrawn checkpoint came back: $(head -c 300 "$work/out")"
+
 # prune --sign: deletes, then signs the new index; a bad key refuses before deleting.
 chmod 644 "$work/op.key"
 expect 2 "mode 0600" -- "$cp_bin" prune "$work/store" --keep-last 1 --sign "$work/op.key"
-[ "$(ls -d "$work/store"/[0-9]* | wc -l)" = 3 ] || fail "prune with an unusable key deleted"
+[ "$(ls -d "$work/store"/[0-9]* | wc -l)" = 2 ] || fail "prune with an unusable key deleted"
 chmod 600 "$work/op.key"
 "$cp_bin" unpin "$work/store/1-"* >/dev/null || fail "unpin"
 expect_out 0 "deleted" -- "$cp_bin" prune "$work/store" --keep-last 1 --sign "$work/op.key"

@@ -3,12 +3,13 @@
 // stale, untimed, foreign, of another message, tampered, duplicated, under a
 // relabelled key id), CheckSignatures accepts exactly when `threshold`
 // distinct configured keys made a fresh signature of exactly the manifest.
+#include "ops/signatures.h"
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
 #include <string>
 
-#include "ops/signatures.h"
 #include "sign/minisign.h"
 
 namespace checkpoint {
@@ -41,6 +42,8 @@ TEST_CASE("signed times and ages read as people write them", "[unit][signatures]
   CHECK_FALSE(SignedTime("timestamp:-5").has_value());
   CHECK_FALSE(SignedTime("timestamp:99999999999999999999999").has_value());
   CHECK_FALSE(SignedTime("no time").has_value());
+  CHECK_FALSE(SignedTime("timestamp:17abc").has_value());
+  CHECK_FALSE(SignedTime("timestamp:17.5 x").has_value());
   CHECK(DescribeAge(86400) == "1d");
   CHECK(DescribeAge(90) == "1m 30s");
   CHECK(DescribeAge(3 * 86400 + 4 * 3600 + 5) == "3d 4h");
