@@ -9,6 +9,8 @@ packages=(
   catch2 nlohmann-json3-dev libfmt-dev time
   clang clang-14 libclang-rt-14-dev clang-format
   nginx python3 curl  # tests/net: a real mirror (nginx), a hostile one (python3), probes
+  libtorrent-rasterbar-dev  # the BitTorrent engine: swarm sources
+  transmission-cli qbittorrent-nox opentracker  # tests/torrent: stock clients, a real tracker
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -18,6 +18,7 @@ int RunUnpin(const Args& args);
 int RunInspect(const Args& args);
 int RunKeygen(const Args& args);
 int RunSign(const Args& args);
+int RunSeed(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -36,6 +37,7 @@ const std::vector<Command>& Commands() {
       {"inspect", "a checkpoint's manifest, or one chunk, in human form", RunInspect},
       {"keygen", "make an operator key pair (Ed25519, minisign's file formats)", RunKeygen},
       {"sign", "sign a checkpoint's manifest with an operator key (minisign-compatible)", RunSign},
+      {"seed", "seed a store's published checkpoints to a BitTorrent swarm", RunSeed},
   };
   return kCommands;
 }

@@ -68,7 +68,8 @@ std::optional<uint64_t> ParseChunkFileName(std::string_view relative_path) {
 bool IsCheckpointEntry(std::string_view name) {
   // The pin marker comes with pinning, signatures with signing; the rest
   // with the checkpoint.
-  for (const char* known : {kManifestFile, kInfoFile, kChunkDir, kPinFile, kSignatureDir}) {
+  for (const char* known :
+       {kManifestFile, kInfoFile, kChunkDir, kPinFile, kSignatureDir, kTorrentFile}) {
     if (name == known) return true;
   }
   return false;

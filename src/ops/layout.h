@@ -33,6 +33,8 @@ namespace checkpoint {
 
 // STORE/index.json: a list of the store's complete checkpoints.
 inline constexpr const char* kIndexFile = "index.json";
+// CKPT/checkpoint.torrent: the checkpoint published to a swarm (`publish`).
+inline constexpr const char* kTorrentFile = "checkpoint.torrent";
 // Its signature by the operator, where stock minisign looks for it.
 inline constexpr const char* kIndexSignatureFile = "index.json.minisig";
 // Directory-name prefixes of what is not (yet, or any more) a checkpoint.

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -29,6 +30,7 @@
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "torrent/session.h"
 
 namespace checkpoint::torrent {
 namespace fs = std::filesystem;
@@ -98,21 +100,7 @@ class SwarmSource : public ChunkSource {
   }
 
   Status Open(lt::add_torrent_params params) {
-    lt::settings_pack pack;
-    pack.set_str(lt::settings_pack::listen_interfaces, options_.listen);
-    pack.set_bool(lt::settings_pack::enable_dht, options_.discovery);
-    pack.set_bool(lt::settings_pack::enable_lsd, options_.discovery);
-    pack.set_bool(lt::settings_pack::enable_upnp, options_.discovery);
-    pack.set_bool(lt::settings_pack::enable_natpmp, options_.discovery);
-    // Several peers of a test (or a NAT) share one address.
-    pack.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
-    pack.set_int(lt::settings_pack::stop_tracker_timeout, 1);
-    // Between two asks (the manifest, then the chunks) nothing is wanted, and
-    // the seeds would be let go as redundant.
-    pack.set_bool(lt::settings_pack::close_redundant_connections, false);
-    pack.set_int(lt::settings_pack::alert_mask,
-                 lt::alert_category::error | lt::alert_category::status |
-                     lt::alert_category::storage | lt::alert_category::file_progress);
+    lt::settings_pack pack = SessionSettings(options_.listen, options_.discovery);
     lt::session_params sp(std::move(pack));
     session_ = std::make_unique<lt::session>(std::move(sp));
     params.save_path = save_path_;
@@ -283,8 +271,11 @@ class SwarmSource : public ChunkSource {
   }
 
   std::vector<MirrorReport> Mirrors() const override {
+    const lt::torrent_status st = handle_.status(lt::status_flags_t{});
     std::lock_guard<std::mutex> lock(mu_);
-    return {report_};
+    MirrorReport r = report_;
+    r.bytes = static_cast<uint64_t>(st.total_payload_download);
+    return {r};
   }
 
   SourceProgress Progress() const override {
@@ -376,6 +367,7 @@ class SwarmSource : public ChunkSource {
       session_->pop_alerts(&alerts);
       std::lock_guard<std::mutex> lock(mu_);
       for (lt::alert* a : alerts) {
+        if (debug_) std::fprintf(stderr, "libtorrent: %s: %s\n", a->what(), a->message().c_str());
         if (auto* done = lt::alert_cast<lt::file_completed_alert>(a)) {
           Completed(static_cast<int>(done->index));
         } else if (auto* meta = lt::alert_cast<lt::metadata_received_alert>(a)) {
@@ -404,6 +396,15 @@ class SwarmSource : public ChunkSource {
           if (f < static_cast<int>(progress.size()) && progress[f] == file_size_[f]) Completed(f);
         }
         const lt::torrent_status st = handle_.status(lt::status_flags_t{});
+        // Given peers are asked again while something is wanted and none is
+        // connected: a connect before the torrent was checked, or while it
+        // counted as finished, is dropped.
+        if (st.num_peers == 0 && !wanted_files_.empty()) ConnectPeers();
+        if (debug_)
+          std::fprintf(stderr, "status: paused %d peers %d list %d candidates %d state %d err %s\n",
+                       static_cast<int>(bool(st.flags & lt::torrent_flags::paused)), st.num_peers,
+                       st.list_peers, st.connect_candidates, static_cast<int>(st.state),
+                       st.errc.message().c_str());
         if (static_cast<uint64_t>(st.total_payload_download) != report_.bytes) {
           report_.bytes = static_cast<uint64_t>(st.total_payload_download);
           last_progress_ = Clock::now();
@@ -430,6 +431,7 @@ class SwarmSource : public ChunkSource {
   lt::torrent_handle handle_;
   std::vector<lt::tcp::endpoint> peers_;
   std::thread pump_;
+  const bool debug_ = DebugAlerts();
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
