@@ -377,6 +377,8 @@ class SwarmSource : public ChunkSource {
             handle_.prioritize_files(none);
             Map(*ti);
           }
+        } else if (lt::alert_cast<lt::cache_flushed_alert>(a)) {
+          Flushed();
         } else if (auto* err = lt::alert_cast<lt::torrent_error_alert>(a)) {
           error_ = "libtorrent: " + err->error.message();
         } else if (auto* added = lt::alert_cast<lt::add_torrent_alert>(a)) {
@@ -415,11 +417,35 @@ class SwarmSource : public ChunkSource {
   }
 
   // REQUIRES: mu_ held.
+  // A file whose pieces all passed their hashes. It is read only once a
+  // cache flush requested after that has completed: libtorrent may still
+  // hold its last blocks in memory (or in the part file).
   void Completed(int file) {
-    if (!complete_.insert(file).second) return;
+    if (complete_.count(file) || !hashed_.insert(file).second) return;
     last_progress_ = Clock::now();
-    for (const auto& [chunk, f] : chunk_files_) {
-      if (f == file && pending_.count(chunk)) ready_.push_back(chunk);
+    if (flush_requested_) {
+      after_flush_.push_back(file);
+      return;
+    }
+    awaiting_flush_.push_back(file);
+    flush_requested_ = true;
+    handle_.flush_cache();
+  }
+
+  // REQUIRES: mu_ held.
+  void Flushed() {
+    flush_requested_ = false;
+    for (int file : awaiting_flush_) {
+      complete_.insert(file);
+      for (const auto& [chunk, f] : chunk_files_) {
+        if (f == file && pending_.count(chunk)) ready_.push_back(chunk);
+      }
+    }
+    awaiting_flush_ = std::move(after_flush_);
+    after_flush_.clear();
+    if (!awaiting_flush_.empty()) {
+      flush_requested_ = true;
+      handle_.flush_cache();
     }
   }
 
@@ -446,7 +472,10 @@ class SwarmSource : public ChunkSource {
   std::map<std::string, int> signature_files_;
   std::map<int, std::int64_t> file_size_;
   std::set<int> wanted_files_;
-  std::set<int> complete_;
+  std::set<int> hashed_;    // every piece passed
+  std::set<int> complete_;  // and flushed: safe to read
+  std::vector<int> awaiting_flush_, after_flush_;
+  bool flush_requested_ = false;
   Manifest manifest_;
   uint64_t wanted_count_ = 0;
   std::set<size_t> pending_;   // wanted, not yet handed out

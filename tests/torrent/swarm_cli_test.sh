@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Checkpoints through a BitTorrent swarm, on loopback only (no DHT, LSD, UPnP,
+# NAT-PMP): our seeder and two leechers restoring at once; a stock client
+# (transmission-cli) seeding to our restore; nginx as the only web seed; a
+# magnet link; a torrent that lies about one chunk (accepted => exactly the
+# truth); `seed` following the store and stopping cleanly on SIGTERM.
+# usage: swarm_cli_test.sh CHECKPOINT_BINARY GEN_STATE_BINARY
+set -u
+cp_bin=$1
+gen_bin=$2
+here=$(dirname "$0")
+for p in transmission-create transmission-cli python3; do
+  command -v $p >/dev/null || { echo "no $p"; exit 77; }
+done
+[ -x "${NGINX:-/usr/sbin/nginx}" ] || { echo "no nginx"; exit 77; }
+source "$here/../cli/lib.sh"
+source "$here/../net/nginx.sh"
+nginx_stop_on_exit
+# Temporary download directories go here: each run must remove its own.
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+
+"$gen_bin" --db "$work/src" --keys 20000 --heights 1 --seed 11 >"$work/gen.out" 2>/dev/null || fail "gen-state"
+root=$(grep '^height 1 ' "$work/gen.out" | awk '{print $4}')
+ckpt=$("$cp_bin" create --db "$work/src" --out "$work/store" --height 1 --chunk-size 16KiB | tail -1)
+name=$(basename "$ckpt")
+"$cp_bin" state dump --db "$work/src" --height 1 >"$work/want.dump"
+exact() { "$cp_bin" state dump --db "$1" --height 1 | cmp -s - "$work/want.dump"; }
+# The torrent as a stock tool makes it (v1): our sources take any torrent of a checkpoint.
+transmission-create -o "$work/c.torrent" "$ckpt" >/dev/null 2>&1 || fail "transmission-create"
+cp "$work/c.torrent" "$ckpt/checkpoint.torrent"
+
+# seed_start VAR STORE [ARGS…]: our seeder on a free loopback port; VAR gets IP:PORT.
+seeders=()
+seed_start() {
+  local var=$1 store=$2 log="$work/seed.$RANDOM.log"
+  shift 2
+  "$cp_bin" seed "$store" --listen 127.0.0.1:0 --rescan 1 "$@" >"$log" 2>&1 &
+  seeders+=($!)
+  for _ in $(seq 1 2000); do
+    grep -q "^listening on" "$log" && grep -q "^seeding" "$log" && break
+    sleep 0.005
+  done
+  printf -v "$var" '%s' "$(sed -n 's/^listening on //p' "$log" | head -1)"
+  seed_log=$log
+}
+trap 'for p in "${seeders[@]}"; do kill "$p" 2>/dev/null; done; pkill -P $$ transmission-cl 2>/dev/null' EXIT
+
+seed_start seeder "$work/store"
+[ -n "$seeder" ] || fail "seed did not start: $(cat "$seed_log")"
+swarm=(--listen 127.0.0.1:0 --stall-after 60)
+
+# Two leechers at once from one seeder: both exact.
+"$cp_bin" restore "$work/c.torrent" --peer "$seeder" "${swarm[@]}" --db "$work/l1" --root "$root" >"$work/l1.out" 2>&1 &
+l1=$!
+"$cp_bin" restore "$work/c.torrent" --peer "$seeder" "${swarm[@]}" --db "$work/l2" --root "$root" >"$work/l2.out" 2>&1
+rc2=$?
+wait $l1
+rc1=$?
+[ $rc1 = 0 ] && exact "$work/l1" || fail "leecher 1: exit $rc1: $(tail -3 "$work/l1.out")"
+[ $rc2 = 0 ] && exact "$work/l2" || fail "leecher 2: exit $rc2: $(tail -3 "$work/l2.out")"
+[ -z "$(ls "$TMPDIR")" ] || fail "a temporary download directory was left: $(ls "$TMPDIR")"
+
+# verify and fetch from the swarm; fetch with --keep-files keeps the downloaded files.
+expect_out 0 "" -- "$cp_bin" verify "$work/c.torrent" --peer "$seeder" "${swarm[@]}" --root "$root"
+expect_out 0 "" -- "$cp_bin" fetch "$work/c.torrent" --peer "$seeder" "${swarm[@]}" --root "$root" --out "$work/fetched" --keep-files "$work/kept"
+[ -f "$work/kept/$name/manifest.json" ] || fail "--keep-files: $(ls -R "$work/kept" | head)"
+expect_out 0 "" -- "$cp_bin" verify "$(tail -1 "$work/out")" --root "$root"
+
+# A magnet link: the metadata comes from the peer.
+info_hash=$(python3 - "$work/c.torrent" <<'PY'
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+# The info dictionary's bytes: bencoded, from "4:info" to its matching end.
+def end(b, i):
+    c = b[i:i+1]
+    if c == b"i": return b.index(b"e", i) + 1
+    if c in (b"l", b"d"):
+        i += 1
+        while b[i:i+1] != b"e": i = end(b, i)
+        return i + 1
+    colon = b.index(b":", i)
+    return colon + 1 + int(b[i:colon])
+start = data.index(b"4:info") + 6
+print(hashlib.sha1(data[start:end(data, start)]).hexdigest())
+PY
+)
+expect_out 0 "" -- "$cp_bin" restore "magnet:?xt=urn:btih:$info_hash" --peer "$seeder" "${swarm[@]}" --db "$work/m1" --root "$root"
+exact "$work/m1" || fail "restore from a magnet link: state differs"
+
+# No peer at all, nginx as the web seed: completes.
+nginx_start "$work/store" "$work/nginx" >/dev/null || fail "nginx did not start"
+expect_out 0 "" -- "$cp_bin" restore "$work/c.torrent" "$NGINX_URL/$name/" "${swarm[@]}" --db "$work/w1" --root "$root"
+exact "$work/w1" || fail "restore from a web seed: state differs"
+
+# A stock client seeding the checkpoint; our restore takes it from there.
+mkdir -p "$work/home"
+tr_port=$(_nginx_free_port)
+HOME="$work/home" transmission-cli -w "$work/store" -p "$tr_port" "$work/c.torrent" >"$work/tr.log" 2>&1 &
+for _ in $(seq 1 2000); do
+  grep -q "Seeding" "$work/tr.log" && break
+  sleep 0.005
+done
+grep -q "Seeding" "$work/tr.log" || fail "transmission-cli did not start seeding: $(tail -c 300 "$work/tr.log")"
+expect_out 0 "" -- "$cp_bin" restore "$work/c.torrent" --peer "127.0.0.1:$tr_port" "${swarm[@]}" --db "$work/t1" --root "$root"
+exact "$work/t1" || fail "restore from transmission-cli: state differs"
+
+# A torrent that lies about one chunk (made over a tampered copy, seeded as it is):
+# that chunk fails its proof, the run ends with exit 3 naming it, nothing is visible.
+mkdir "$work/liar" && cp -r "$ckpt" "$work/liar/"
+python3 - "$work/liar/$name/chunks/00000003.chunk" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(b)
+PY
+rm -f "$work/liar/$name/checkpoint.torrent"
+transmission-create -o "$work/liar.torrent" "$work/liar/$name" >/dev/null 2>&1 || fail "transmission-create liar"
+cp "$work/liar.torrent" "$work/liar/$name/checkpoint.torrent"
+seed_start liar "$work/liar"
+expect_out 3 "chunk 3: corrupt: the swarm's copy" -- "$cp_bin" restore "$work/liar.torrent" --peer "$liar" "${swarm[@]}" --db "$work/x1" --root "$root"
+"$cp_bin" state info --db "$work/x1" 2>/dev/null | grep -q "^height 1" && fail "a lying torrent made a height visible"
+
+# seed follows the store: a pruned checkpoint is dropped; SIGTERM stops it cleanly (exit 0).
+rm -rf "$ckpt"
+for _ in $(seq 1 1000); do
+  grep -q "^dropped $name" "$(ls "$work"/seed.*.log | head -1)" && break
+  sleep 0.01
+done
+grep -q "^dropped $name" "$work"/seed.*.log || fail "seed kept a deleted checkpoint"
+kill -TERM "${seeders[0]}"
+wait "${seeders[0]}"
+rc=$?
+[ $rc = 0 ] || fail "seed on SIGTERM: exit $rc"
+finish
