@@ -9,11 +9,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "checkpoint/chunk.h"
 #include "checkpoint/hash.h"
+#include "checkpoint/publish.h"
 #include "checkpoint/state_db.h"
 #include "checkpoint/status.h"
 #include "checkpoint/store.h"
@@ -50,6 +52,9 @@ struct CreateOptions {
   // sign the manifest before the checkpoint is published, so it is never seen
   // unsigned; the first also signs the store's index.json. Default: none.
   std::vector<std::string> sign_keys;
+  // Also write CKPT/checkpoint.torrent (checkpoint/publish.h) before the
+  // checkpoint is published, after signing (the torrent covers signatures).
+  std::optional<PublishOptions> publish;
 };
 
 struct CreateResult {
@@ -64,6 +69,7 @@ struct CreateResult {
   double seconds = 0;
   bool existed = false;   // a complete checkpoint of the same content was already there
   bool replaced = false;  // one was there but damaged (a chunk missing or implausible): replaced
+  std::string magnet;     // with CreateOptions::publish, for a checkpoint made by this run
 };
 
 // Checkpoints `height` of `db` into the store directory `store` (made if

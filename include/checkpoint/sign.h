@@ -23,6 +23,9 @@ struct SignResult {
   std::string path;  // the signature file written
   std::string key_id;
   std::string trusted_comment;
+  // A checkpoint.torrent was there: it covered the signatures as they were,
+  // so it was removed (publish again).
+  bool unpublished = false;
 };
 
 // Signs the manifest of checkpoint `checkpoint` with the secret key in

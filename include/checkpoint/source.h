@@ -141,6 +141,7 @@ struct IndexEntry {
   uint64_t bytes = 0;
   std::string created;
   bool pinned = false;
+  std::string magnet;        // of its checkpoint.torrent, if published
   std::string name() const;  // <height>-<id12>, its directory in the store
 };
 

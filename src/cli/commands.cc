@@ -19,6 +19,7 @@ int RunInspect(const Args& args);
 int RunKeygen(const Args& args);
 int RunSign(const Args& args);
 int RunSeed(const Args& args);
+int RunPublish(const Args& args);
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
@@ -37,6 +38,8 @@ const std::vector<Command>& Commands() {
       {"inspect", "a checkpoint's manifest, or one chunk, in human form", RunInspect},
       {"keygen", "make an operator key pair (Ed25519, minisign's file formats)", RunKeygen},
       {"sign", "sign a checkpoint's manifest with an operator key (minisign-compatible)", RunSign},
+      {"publish", "write CKPT/checkpoint.torrent (hybrid v1+v2, deterministic); print its magnet",
+       RunPublish},
       {"seed", "seed a store's published checkpoints to a BitTorrent swarm", RunSeed},
   };
   return kCommands;

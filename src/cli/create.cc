@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/metrics.h"
+#include "cli/publish.h"
 #include "cli/signals.h"
 #include "ops/files.h"
 
@@ -133,6 +134,12 @@ CreateRun Create(const po::variables_map& vm) {
       if (!s.ok()) return fail(kExitUsage, "--sign " + key + ": " + s.message());
     }
   }
+  if (vm["publish"].as<bool>()) {
+    options.publish = PublishOptions();
+    ParsePublishOptions(vm, &*options.publish);
+  } else if (vm.count("tracker") || vm.count("webseed")) {
+    return fail(kExitUsage, "--tracker and --webseed go with --publish");
+  }
   const bool json = vm["json"].as<bool>();
 
   StateDbOptions db_options;
@@ -205,7 +212,8 @@ CreateRun Create(const po::variables_map& vm) {
         {"path", r->path},        {"id", ToHex(r->id)},        {"height", r->height},
         {"root", ToHex(r->root)}, {"chunks", r->chunks},       {"leaves", r->leaves},
         {"bytes", r->bytes},      {"raw_bytes", r->raw_bytes}, {"seconds", r->seconds},
-        {"existed", r->existed},  {"replaced", r->replaced},   {"deleted", deleted}};
+        {"existed", r->existed},  {"replaced", r->replaced},   {"deleted", deleted},
+        {"magnet", r->magnet}};
     PrintJson(j);
     return run;
   }
@@ -219,6 +227,7 @@ CreateRun Create(const po::variables_map& vm) {
               << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
               << "\n";
   }
+  if (!r->magnet.empty()) std::cout << r->magnet << "\n";
   for (const std::string& d : deleted) std::cout << "deleted " << d << "\n";
   std::cout << r->path << "\n";
   return run;
@@ -233,6 +242,7 @@ int RunCreate(const Args& args) {
   AddDbOption(&d);
   AddJsonOption(&d);
   AddThreadsOption(&d, "chunk-producing threads (default: cores)");
+  AddPublishOptions(&d);
   d.add_options()("out", po::value<std::string>()->required(),
                   "checkpoint store directory (made if missing)")(
       "height", po::value<std::string>(), "height to checkpoint, or 'latest'")(
@@ -243,6 +253,8 @@ int RunCreate(const Args& args) {
                                             "then keep only the newest N unpinned checkpoints")(
       "wait", po::value<std::string>(),
       "wait up to SECONDS for the store lock (default: exit 75 at once)")(
+      "publish", po::bool_switch(),
+      "write CKPT/checkpoint.torrent before publishing it (then --tracker, --webseed)")(
       "sign", po::value<std::vector<std::string>>()->composing(),
       "sign the checkpoint with this secret key before publishing it; the first also signs "
       "index.json (repeatable)")("metrics-file", po::value<std::string>(),

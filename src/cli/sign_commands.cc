@@ -1,6 +1,7 @@
 // checkpoint keygen --out NAME
 // checkpoint sign CKPT --key NAME.key [--comment TEXT] [--wait SECONDS] [--json]
 // checkpoint sign STORE --index --key NAME.key [--wait SECONDS] [--json]
+#include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -62,9 +63,17 @@ int RunSign(const Args& args) {
                 s.message());
   }
   if (vm["json"].as<bool>()) {
-    PrintJson({{"path", r->path}, {"key_id", r->key_id}, {"trusted_comment", r->trusted_comment}});
+    PrintJson({{"path", r->path},
+               {"key_id", r->key_id},
+               {"trusted_comment", r->trusted_comment},
+               {"unpublished", r->unpublished}});
   } else {
     std::cout << "signed by " << r->key_id << ": " << r->trusted_comment << "\n" << r->path << "\n";
+    if (r->unpublished) {
+      std::fprintf(stderr,
+                   "checkpoint: removed checkpoint.torrent, which covered the old signatures: "
+                   "run 'checkpoint publish' again\n");
+    }
   }
   return kExitOk;
 }

@@ -35,14 +35,16 @@ int ListRemote(const std::string& url, const po::variables_map& vm) {
   if (vm["json"].as<bool>()) {
     nlohmann::json cps = nlohmann::json::array();
     for (const IndexEntry& e : *index) {
-      cps.push_back({{"height", e.height},
-                     {"root", e.root},
-                     {"id", e.id},
-                     {"path", base + "/" + e.name() + "/"},
-                     {"pinned", e.pinned},
-                     {"chunks", e.chunks},
-                     {"bytes", e.bytes},
-                     {"created", e.created}});
+      cps.push_back(
+          {{"height", e.height},
+           {"root", e.root},
+           {"id", e.id},
+           {"path", base + "/" + e.name() + "/"},
+           {"pinned", e.pinned},
+           {"chunks", e.chunks},
+           {"bytes", e.bytes},
+           {"created", e.created},
+           {"magnet", e.magnet.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.magnet)}});
     }
     PrintJson(nlohmann::json{{"checkpoints", cps}, {"leftovers", nlohmann::json::array()}});
     return kExitOk;

@@ -23,6 +23,7 @@
 #include "ops/signatures.h"
 #include "ops/store_index.h"
 #include "state/state_db_internal.h"
+#include "torrent/publish_internal.h"
 #include "util/clock.h"
 
 namespace checkpoint {
@@ -244,6 +245,16 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
     }
     return Status::OK();
   };
+  // The checkpoint already at `dir`, signed again: published again too.
+  auto finish_existing = [&](const std::string& dir) -> Status {
+    CHECKPOINT_RETURN_IF_ERROR(sign(dir));
+    if (!options.publish) return Status::OK();
+    std::string torrent;
+    CHECKPOINT_ASSIGN_OR_RETURN(
+        PublishResult published,
+        MakeTorrent(dir, fs::path(dir).filename().string(), *options.publish, &torrent));
+    return ReplaceFileAtomically(dir + "/" + kTorrentFile, torrent);
+  };
   auto write_index = [&]() {
     return WriteStoreIndex(store, lock, keys.empty() ? nullptr : &keys.front());
   };
@@ -251,7 +262,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 
   CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
   if (auto existing = FindExisting(store, pin, options)) {
-    CHECKPOINT_RETURN_IF_ERROR(sign(existing->path));
+    CHECKPOINT_RETURN_IF_ERROR(finish_existing(existing->path));
     CHECKPOINT_RETURN_IF_ERROR(write_index());
     return *existing;
   }
@@ -316,6 +327,15 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   CHECKPOINT_RETURN_IF_ERROR(sign(staging));
+  if (options.publish) {
+    // Under its final name, from the staging directory: published with it.
+    std::string torrent;
+    CHECKPOINT_ASSIGN_OR_RETURN(
+        PublishResult published,
+        MakeTorrent(staging, CheckpointName(height, result.id), *options.publish, &torrent));
+    CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kTorrentFile, torrent));
+    result.magnet = published.magnet;
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json info = {{"created", UtcTimestamp()},
                          {"tool", "checkpoint " CHECKPOINT_VERSION},
@@ -342,7 +362,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   if (::lstat(final_path.c_str(), &st) == 0) {
     if (SameAndIntact(final_path, result.id)) {
       result.existed = true;  // the same bytes, made by an earlier run
-      CHECKPOINT_RETURN_IF_ERROR(sign(final_path));
+      CHECKPOINT_RETURN_IF_ERROR(finish_existing(final_path));
       CHECKPOINT_RETURN_IF_ERROR(write_index());
       return result;
     }

@@ -127,7 +127,7 @@ bool IsCrashLeftover(std::string_view name) {
   return StartsWith(name, kStagingPrefix) || StartsWith(name, kTrashPrefix);
 }
 
-Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path) {
+Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path, bool staging) {
   namespace fs = std::filesystem;
   StoredCheckpoint c;
   c.path = fs::absolute(path).lexically_normal().string();
@@ -136,7 +136,7 @@ Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path) {
   CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(path, &bytes));
   CHECKPOINT_RETURN_IF_ERROR(ParseManifest(bytes, &c.manifest));
   c.id = ManifestId(bytes);
-  if (c.name != CheckpointName(c.manifest.height, c.id)) {
+  if (!staging && c.name != CheckpointName(c.manifest.height, c.id)) {
     return Status::Corruption(path + ": the name is not the manifest's height and id");
   }
   for (size_t i = 0; i < c.manifest.chunks.size(); ++i) {

@@ -35,6 +35,8 @@ namespace checkpoint {
 inline constexpr const char* kIndexFile = "index.json";
 // CKPT/checkpoint.torrent: the checkpoint published to a swarm (`publish`).
 inline constexpr const char* kTorrentFile = "checkpoint.torrent";
+// The largest .torrent anything reads (~60 bytes a file and ~52 a piece).
+inline constexpr uint64_t kMaxTorrentFileBytes = 64ull << 20;
 // Its signature by the operator, where stock minisign looks for it.
 inline constexpr const char* kIndexSignatureFile = "index.json.minisig";
 // Directory-name prefixes of what is not (yet, or any more) a checkpoint.
@@ -87,6 +89,7 @@ bool IsCrashLeftover(std::string_view name);
 // id and bytes; not the pin or the info file. NotFound or Corruption otherwise.
 // Here rather than in store.cc: create's "already made?" check and ListStore
 // both need it, and what makes a directory complete is a rule of the layout.
-Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path);
+// `staging`: a directory not yet under its name (not checked).
+Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path, bool staging = false);
 
 }  // namespace checkpoint

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -181,6 +183,13 @@ Result<SignResult> WriteCheckpointSignature(const std::string& ckpt, const Secre
   }
   r.path = dir + "/" + r.key_id + ".minisig";
   CHECKPOINT_RETURN_IF_ERROR(ReplaceFileAtomically(r.path, sig));
+  // A torrent covers the signature files as they were: it no longer matches.
+  const std::string torrent = ckpt + "/" + kTorrentFile;
+  if (::unlink(torrent.c_str()) == 0) {
+    r.unpublished = true;
+  } else if (errno != ENOENT) {
+    return Status::IOError("cannot remove " + torrent + ": " + std::strerror(errno));
+  }
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(ckpt));
   return r;
 }

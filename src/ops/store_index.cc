@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <libtorrent/magnet_uri.hpp>
+#include <libtorrent/torrent_info.hpp>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint/checkpoint.h"
@@ -20,10 +22,28 @@ std::string IndexEntry::name() const {
   return std::to_string(height) + "-" + id.substr(0, kNameIdChars);
 }
 
+namespace {
+
+// The magnet link of CKPT/checkpoint.torrent, or null.
+nlohmann::json MagnetOf(const std::string& ckpt) {
+  std::string bytes;
+  if (!ReadFileBounded(ckpt + "/" + kTorrentFile, kMaxTorrentFileBytes, &bytes).ok())
+    return nullptr;
+  lt::error_code ec;
+  const lt::torrent_info info(
+      lt::span<char const>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), ec,
+      lt::from_span);
+  if (ec) return nullptr;
+  return lt::make_magnet_uri(info);
+}
+
+}  // namespace
+
 std::string EncodeStoreIndex(const StoreListing& listing) {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredCheckpoint& c : listing.checkpoints) {
     list.push_back({{"height", c.manifest.height},
+                    {"magnet", MagnetOf(c.path)},
                     {"id", ToHex(c.id)},
                     {"root", ToHex(c.manifest.root)},
                     {"chunks", c.manifest.chunks.size()},
@@ -121,7 +141,7 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
       if (depth == 1) return k == "format_version" || k == "checkpoints";
       if (depth == 3)
         return k == "height" || k == "id" || k == "root" || k == "chunks" || k == "bytes" ||
-               k == "created" || k == "pinned";
+               k == "created" || k == "pinned" || k == "magnet";
       return false;
     }
     if (depth == 0) return event != Event::array_start;  // only an object is an index
@@ -151,6 +171,10 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
         PrintableAscii(c["created"].get_ref<const std::string&>()))
       e.created = c["created"];
     if (c.contains("pinned") && c["pinned"].is_boolean()) e.pinned = c["pinned"];
+    if (c.contains("magnet") && c["magnet"].is_string() &&
+        c["magnet"].get_ref<const std::string&>().rfind("magnet:?", 0) == 0 &&
+        PrintableAscii(c["magnet"].get_ref<const std::string&>()))
+      e.magnet = c["magnet"];
     out.push_back(std::move(e));
     return false;
   };

@@ -19,9 +19,6 @@
 namespace checkpoint::torrent {
 namespace {
 
-// A checkpoint's torrent is a few MiB at most (see SwarmOptions).
-constexpr uint64_t kMaxTorrentBytes = 64ull << 20;
-
 struct Seeding {
   lt::torrent_handle handle;
   std::string torrent_bytes;  // to notice a published-again torrent
@@ -56,13 +53,14 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
       std::set<std::string> present;
       for (const StoredCheckpoint& c : listing->checkpoints) {
         std::string bytes;
-        if (!ReadFileBounded(c.path + "/" + kTorrentFile, kMaxTorrentBytes, &bytes).ok()) continue;
+        if (!ReadFileBounded(c.path + "/" + kTorrentFile, kMaxTorrentFileBytes, &bytes).ok())
+          continue;
         present.insert(c.name);
         auto it = seeding.find(c.name);
         if (it != seeding.end() && it->second.torrent_bytes == bytes) continue;
         if (it != seeding.end()) session.remove_torrent(it->second.handle);
         lt::load_torrent_limits limits;
-        limits.max_buffer_size = static_cast<int>(kMaxTorrentBytes);
+        limits.max_buffer_size = static_cast<int>(kMaxTorrentFileBytes);
         lt::add_torrent_params p;
         try {
           p = lt::load_torrent_buffer(
