@@ -41,6 +41,7 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
   auto next_scan = std::chrono::steady_clock::now();
   std::vector<lt::alert*> alerts;
   Status result;
+  uint64_t dropped_upload = 0;  // by torrents no longer seeded
   while (!stop->load()) {
     if (std::chrono::steady_clock::now() >= next_scan) {
       next_scan = std::chrono::steady_clock::now() +
@@ -93,6 +94,7 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
           ++it;
           continue;
         }
+        dropped_upload += static_cast<uint64_t>(it->second.handle.status({}).total_payload_upload);
         session.remove_torrent(it->second.handle);
         log("dropped " + it->first);
         it = seeding.erase(it);
@@ -115,7 +117,12 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
     }
     if (!result.ok()) break;
   }
-  for (auto& [name, s] : seeding) session.remove_torrent(s.handle);
+  uint64_t uploaded = dropped_upload;
+  for (auto& [name, s] : seeding) {
+    uploaded += static_cast<uint64_t>(s.handle.status({}).total_payload_upload);
+    session.remove_torrent(s.handle);
+  }
+  log("stopped; uploaded " + std::to_string(uploaded) + " bytes");
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <deque>
 #include <filesystem>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/create_torrent.hpp>
 #include <libtorrent/load_torrent.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/session.hpp>
@@ -43,7 +44,8 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }
 
 // The .torrent's bytes, or a magnet's add_torrent_params.
-Result<lt::add_torrent_params> LoadTorrent(const std::string& source, const HttpOptions& http) {
+Result<lt::add_torrent_params> LoadTorrent(const std::string& source, const HttpOptions& http,
+                                           std::string* torrent_bytes) {
   const SwarmOptions& options = http.swarm;
   lt::error_code ec;
   if (source.rfind("magnet:?", 0) == 0) {
@@ -66,6 +68,7 @@ Result<lt::add_torrent_params> LoadTorrent(const std::string& source, const Http
   if (!p.ti || !p.ti->is_valid()) {
     return Status::InvalidArgument(source + ": not a torrent");
   }
+  *torrent_bytes = std::move(bytes);
   return p;
 }
 
@@ -92,12 +95,15 @@ class SwarmSource : public ChunkSource {
       stop_ = true;
     }
     if (pump_.joinable()) pump_.join();
+    if (!temporary_) KeepTorrent();
     if (session_) {
       if (handle_.is_valid()) session_->remove_torrent(handle_);
       session_.reset();  // waits for the session's threads
     }
     if (temporary_) RemoveTree(save_path_);
   }
+
+  void set_torrent_bytes(std::string bytes) { torrent_bytes_ = std::move(bytes); }
 
   Status Open(lt::add_torrent_params params) {
     lt::settings_pack pack = SessionSettings(options_.listen, options_.discovery);
@@ -286,6 +292,24 @@ class SwarmSource : public ChunkSource {
  private:
   std::string Dir() const { return save_path_ + "/" + torrent_name_; }
 
+  // Kept files are a store's layout (DIR/<name>/…): with the torrent beside
+  // them, `checkpoint seed DIR` seeds them on once they are complete.
+  void KeepTorrent() {
+    if (!handle_.is_valid() || torrent_name_.empty()) return;
+    std::string bytes = torrent_bytes_;
+    if (bytes.empty()) {  // a magnet: the metadata as the peers sent it
+      std::shared_ptr<const lt::torrent_info> ti = handle_.torrent_file();
+      if (!ti) return;
+      try {
+        const std::vector<char> buf = lt::create_torrent(*ti).generate_buf();
+        bytes.assign(buf.begin(), buf.end());
+      } catch (const std::exception&) {
+        return;  // hashes not all known: nothing to seed from anyway
+      }
+    }
+    (void)ReplaceFileAtomically(Dir() + "/" + kTorrentFile, bytes);
+  }
+
   // Waits (the caller holds `lock`) until `done`, the swarm fails, the run
   // is cancelled or nothing arrives for stall_seconds. Whether `done`.
   template <typename Pred>
@@ -455,6 +479,7 @@ class SwarmSource : public ChunkSource {
   const bool temporary_;
   std::unique_ptr<lt::session> session_;
   lt::torrent_handle handle_;
+  std::string torrent_bytes_;  // the .torrent it came from, if not a magnet
   std::vector<lt::tcp::endpoint> peers_;
   std::thread pump_;
   const bool debug_ = DebugAlerts();
@@ -495,7 +520,9 @@ bool IsTorrentSource(std::string_view source) {
 
 Result<std::unique_ptr<ChunkSource>> NewSwarmSource(const std::string& source,
                                                     const HttpOptions& http) {
-  CHECKPOINT_ASSIGN_OR_RETURN(lt::add_torrent_params params, LoadTorrent(source, http));
+  std::string torrent_bytes;
+  CHECKPOINT_ASSIGN_OR_RETURN(lt::add_torrent_params params,
+                              LoadTorrent(source, http, &torrent_bytes));
   const SwarmOptions& options = http.swarm;
   std::string dir = options.keep_dir;
   const bool temporary = dir.empty();
@@ -517,6 +544,7 @@ Result<std::unique_ptr<ChunkSource>> NewSwarmSource(const std::string& source,
   const std::string name =
       source.rfind("magnet:?", 0) == 0 ? "swarm (magnet)" : "swarm " + net::RedactUrl(source);
   auto swarm = std::make_unique<SwarmSource>(name, options, dir, temporary);
+  swarm->set_torrent_bytes(std::move(torrent_bytes));
   CHECKPOINT_RETURN_IF_ERROR(swarm->Open(std::move(params)));
   return std::unique_ptr<ChunkSource>(std::move(swarm));
 }

@@ -63,6 +63,7 @@ trap 'for p in "${seeders[@]}"; do kill "$p" 2>/dev/null; done; pkill -P $$ tran
 
 seed_start seeder "$work/store"
 [ -n "$seeder" ] || fail "seed did not start: $(cat "$seed_log")"
+first_seed_log=$seed_log
 swarm=(--listen 127.0.0.1:0 --stall-after 60)
 
 # Two leechers at once from one seeder: both exact.
@@ -81,6 +82,10 @@ expect_out 0 "" -- "$cp_bin" verify "$work/c.torrent" --peer "$seeder" "${swarm[
 expect_out 0 "" -- "$cp_bin" fetch "$work/c.torrent" --peer "$seeder" "${swarm[@]}" --root "$root" --out "$work/fetched" --keep-files "$work/kept"
 [ -f "$work/kept/$name/manifest.json" ] || fail "--keep-files: $(ls -R "$work/kept" | head)"
 expect_out 0 "" -- "$cp_bin" verify "$(tail -1 "$work/out")" --root "$root"
+# Kept files are seeded on: `seed` takes the directory like a store.
+seed_start kept_seeder "$work/kept"
+expect_out 0 "" -- "$cp_bin" restore "$work/c.torrent" --peer "$kept_seeder" "${swarm[@]}" --db "$work/k1" --root "$root"
+exact "$work/k1" || fail "restore from kept files: state differs"
 
 # A magnet link: the metadata comes from the peer.
 expect_out 0 "" -- "$cp_bin" restore "$magnet" --peer "$seeder" "${swarm[@]}" --db "$work/m1" --root "$root"
@@ -127,12 +132,13 @@ expect_out 3 "chunk 3: corrupt: the swarm's copy" -- "$cp_bin" restore "$work/li
 # seed follows the store: a pruned checkpoint is dropped; SIGTERM stops it cleanly (exit 0).
 rm -rf "$ckpt"
 for _ in $(seq 1 1000); do
-  grep -q "^dropped $name" "$(ls "$work"/seed.*.log | head -1)" && break
+  grep -q "^dropped $name" "$first_seed_log" && break
   sleep 0.01
 done
-grep -q "^dropped $name" "$work"/seed.*.log || fail "seed kept a deleted checkpoint"
+grep -q "^dropped $name" "$first_seed_log" || fail "seed kept a deleted checkpoint"
 kill -TERM "${seeders[0]}"
 wait "${seeders[0]}"
 rc=$?
 [ $rc = 0 ] || fail "seed on SIGTERM: exit $rc"
+grep -q "^stopped; uploaded [1-9][0-9]* bytes" "$first_seed_log" || fail "seed's last words: $(tail -2 "$first_seed_log")"
 finish
