@@ -53,7 +53,7 @@ if CXX=clang++ setup build-asan -Db_sanitize=address,undefined -Db_lundef=false 
     --suite unit --suite fuzzing | tee build-asan/test.out
   count build-asan
   meson test -C build-asan --num-processes "$jobs" --print-errorlogs \
-    rocksdb store crash-rocksdb net-mirrors | tee build-asan/test.out
+    rocksdb store crash-rocksdb net-mirrors swarm | tee build-asan/test.out
   count build-asan
 else
   failed=$((failed + 1))

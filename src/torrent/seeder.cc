@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <libtorrent/alert_types.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/load_torrent.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
@@ -36,6 +37,16 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
                  static_cast<int>(std::min<uint64_t>(options.upload_limit, INT32_MAX)));
   }
   lt::session session{lt::session_params(std::move(pack))};
+  if (options.upload_limit > 0) {
+    // libtorrent puts LAN and loopback peers in a class without limits; the
+    // operator's limit is for every peer, so every address is in the global one.
+    lt::ip_filter classes;
+    const std::uint32_t global = 1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+    classes.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"), global);
+    classes.add_rule(lt::make_address("::"),
+                     lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), global);
+    session.set_peer_class_filter(classes);
+  }
   std::map<std::string, Seeding> seeding;  // by checkpoint name
   const bool debug = DebugAlerts();
   auto next_scan = std::chrono::steady_clock::now();
@@ -78,6 +89,8 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
         }
         p.save_path = store;
         p.flags |= lt::torrent_flags::seed_mode;
+        // Not super-seeding: it reveals one piece at a time, and a downloader
+        // wanting the manifest first waited for it forever.
         p.flags &= ~lt::torrent_flags::auto_managed;
         p.flags &= ~lt::torrent_flags::paused;
         lt::error_code ec;

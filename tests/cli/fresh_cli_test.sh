@@ -48,6 +48,15 @@ expect_out 0 "signed .*$op_id" -- "$cp_bin" inspect "$c1"
 expect_out 0 "" -- "$cp_bin" inspect "$c1" --json
 grep -q "\"key_id\":\"$op_id\"" "$work/out" || fail "inspect --json: $(head -c 400 "$work/out")"
 
+# One flipped byte in the trusted comment, or in the manifest: untrusted (exit 3), with the reason.
+cp -r "$c1" "$work/flip" && op_sig="$work/flip/signatures/$op_id.minisig"
+sed -i '3s/height:1/height:7/' "$op_sig"
+expect_out 3 "untrusted: .*does not verify" -- "$cp_bin" verify "$work/flip" --pubkey "$work/op.pub"
+cp "$c1/signatures/$op_id.minisig" "$op_sig"
+sed -i 's/"height":1/"height":2/' "$work/flip/manifest.json"
+expect_out 3 "" -- "$cp_bin" verify "$work/flip" --pubkey "$work/op.pub"
+grep -q "untrusted\|manifest" "$work/out" || fail "a changed manifest: $(cat "$work/out")"
+
 # --max-age: a signature made long ago (a replayed checkpoint) is refused, with the reason.
 expect 2 "goes with --pubkey" -- "$cp_bin" verify "$c1" --max-age 1h
 expect 2 "max-age takes" -- "$cp_bin" verify "$c1" --pubkey "$work/op.pub" --max-age soon
