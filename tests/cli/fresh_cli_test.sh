@@ -101,7 +101,9 @@ cp "$work/index.good" "$work/store/index.json"
 # A mirror replaying an old signed index (of a store at height 2) beside the store at height 3:
 # the replay's index is older than the fresh one, which lists a newer height: stale, left out.
 mkdir "$work/replay" && cp -r "$work/store/"* "$work/replay/"
-cp "$work/store/index.json.minisig" "$work/replay/"
+# Its signature a minute older than anything signed from here on (whole seconds: no race).
+minisign -S -s "$work/op.key" -m "$work/replay/index.json" -x "$work/replay/index.json.minisig" \
+  -t "checkpoint-index latest:2 timestamp:$(($(date +%s) - 60))" </dev/null >/dev/null 2>&1 || fail "minisign -S replay index"
 "$cp_bin" create --db "$work/src" --out "$work/store" --height 3 --chunk-size 16KiB --sign "$work/op.key" >/dev/null || fail "create 3"
 start_mirror replay_url "$work/replay"
 expect_out 0 "" -- "$cp_bin" restore "$replay_url" "$url" --height latest --db "$work/r3" --pubkey "$work/op.pub" --json
