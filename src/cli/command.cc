@@ -26,6 +26,14 @@ int Fail(const Status& status) {
   return Fail(status.IsUntrusted() ? kExitVerifyFailed : kExitError, status.message());
 }
 
+int FailStoreCommand(const Status& s) {
+  return Fail(s.IsBusy()              ? kExitBusy
+              : s.IsInvalidArgument() ? kExitUsage
+              : s.IsUntrusted()       ? kExitVerifyFailed
+                                      : kExitError,
+              s.message());
+}
+
 std::optional<int> ParseArgs(const char* command, const Args& args,
                              const po::options_description& options,
                              const po::positional_options_description& pos, po::variables_map* vm) {

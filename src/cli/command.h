@@ -27,8 +27,11 @@ const std::vector<Command>& Commands();
 
 // Prints "checkpoint: MESSAGE" to stderr and returns `code`.
 int Fail(int code, const std::string& message);
-// The exit code for a failed library call: 1 with its message.
+// The exit code for a failed library call: 1 with its message (3 for Untrusted).
 int Fail(const Status& status);
+// For a store command's result: Busy exits 75 (the lock), InvalidArgument 2
+// (what the user gave), Untrusted 3, anything else 1.
+int FailStoreCommand(const Status& status);
 
 // Every Parse…/Require… below that checks an option reports failure one way:
 // it prints the usage error and returns the exit code to end with; nullopt

@@ -39,13 +39,7 @@ int RunPublish(const Args& args) {
   ParsePublishOptions(vm, &options);
   if (auto code = ParseWait(vm, &options.lock_wait_seconds)) return *code;
   Result<PublishResult> r = PublishCheckpoint(vm["checkpoint"].as<std::string>(), options);
-  if (!r.ok()) {
-    const Status& s = r.status();
-    return Fail(s.IsBusy()              ? kExitBusy
-                : s.IsInvalidArgument() ? kExitUsage
-                                        : kExitError,
-                s.message());
-  }
+  if (!r.ok()) return FailStoreCommand(r.status());
   if (vm["json"].as<bool>()) {
     PrintJson({{"path", r->path},
                {"info_hash_v1", r->info_hash_v1},

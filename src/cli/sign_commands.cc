@@ -55,13 +55,7 @@ int RunSign(const Args& args) {
       index ? SignStoreIndex(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(), wait)
             : SignCheckpoint(vm["checkpoint"].as<std::string>(), vm["key"].as<std::string>(),
                              vm["comment"].as<std::string>(), wait);
-  if (!r.ok()) {
-    const Status& s = r.status();
-    return Fail(s.IsBusy()              ? kExitBusy
-                : s.IsInvalidArgument() ? kExitUsage
-                                        : kExitError,
-                s.message());
-  }
+  if (!r.ok()) return FailStoreCommand(r.status());
   if (vm["json"].as<bool>()) {
     PrintJson({{"path", r->path},
                {"key_id", r->key_id},
