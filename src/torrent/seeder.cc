@@ -41,7 +41,8 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
     // libtorrent puts LAN and loopback peers in a class without limits; the
     // operator's limit is for every peer, so every address is in the global one.
     lt::ip_filter classes;
-    const std::uint32_t global = 1u << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
+    const std::uint32_t global = 1u
+                                 << static_cast<std::uint32_t>(lt::session::global_peer_class_id);
     classes.add_rule(lt::make_address("0.0.0.0"), lt::make_address("255.255.255.255"), global);
     classes.add_rule(lt::make_address("::"),
                      lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), global);
