@@ -20,6 +20,8 @@ lt::settings_pack SessionSettings(const std::string& listen, bool discovery) {
   // Between two asks (the manifest, then the chunks) a downloader wants
   // nothing, and the seeds would be let go as redundant.
   pack.set_bool(lt::settings_pack::close_redundant_connections, false);
+  // A peer that dropped us is tried again after seconds, not a minute.
+  pack.set_int(lt::settings_pack::min_reconnect_time, 2);
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
   lt::alert_category_t mask = lt::alert_category::error | lt::alert_category::status |

@@ -111,9 +111,19 @@ class SwarmSource : public ChunkSource {
     session_ = std::make_unique<lt::session>(std::move(sp));
     params.save_path = save_path_;
     for (const std::string& url : options_.webseeds) params.url_seeds.push_back(url);
-    // Nothing until asked: every file at priority 0. A magnet gets its
-    // priorities when the metadata arrives.
-    if (params.ti) params.file_priorities.assign(params.ti->num_files(), lt::dont_download);
+    // Nothing until asked but the manifest, which is asked for first anyway:
+    // a torrent wanting nothing counts as finished, announces so, and peers
+    // let it go. A magnet's files start unwanted (libtorrent's flag for it).
+    if (params.ti) {
+      params.file_priorities.assign(params.ti->num_files(), lt::dont_download);
+      const lt::file_storage& files = params.ti->files();
+      for (lt::file_index_t f : files.file_range()) {
+        if (files.file_path(f) == params.ti->name() + "/" + kManifestFile)
+          params.file_priorities[static_cast<size_t>(static_cast<int>(f))] = lt::default_priority;
+      }
+    } else {
+      params.flags |= lt::torrent_flags::default_dont_download;
+    }
     params.flags &= ~lt::torrent_flags::auto_managed;
     params.flags &= ~lt::torrent_flags::paused;
     lt::error_code ec;
@@ -396,11 +406,7 @@ class SwarmSource : public ChunkSource {
           Completed(static_cast<int>(done->index));
         } else if (auto* meta = lt::alert_cast<lt::metadata_received_alert>(a)) {
           (void)meta;
-          if (auto ti = handle_.torrent_file()) {
-            std::vector<lt::download_priority_t> none(ti->num_files(), lt::dont_download);
-            handle_.prioritize_files(none);
-            Map(*ti);
-          }
+          if (auto ti = handle_.torrent_file()) Map(*ti);
         } else if (lt::alert_cast<lt::cache_flushed_alert>(a)) {
           Flushed();
         } else if (auto* err = lt::alert_cast<lt::torrent_error_alert>(a)) {
@@ -425,7 +431,15 @@ class SwarmSource : public ChunkSource {
         // Given peers are asked again while something is wanted and none is
         // connected: a connect before the torrent was checked, or while it
         // counted as finished, is dropped.
-        if (st.num_peers == 0 && !wanted_files_.empty()) ConnectPeers();
+        if (st.num_peers == 0 && !wanted_files_.empty()) {
+          ConnectPeers();
+          // Tracker peers that dropped us while nothing was wanted sit in
+          // a reconnect back-off: ask the trackers again, at most every 10 s.
+          if (Clock::now() - last_announce_ > std::chrono::seconds(10)) {
+            last_announce_ = Clock::now();
+            handle_.force_reannounce();
+          }
+        }
         if (debug_)
           std::fprintf(stderr, "status: paused %d peers %d list %d candidates %d state %d err %s\n",
                        static_cast<int>(bool(st.flags & lt::torrent_flags::paused)), st.num_peers,
@@ -491,6 +505,7 @@ class SwarmSource : public ChunkSource {
   bool have_metadata_ = false;
   std::string error_;
   Clock::time_point last_progress_;
+  Clock::time_point last_announce_;
   std::string torrent_name_;
   std::optional<int> manifest_file_;
   std::map<uint64_t, int> chunk_files_;
