@@ -43,6 +43,13 @@ Result<std::vector<std::pair<std::string, uint64_t>>> TorrentFiles(const std::st
     files.emplace_back(rel, static_cast<uint64_t>(st.st_size));
     return Status::OK();
   };
+  for (const char* sub : {kChunkDir, kSignatureDir}) {
+    struct stat st;
+    const std::string path = dir + "/" + sub;
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      return Status::Corruption(path + " is not a directory (a link is not followed)");
+    }
+  }
   CHECKPOINT_RETURN_IF_ERROR(add(kManifestFile));
   for (size_t i = 0; i < c.manifest.chunks.size(); ++i) {
     CHECKPOINT_RETURN_IF_ERROR(add(ChunkFileName(i)));
@@ -66,6 +73,25 @@ Result<std::vector<std::pair<std::string, uint64_t>>> TorrentFiles(const std::st
 }
 
 }  // namespace
+
+Status TorrentMatchesCheckpoint(const lt::torrent_info& ti, const std::string& dir) {
+  CHECKPOINT_ASSIGN_OR_RETURN(auto want, TorrentFiles(dir, /*staging=*/false));
+  std::vector<std::pair<std::string, uint64_t>> got;
+  const lt::file_storage& files = ti.files();
+  const std::string prefix = ti.name() + "/";
+  for (lt::file_index_t f : files.file_range()) {
+    if (files.pad_file_at(f)) continue;
+    if (files.file_flags(f) & lt::file_storage::flag_symlink) {
+      return Status::Corruption("the torrent lists a link");
+    }
+    const std::string path = files.file_path(f);
+    if (path.rfind(prefix, 0) != 0) return Status::Corruption("the torrent lists " + path);
+    got.emplace_back(path.substr(prefix.size()), static_cast<uint64_t>(files.file_size(f)));
+  }
+  std::sort(got.begin(), got.end());
+  if (got != want) return Status::Corruption("the torrent's files are not the checkpoint's");
+  return Status::OK();
+}
 
 uint64_t TorrentPieceSize(uint64_t total_bytes) {
   uint64_t piece = 16 << 10;

@@ -2,6 +2,7 @@
 // is not yet under its final name.
 #pragma once
 
+#include <libtorrent/torrent_info.hpp>
 #include <string>
 
 #include "checkpoint/publish.h"
@@ -12,5 +13,10 @@ namespace checkpoint {
 // once published), in *torrent. REQUIRES: the store's lock.
 Result<PublishResult> MakeTorrent(const std::string& dir, const std::string& name,
                                   const PublishOptions& options, std::string* torrent);
+
+// OK when the torrent `ti` lists exactly the files a torrent of checkpoint
+// `dir` covers (same paths and sizes, besides pad files) under the directory's
+// name, and nothing a link; Corruption saying what differs otherwise.
+Status TorrentMatchesCheckpoint(const lt::torrent_info& ti, const std::string& dir);
 
 }  // namespace checkpoint

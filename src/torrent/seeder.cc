@@ -15,6 +15,7 @@
 #include "checkpoint/store.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "torrent/publish_internal.h"
 #include "torrent/session.h"
 
 namespace checkpoint::torrent {
@@ -24,6 +25,15 @@ struct Seeding {
   lt::torrent_handle handle;
   std::string torrent_bytes;  // to notice a published-again torrent
 };
+
+// What a torrent uploaded; 0 for one libtorrent already let go.
+uint64_t Uploaded(const lt::torrent_handle& h) {
+  try {
+    return h.is_valid() ? static_cast<uint64_t>(h.status({}).total_payload_upload) : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
 
 }  // namespace
 
@@ -71,7 +81,11 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
         present.insert(c.name);
         auto it = seeding.find(c.name);
         if (it != seeding.end() && it->second.torrent_bytes == bytes) continue;
-        if (it != seeding.end()) session.remove_torrent(it->second.handle);
+        if (it != seeding.end()) {  // published again: the old torrent goes first
+          dropped_upload += Uploaded(it->second.handle);
+          session.remove_torrent(it->second.handle);
+          seeding.erase(it);
+        }
         lt::load_torrent_limits limits;
         limits.max_buffer_size = static_cast<int>(kMaxTorrentFileBytes);
         lt::add_torrent_params p;
@@ -83,9 +97,14 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
           log("skipped " + c.name + ": " + kTorrentFile + ": " + e.what());
           continue;
         }
-        // The torrent names the checkpoint's directory: its files are the store's.
+        // The torrent names the checkpoint's directory and exactly its files
+        // (libtorrent would make whatever else it lists, links included).
         if (!p.ti || p.ti->name() != c.name) {
           log("skipped " + c.name + ": its torrent names another directory");
+          continue;
+        }
+        if (Status fits = TorrentMatchesCheckpoint(*p.ti, c.path); !fits.ok()) {
+          log("skipped " + c.name + ": " + fits.message());
           continue;
         }
         p.save_path = store;
@@ -108,7 +127,7 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
           ++it;
           continue;
         }
-        dropped_upload += static_cast<uint64_t>(it->second.handle.status({}).total_payload_upload);
+        dropped_upload += Uploaded(it->second.handle);
         session.remove_torrent(it->second.handle);
         log("dropped " + it->first);
         it = seeding.erase(it);
@@ -133,7 +152,7 @@ Status Seed(const std::string& store, const SeedOptions& options, const std::ato
   }
   uint64_t uploaded = dropped_upload;
   for (auto& [name, s] : seeding) {
-    uploaded += static_cast<uint64_t>(s.handle.status({}).total_payload_upload);
+    uploaded += Uploaded(s.handle);
     session.remove_torrent(s.handle);
   }
   log("stopped; uploaded " + std::to_string(uploaded) + " bytes");

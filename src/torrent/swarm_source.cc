@@ -1,6 +1,7 @@
 #include "torrent/swarm_source.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/create_torrent.hpp>
+#include <libtorrent/hex.hpp>
 #include <libtorrent/load_torrent.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/session.hpp>
@@ -63,8 +65,13 @@ Result<lt::add_torrent_params> LoadTorrent(const std::string& source, const Http
   lt::load_torrent_limits limits;
   limits.max_buffer_size = static_cast<int>(options.max_torrent_bytes);
   limits.max_decode_depth = 32;
-  lt::add_torrent_params p = lt::load_torrent_buffer(
-      lt::span<char const>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), limits);
+  lt::add_torrent_params p;
+  try {
+    p = lt::load_torrent_buffer(
+        lt::span<char const>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), limits);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(source + ": not a torrent (" + e.what() + ")");
+  }
   if (!p.ti || !p.ti->is_valid()) {
     return Status::InvalidArgument(source + ": not a torrent");
   }
@@ -95,13 +102,23 @@ class SwarmSource : public ChunkSource {
       stop_ = true;
     }
     if (pump_.joinable()) pump_.join();
-    if (!temporary_) KeepTorrent();
+    const std::string torrent = temporary_ ? "" : TorrentBytes();
     if (session_) {
       if (handle_.is_valid()) session_->remove_torrent(handle_);
-      session_.reset();  // waits for the session's threads
+      session_.reset();  // waits for the session's threads: the files are closed
     }
-    if (temporary_) RemoveTree(save_path_);
+    if (temporary_) {
+      RemoveTree(save_path_);
+    } else {
+      KeepVerified(torrent);
+    }
   }
+
+  // With --keep-files, the download grows in DIR/.swarm-<info-hash>/<name>/
+  // and becomes DIR/<name>/ only when this run checked every chunk of it and
+  // <name> is the verified manifest's own: an untrusted torrent never writes
+  // into a checkpoint directory (one of a store given as DIR, say).
+  void set_keep_dir(std::string dir) { keep_dir_ = std::move(dir); }
 
   void set_torrent_bytes(std::string bytes) { torrent_bytes_ = std::move(bytes); }
 
@@ -184,9 +201,14 @@ class SwarmSource : public ChunkSource {
     return out;
   }
 
-  void Start(const ManifestOffer&, const Manifest& m, const std::vector<size_t>& wanted) override {
+  void Start(const ManifestOffer& offer, const Manifest& m,
+             const std::vector<size_t>& wanted) override {
     std::lock_guard<std::mutex> lock(mu_);
     manifest_ = m;
+    offer_id_ = offer.id;
+    accepted_ = 0;
+    whole_ = wanted.size() == m.chunks.size();
+    all_verified_ = false;
     pending_.clear();
     ready_.clear();
     failed_.clear();
@@ -264,6 +286,7 @@ class SwarmSource : public ChunkSource {
     std::lock_guard<std::mutex> lock(mu_);
     if (check.cls == ChunkClass::kOk) {
       ++report_.chunks;
+      all_verified_ = whole_ && ++accepted_ == manifest_.chunks.size();
       return;
     }
     // The pieces passed the torrent's hashes: the torrent itself lies about
@@ -304,20 +327,28 @@ class SwarmSource : public ChunkSource {
 
   // Kept files are a store's layout (DIR/<name>/…): with the torrent beside
   // them, `checkpoint seed DIR` seeds them on once they are complete.
-  void KeepTorrent() {
-    if (!handle_.is_valid() || torrent_name_.empty()) return;
-    std::string bytes = torrent_bytes_;
-    if (bytes.empty()) {  // a magnet: the metadata as the peers sent it
-      std::shared_ptr<const lt::torrent_info> ti = handle_.torrent_file();
-      if (!ti) return;
-      try {
-        const std::vector<char> buf = lt::create_torrent(*ti).generate_buf();
-        bytes.assign(buf.begin(), buf.end());
-      } catch (const std::exception&) {
-        return;  // hashes not all known: nothing to seed from anyway
-      }
+  std::string TorrentBytes() {
+    if (!torrent_bytes_.empty()) return torrent_bytes_;
+    // A magnet: the metadata as the peers sent it.
+    std::shared_ptr<const lt::torrent_info> ti =
+        handle_.is_valid() ? handle_.torrent_file() : nullptr;
+    if (!ti) return "";
+    try {
+      const std::vector<char> buf = lt::create_torrent(*ti).generate_buf();
+      return std::string(buf.begin(), buf.end());
+    } catch (const std::exception&) {
+      return "";  // hashes not all known: nothing complete to keep anyway
     }
-    (void)ReplaceFileAtomically(Dir() + "/" + kTorrentFile, bytes);
+  }
+
+  void KeepVerified(const std::string& torrent) {
+    if (torrent.empty() || torrent_name_.empty() || !all_verified_) return;
+    if (torrent_name_ != CheckpointName(manifest_.height, offer_id_)) return;
+    const std::string target = keep_dir_ + "/" + torrent_name_;
+    struct stat st;
+    if (::lstat(target.c_str(), &st) == 0) return;  // never over anything
+    if (!ReplaceFileAtomically(Dir() + "/" + kTorrentFile, torrent).ok()) return;
+    if (RenamePath(Dir(), target).ok()) RemoveTree(save_path_);
   }
 
   // Waits (the caller holds `lock`) until `done`, the swarm fails, the run
@@ -494,6 +525,11 @@ class SwarmSource : public ChunkSource {
   std::unique_ptr<lt::session> session_;
   lt::torrent_handle handle_;
   std::string torrent_bytes_;  // the .torrent it came from, if not a magnet
+  std::string keep_dir_;       // --keep-files DIR
+  Hash offer_id_{};            // the manifest anchored
+  size_t accepted_ = 0;        // chunks judged good
+  bool whole_ = false;         // every chunk of it was wanted
+  bool all_verified_ = false;  // and every one was judged good
   std::vector<lt::tcp::endpoint> peers_;
   std::thread pump_;
   const bool debug_ = DebugAlerts();
@@ -539,7 +575,7 @@ Result<std::unique_ptr<ChunkSource>> NewSwarmSource(const std::string& source,
   CHECKPOINT_ASSIGN_OR_RETURN(lt::add_torrent_params params,
                               LoadTorrent(source, http, &torrent_bytes));
   const SwarmOptions& options = http.swarm;
-  std::string dir = options.keep_dir;
+  std::string dir = options.keep_dir, keep_dir;
   const bool temporary = dir.empty();
   if (temporary) {
     const char* tmp = ::getenv("TMPDIR");
@@ -555,11 +591,22 @@ Result<std::unique_ptr<ChunkSource>> NewSwarmSource(const std::string& source,
     if (fs::is_symlink(dir, ec) || (fs::exists(dir, ec) && !fs::is_directory(dir, ec)))
       return Status::InvalidArgument("--keep-files " + dir + " is not a directory");
     CHECKPOINT_RETURN_IF_ERROR(MakeDir(dir));
+    const lt::info_hash_t& ih = params.ti ? params.ti->info_hashes() : params.info_hashes;
+    const std::string partial = dir + "/.swarm-" + lt::aux::to_hex(ih.get_best());
+    struct stat st;
+    if (::lstat(partial.c_str(), &st) != 0) {
+      CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(partial));
+    } else if (!S_ISDIR(st.st_mode)) {
+      return Status::InvalidArgument(partial + " is not a directory (a link is not followed)");
+    }
+    keep_dir = dir;
+    dir = partial;
   }
   const std::string name =
       source.rfind("magnet:?", 0) == 0 ? "swarm (magnet)" : "swarm " + net::RedactUrl(source);
   auto swarm = std::make_unique<SwarmSource>(name, options, dir, temporary);
   swarm->set_torrent_bytes(std::move(torrent_bytes));
+  swarm->set_keep_dir(keep_dir);
   CHECKPOINT_RETURN_IF_ERROR(swarm->Open(std::move(params)));
   return std::unique_ptr<ChunkSource>(std::move(swarm));
 }

@@ -128,6 +128,21 @@ cp "$work/liar/$name/checkpoint.torrent" "$work/liar.torrent"
 seed_start liar "$work/liar"
 expect_out 3 "chunk 3: corrupt: the swarm's copy" -- "$cp_bin" restore "$work/liar.torrent" --peer "$liar" "${swarm[@]}" --db "$work/x1" --root "$root"
 "$cp_bin" state info --db "$work/x1" 2>/dev/null | grep -q "^height 1" && fail "a lying torrent made a height visible"
+# Kept files of a lying torrent never land in a checkpoint directory, even one of its name.
+cp "$ckpt/checkpoint.torrent" "$work/good.torrent"
+expect_out 3 "" -- "$cp_bin" restore "$work/liar.torrent" --peer "$liar" "${swarm[@]}" --db "$work/x2" --root "$root" --keep-files "$work/store"
+expect_out 0 "" -- "$cp_bin" verify "$ckpt" --root "$root"
+cmp -s "$ckpt/checkpoint.torrent" "$work/good.torrent" || fail "a lying torrent replaced the store's checkpoint.torrent"
+# A garbled checkpoint.torrent is skipped; the seeder goes on with the others.
+echo garbage >"$work/liar/$name/checkpoint.torrent"
+for _ in $(seq 1 1000); do
+  grep -q "^skipped $name" "$seed_log" && break
+  sleep 0.01
+done
+grep -q "^skipped $name" "$seed_log" || fail "seed did not skip a garbled torrent: $(tail -3 "$seed_log")"
+kill -0 "${seeders[-1]}" 2>/dev/null || fail "a garbled torrent stopped the seeder: $(tail -3 "$seed_log")"
+echo garbage >"$work/bad.torrent"
+expect 2 "not a torrent" -- "$cp_bin" restore "$work/bad.torrent" "${swarm[@]}" --db "$work/x3" --root "$root"
 
 # seed follows the store: a pruned checkpoint is dropped; SIGTERM stops it cleanly (exit 0).
 rm -rf "$ckpt"
