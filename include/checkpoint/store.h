@@ -64,7 +64,8 @@ struct StoredCheckpoint {
 
 struct Leftover {
   std::string path;
-  std::string kind;  // "staging", "trash", "partial" (a download), "incomplete"
+  std::string kind;  // "staging", "trash", "partial" (a download), "swarm" (a kept torrent
+                     // download), "incomplete"
 };
 
 struct StoreListing {

@@ -116,6 +116,10 @@ int RunList(const Args& args) {
       std::cout << "partial download (the same 'checkpoint fetch' resumes it; delete it to give "
                    "up): "
                 << l.path << "\n";
+    } else if (l.kind == "swarm") {
+      std::cout << "partial swarm download (the same command with --keep-files resumes it; "
+                   "delete it to give up): "
+                << l.path << "\n";
     } else if (l.kind == "incomplete") {
       std::cout << "incomplete (damaged or unfinished; not removed automatically, see 'checkpoint "
                    "verify'): "

@@ -120,6 +120,7 @@ const char* LeftoverKind(std::string_view name) {
   if (StartsWith(name, kStagingPrefix)) return "staging";
   if (StartsWith(name, kTrashPrefix)) return "trash";
   if (StartsWith(name, kPartialPrefix)) return "partial";
+  if (StartsWith(name, kSwarmPrefix)) return "swarm";
   return nullptr;
 }
 

@@ -43,6 +43,9 @@ inline constexpr const char* kIndexSignatureFile = "index.json.minisig";
 inline constexpr const char* kStagingPrefix = ".staging-";
 inline constexpr const char* kTrashPrefix = ".trash-";
 inline constexpr const char* kPartialPrefix = ".partial-";
+// DIR/.swarm-<info-hash>/: a torrent download kept with --keep-files DIR,
+// until every chunk of it is verified.
+inline constexpr const char* kSwarmPrefix = ".swarm-";
 
 // Decimal digits of a chunk file's index, zero-padded so names sort by index.
 inline constexpr int kChunkNameDigits = 8;
@@ -75,7 +78,7 @@ std::string TrashName(const std::string& name);
 // The resumable download directory of the checkpoint with this id.
 std::string PartialName(const Hash& id);
 
-// "staging", "trash" or "partial" for a store entry with such a prefix,
+// "staging", "trash", "partial" or "swarm" for a store entry with such a prefix,
 // else nullptr (the Leftover kinds ListStore reports).
 const char* LeftoverKind(std::string_view name);
 // Staging and trash directories are only ever left by a run that died:

@@ -592,7 +592,7 @@ Result<std::unique_ptr<ChunkSource>> NewSwarmSource(const std::string& source,
       return Status::InvalidArgument("--keep-files " + dir + " is not a directory");
     CHECKPOINT_RETURN_IF_ERROR(MakeDir(dir));
     const lt::info_hash_t& ih = params.ti ? params.ti->info_hashes() : params.info_hashes;
-    const std::string partial = dir + "/.swarm-" + lt::aux::to_hex(ih.get_best());
+    const std::string partial = dir + "/" + kSwarmPrefix + lt::aux::to_hex(ih.get_best());
     struct stat st;
     if (::lstat(partial.c_str(), &st) != 0) {
       CHECKPOINT_RETURN_IF_ERROR(MakeNewDir(partial));

@@ -133,6 +133,7 @@ cp "$ckpt/checkpoint.torrent" "$work/good.torrent"
 expect_out 3 "" -- "$cp_bin" restore "$work/liar.torrent" --peer "$liar" "${swarm[@]}" --db "$work/x2" --root "$root" --keep-files "$work/store"
 expect_out 0 "" -- "$cp_bin" verify "$ckpt" --root "$root"
 cmp -s "$ckpt/checkpoint.torrent" "$work/good.torrent" || fail "a lying torrent replaced the store's checkpoint.torrent"
+expect_out 0 "partial swarm download" -- "$cp_bin" list "$work/store"
 # A garbled checkpoint.torrent is skipped; the seeder goes on with the others.
 echo garbage >"$work/liar/$name/checkpoint.torrent"
 for _ in $(seq 1 1000); do
