@@ -24,8 +24,10 @@ struct SignResult {
   std::string key_id;
   std::string trusted_comment;
   // A checkpoint.torrent was there: it covered the signatures as they were,
-  // so it was removed (publish again).
+  // so it was made again with its trackers and web seeds (`magnet` is the new
+  // link), or removed when that failed (`unpublished`: publish again).
   bool unpublished = false;
+  std::string magnet;
 };
 
 // Signs the manifest of checkpoint `checkpoint` with the secret key in

@@ -60,13 +60,15 @@ int RunSign(const Args& args) {
     PrintJson({{"path", r->path},
                {"key_id", r->key_id},
                {"trusted_comment", r->trusted_comment},
-               {"unpublished", r->unpublished}});
+               {"unpublished", r->unpublished},
+               {"magnet", r->magnet.empty() ? nlohmann::json() : nlohmann::json(r->magnet)}});
   } else {
     std::cout << "signed by " << r->key_id << ": " << r->trusted_comment << "\n" << r->path << "\n";
+    if (!r->magnet.empty()) std::cout << r->magnet << "\n";
     if (r->unpublished) {
       std::fprintf(stderr,
-                   "checkpoint: removed checkpoint.torrent, which covered the old signatures: "
-                   "run 'checkpoint publish' again\n");
+                   "checkpoint: removed checkpoint.torrent, which covered the old signatures "
+                   "and could not be made again: run 'checkpoint publish' again\n");
     }
   }
   return kExitOk;

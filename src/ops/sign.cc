@@ -15,6 +15,7 @@
 #include "ops/layout.h"
 #include "ops/signatures.h"
 #include "ops/store_index.h"
+#include "torrent/publish_internal.h"
 
 namespace checkpoint {
 
@@ -45,7 +46,27 @@ Result<SignResult> SignCheckpoint(const std::string& checkpoint_arg, const std::
   CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::Acquire(StoreOf(ckpt), wait_seconds));
   std::string manifest;
   CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(ckpt, &manifest));
-  return WriteCheckpointSignature(ckpt, key, manifest, comment);
+  const std::optional<PublishOptions> published = PublishedOptions(ckpt);
+  CHECKPOINT_ASSIGN_OR_RETURN(SignResult r,
+                              WriteCheckpointSignature(ckpt, key, manifest, comment));
+  if (published) {
+    Result<PublishResult> again = WriteTorrent(ckpt, *published);
+    if (again.ok()) {
+      r.unpublished = false;
+      r.magnet = again->magnet;
+    }
+  }
+  if (!published) return r;
+  // index.json carries the magnet link. Its signature, of the old link, is
+  // renewed when this key made it, removed otherwise (WriteStoreIndex).
+  const std::string store = StoreOf(ckpt);
+  std::string index_sig;
+  Result<SignatureClaim> signer = Status::NotFound("");
+  if (ReadFileBounded(store + "/" + kIndexSignatureFile, kMaxSignatureFileBytes, &index_sig).ok())
+    signer = DescribeSignature(index_sig);
+  const bool own_index = signer.ok() && signer->key_id == r.key_id;
+  CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(store, lock, own_index ? &key : nullptr));
+  return r;
 }
 
 Result<SignResult> SignStoreIndex(const std::string& store, const StoreLock& lock,
@@ -56,7 +77,11 @@ Result<SignResult> SignStoreIndex(const std::string& store, const StoreLock& loc
   CHECKPOINT_RETURN_IF_ERROR(
       ReadFileBounded(store + "/" + kIndexSignatureFile, kMaxSignatureFileBytes, &sig));
   CHECKPOINT_ASSIGN_OR_RETURN(SignatureClaim info, DescribeSignature(sig));
-  return SignResult{store + "/" + kIndexSignatureFile, info.key_id, info.trusted_comment};
+  SignResult r;
+  r.path = store + "/" + kIndexSignatureFile;
+  r.key_id = info.key_id;
+  r.trusted_comment = info.trusted_comment;
+  return r;
 }
 
 Result<SignResult> SignStoreIndex(const std::string& store, const std::string& key_file,

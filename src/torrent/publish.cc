@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/hex.hpp>
+#include <libtorrent/load_torrent.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/torrent_info.hpp>
 
@@ -15,6 +16,7 @@
 #include "net/http.h"
 #include "ops/files.h"
 #include "ops/layout.h"
+#include "ops/store_index.h"
 #include "torrent/publish_internal.h"
 
 namespace checkpoint {
@@ -142,16 +144,44 @@ Result<PublishResult> MakeTorrent(const std::string& dir, const std::string& nam
   return r;
 }
 
-Result<PublishResult> PublishCheckpoint(const std::string& checkpoint_arg,
-                                        const PublishOptions& options) {
-  CHECKPOINT_ASSIGN_OR_RETURN(std::string ckpt, ResolveCheckpoint(checkpoint_arg));
-  CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock,
-                              StoreLock::Acquire(StoreOf(ckpt), options.lock_wait_seconds));
+std::optional<PublishOptions> PublishedOptions(const std::string& ckpt) {
+  std::string bytes;
+  if (!ReadFileBounded(ckpt + "/" + kTorrentFile, kMaxTorrentFileBytes, &bytes).ok())
+    return std::nullopt;
+  lt::load_torrent_limits limits;
+  limits.max_buffer_size = static_cast<int>(kMaxTorrentFileBytes);
+  lt::add_torrent_params p;
+  try {
+    p = lt::load_torrent_buffer(
+        lt::span<char const>(bytes.data(), static_cast<std::ptrdiff_t>(bytes.size())), limits);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  PublishOptions options;
+  for (const std::string& url : p.trackers)
+    if (UrlOk(url, true)) options.trackers.push_back(url);
+  for (const std::string& url : p.url_seeds)
+    if (UrlOk(url, false)) options.webseeds.push_back(url);
+  return options;
+}
+
+Result<PublishResult> WriteTorrent(const std::string& ckpt, const PublishOptions& options) {
   std::string torrent;
   CHECKPOINT_ASSIGN_OR_RETURN(
       PublishResult r, MakeTorrent(ckpt, fs::path(ckpt).filename().string(), options, &torrent));
   r.path = ckpt + "/" + kTorrentFile;
   CHECKPOINT_RETURN_IF_ERROR(ReplaceFileAtomically(r.path, torrent));
+  return r;
+}
+
+Result<PublishResult> PublishCheckpoint(const std::string& checkpoint_arg,
+                                        const PublishOptions& options) {
+  CHECKPOINT_ASSIGN_OR_RETURN(std::string ckpt, ResolveCheckpoint(checkpoint_arg));
+  CHECKPOINT_ASSIGN_OR_RETURN(StoreLock lock,
+                              StoreLock::Acquire(StoreOf(ckpt), options.lock_wait_seconds));
+  CHECKPOINT_ASSIGN_OR_RETURN(PublishResult r, WriteTorrent(ckpt, options));
+  // index.json carries the magnet link.
+  CHECKPOINT_RETURN_IF_ERROR(WriteStoreIndex(StoreOf(ckpt), lock));
   return r;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <libtorrent/torrent_info.hpp>
+#include <optional>
 #include <string>
 
 #include "checkpoint/publish.h"
@@ -18,5 +19,12 @@ Result<PublishResult> MakeTorrent(const std::string& dir, const std::string& nam
 // `dir` covers (same paths and sizes, besides pad files) under the directory's
 // name, and nothing a link; Corruption saying what differs otherwise.
 Status TorrentMatchesCheckpoint(const lt::torrent_info& ti, const std::string& dir);
+
+// The trackers and web seeds of the checkpoint's checkpoint.torrent when it
+// has one that parses (a re-publish keeps them); nullopt otherwise.
+std::optional<PublishOptions> PublishedOptions(const std::string& ckpt);
+
+// Writes CKPT/checkpoint.torrent. REQUIRES: the store's lock.
+Result<PublishResult> WriteTorrent(const std::string& ckpt, const PublishOptions& options);
 
 }  // namespace checkpoint

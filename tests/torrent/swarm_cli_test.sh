@@ -41,8 +41,24 @@ expect_out 0 "" -- "$cp_bin" publish "$work/copy/$name" --tracker udp://127.0.0.
   fail "another copy, trackers and web seeds changed the info-hashes: $(cat "$work/out")"
 expect_out 0 "" -- "$cp_bin" verify "$ckpt" --root "$root"
 grep -q extra "$work/out" && fail "verify calls checkpoint.torrent extra"
+# Signing a published checkpoint publishes it again (the torrent covers the signatures) with
+# its trackers and web seeds, and index.json carries the new magnet link.
+"$cp_bin" keygen --out "$work/op" >/dev/null || fail "keygen"
+expect_out 0 "" -- "$cp_bin" sign "$work/copy/$name" --key "$work/op.key" --json
+signed_magnet=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["magnet"])' "$work/out")
+python3 - "$work/copy/$name/checkpoint.torrent" "$work/copy/index.json" "$signed_magnet" "$magnet" <<'PY' || fail "sign did not publish again"
+import json, sys
+t = open(sys.argv[1], "rb").read()
+assert b"udp://127.0.0.1:1/announce" in t and b"http://127.0.0.1:1/" in t, "trackers or web seeds lost"
+assert b".minisig" in t, "the signature is not in the torrent"
+assert sys.argv[3] != sys.argv[4], "same magnet after signing"
+magnets = [c.get("magnet") for c in json.load(open(sys.argv[2]))["checkpoints"]]
+assert sys.argv[3] in magnets, magnets
+PY
 expect 2 "tracker" -- "$cp_bin" publish "$ckpt" --tracker "file:///etc/passwd"
-ln -s /etc/hostname "$work/copy/$name/signatures" 2>/dev/null || { mkdir -p "$work/copy/$name/signatures"; ln -s /etc/hostname "$work/copy/$name/signatures/0123456789ABCDEF.minisig"; }
+ln -s /etc/hostname "$work/copy/$name/signatures/0123456789ABCDEF.minisig"
+expect_out 1 "" -- "$cp_bin" publish "$work/copy/$name"
+rm -r "$work/copy/$name/signatures" && ln -s /etc "$work/copy/$name/signatures"
 expect_out 1 "" -- "$cp_bin" publish "$work/copy/$name"
 
 # seed_start VAR STORE [ARGS…]: our seeder on a free loopback port; VAR gets IP:PORT.
