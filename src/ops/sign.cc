@@ -47,8 +47,7 @@ Result<SignResult> SignCheckpoint(const std::string& checkpoint_arg, const std::
   std::string manifest;
   CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(ckpt, &manifest));
   const std::optional<PublishOptions> published = PublishedOptions(ckpt);
-  CHECKPOINT_ASSIGN_OR_RETURN(SignResult r,
-                              WriteCheckpointSignature(ckpt, key, manifest, comment));
+  CHECKPOINT_ASSIGN_OR_RETURN(SignResult r, WriteCheckpointSignature(ckpt, key, manifest, comment));
   if (published) {
     Result<PublishResult> again = WriteTorrent(ckpt, *published);
     if (again.ok()) {
