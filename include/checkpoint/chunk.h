@@ -35,8 +35,11 @@ Status VerifyChunk(
 
 // A chunk file: magic, format version, one zstd frame. Refuses a frame whose
 // declared size is unknown or above `max_raw_bytes`, and trailing bytes.
-Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical);
-std::string EncodeChunkFile(std::string_view canonical, int zstd_level);
+// `version` is the chunk format the manifest calls for: 1 for a full
+// checkpoint's chunks, 2 for a delta's (docs/FORMAT.md §9).
+Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical,
+                       uint32_t version = 1);
+std::string EncodeChunkFile(std::string_view canonical, int zstd_level, uint32_t version = 1);
 
 // zstd levels chunk files are written at (transport only: ids never depend on
 // them). Default: zstd's fast mode -1, as small as level 1 on chain-like state

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,16 @@ struct ManifestChunk {
   bool operator==(const ManifestChunk&) const = default;
 };
 
+// A delta checkpoint's base (format version 2): the height F and root its
+// changes start from, and the id of a full checkpoint of F when one was named.
+struct ManifestBase {
+  uint64_t height = 0;
+  Hash root{};
+  std::optional<Hash> id;
+
+  bool operator==(const ManifestBase&) const = default;
+};
+
 struct Manifest {
   uint32_t format_version = 1;
   uint32_t chunker_version = 1;
@@ -31,14 +42,19 @@ struct Manifest {
   uint64_t chunk_size = 0;
   uint64_t height = 0;
   Hash root{};
-  uint64_t leaves = 0;  // sum over chunks
+  uint64_t leaves = 0;  // sum over chunks (a delta's: its changes)
   std::vector<ManifestChunk> chunks;
+  std::optional<ManifestBase> base;  // set: a delta checkpoint (version 2)
+
+  bool is_delta() const { return base.has_value(); }
 
   bool operator==(const Manifest&) const = default;
 };
 
 // Formats this build reads; the writer can emit any of them.
-constexpr uint32_t kManifestFormatVersions[] = {1};
+constexpr uint32_t kManifestFormatVersions[] = {1, 2};
+// The first version that can name a base (a delta checkpoint).
+constexpr uint32_t kDeltaFormatVersion = 2;
 constexpr bool IsKnownFormatVersion(uint64_t v) {
   for (uint32_t known : kManifestFormatVersions) {
     if (v == known) return true;

@@ -41,6 +41,16 @@ void AppendStubItem(std::string* dst, ChunkItem tag, BitString* prev, const BitS
   *prev = path;
 }
 
+void AppendChangeItem(std::string* dst, std::string_view key, std::string_view value,
+                      bool is_delete) {
+  dst->push_back(static_cast<char>(is_delete ? ChunkItem::kDelete : ChunkItem::kPut));
+  PutFixed32LE(dst, static_cast<uint32_t>(key.size()));
+  dst->append(key);
+  if (is_delete) return;
+  PutFixed32LE(dst, static_cast<uint32_t>(value.size()));
+  dst->append(value);
+}
+
 uint64_t StubBytesAfter(const BitString& prev, const BitString& path) {
   return StubItemBytes(path.bits - CommonPrefixBits(prev.bytes, prev.bits, path.bytes, path.bits));
 }
@@ -144,6 +154,19 @@ bool ChunkDecoder::Next(DecodedItem* item) {
     }
     item->key = {};
     item->value = {};
+  } else if (delta_ && (tag == static_cast<uint8_t>(ChunkItem::kPut) ||
+                        tag == static_cast<uint8_t>(ChunkItem::kDelete))) {
+    const uint32_t klen = r_.U32LE();
+    if (!r_.ok() || klen == 0 || klen > kMaxKeyBytes) return Fail("bad key length");
+    item->key = r_.Bytes(klen);
+    item->value = {};
+    if (tag == static_cast<uint8_t>(ChunkItem::kPut)) {
+      const uint32_t vlen = r_.U32LE();
+      if (!r_.ok() || vlen > kMaxValueBytes) return Fail("bad value length");
+      item->value = r_.Bytes(vlen);
+    }
+    if (!r_.ok()) return Fail("truncated change");
+    path_ = BitString::FromKey(item->key);
   } else {
     return Fail("unknown item type");
   }
@@ -156,16 +179,21 @@ uint64_t MaxChunkFileBytes(uint64_t raw_size) {
   return ZSTD_compressBound(raw_size) + kChunkFileHeaderBytes;
 }
 
-Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical) {
+Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::string* canonical,
+                       uint32_t expected_version) {
   if (file.size() < kChunkFileHeaderBytes ||
       std::memcmp(file.data(), kChunkFileMagic, sizeof(kChunkFileMagic)) != 0) {
     return Status::Corruption("not a chunk file (bad magic)");
   }
   Reader r(file.substr(8, 4));
   const uint32_t version = r.U32LE();
-  if (version != kChunkFormatVersion) {
-    return Status::NotSupported("chunk format version " + std::to_string(version) +
-                                " is not supported");
+  if (version != expected_version) {
+    return version == kChunkFormatVersion || version == kDeltaChunkFormatVersion
+               ? Status::Corruption("chunk format version " + std::to_string(version) +
+                                    " where the manifest calls for " +
+                                    std::to_string(expected_version))
+               : Status::NotSupported("chunk format version " + std::to_string(version) +
+                                      " is not supported");
   }
   std::string_view frame = file.substr(kChunkFileHeaderBytes);
   const unsigned long long declared = ZSTD_getFrameContentSize(frame.data(), frame.size());
@@ -192,9 +220,9 @@ Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::strin
   return Status::OK();
 }
 
-std::string EncodeChunkFile(std::string_view canonical, int zstd_level) {
+std::string EncodeChunkFile(std::string_view canonical, int zstd_level, uint32_t version) {
   std::string out(kChunkFileMagic, sizeof(kChunkFileMagic));
-  PutFixed32LE(&out, kChunkFormatVersion);
+  PutFixed32LE(&out, version);
   const size_t bound = ZSTD_compressBound(canonical.size());
   out.resize(kChunkFileHeaderBytes + bound);
   const size_t n = ZSTD_compress(out.data() + kChunkFileHeaderBytes, bound, canonical.data(),

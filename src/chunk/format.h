@@ -32,7 +32,11 @@ constexpr size_t kChunkFileHeaderBytes = 12;  // magic ‖ u32le format version
 // reader (a file, an HTTP body) takes before giving up on it.
 uint64_t MaxChunkFileBytes(uint64_t raw_size);
 
-enum class ChunkItem : uint8_t { kLeaf = 1, kStub = 2, kLeafStub = 3 };
+// A delta chunk (format 2, docs/FORMAT.md §9) holds changes instead of
+// leaves: 0x04 u32 klen ‖ key ‖ u32 vlen ‖ value (a put) | 0x05 u32 klen ‖ key
+// (a delete), and a leaf item only as the whole trie outside its interval.
+constexpr uint32_t kDeltaChunkFormatVersion = 2;
+enum class ChunkItem : uint8_t { kLeaf = 1, kStub = 2, kLeafStub = 3, kPut = 4, kDelete = 5 };
 
 // Encoded sizes. A leaf's is a function of its key and value sizes only, so
 // a subtree's is a function of its statistics: 9·leaves + key_bytes + value_bytes.
@@ -44,6 +48,11 @@ constexpr uint64_t HeaderBytes(uint64_t lo, bool has_hi, uint64_t hi) {
 
 void AppendChunkHeader(std::string* dst, std::string_view lo, const std::string* hi);
 void AppendLeafItem(std::string* dst, std::string_view key, std::string_view value);
+void AppendChangeItem(std::string* dst, std::string_view key, std::string_view value,
+                      bool is_delete);
+constexpr uint64_t ChangeItemBytes(uint64_t key, uint64_t value, bool is_delete) {
+  return is_delete ? 5 + key : 9 + key + value;
+}
 // Appends a stub (kStub or kLeafStub) front-coded against `prev`, the
 // previous item's path, and makes `path` the new previous path.
 void AppendStubItem(std::string* dst, ChunkItem tag, BitString* prev, const BitString& path,
@@ -69,7 +78,9 @@ struct DecodedItem {
 };
 class ChunkDecoder {
  public:
-  explicit ChunkDecoder(std::string_view canonical) : r_(canonical) {}
+  // `delta`: a delta chunk's encoding (change items allowed).
+  explicit ChunkDecoder(std::string_view canonical, bool delta = false)
+      : r_(canonical), delta_(delta) {}
   Status Header(ChunkHeader* out);
   // False at the end or on a failure (then status() says why).
   bool Next(DecodedItem* item);
@@ -82,6 +93,7 @@ class ChunkDecoder {
  private:
   bool Fail(const char* what);
   Reader r_;
+  bool delta_;
   BitString path_;
   uint64_t index_ = 0;
   bool started_ = false;

@@ -122,7 +122,7 @@ Status SniffVersion(std::string_view bytes) {
   if (at == std::string_view::npos) return Status::OK();
   Scanner s(bytes.substr(at + kVersionAt.size()));
   uint64_t v = 0;
-  if (s.U64(&v) && v != 1) {
+  if (s.U64(&v) && !IsKnownFormatVersion(v)) {
     return Status::NotSupported("manifest format version " + std::to_string(v) +
                                 " is not supported");
   }
@@ -136,7 +136,19 @@ Status Scan(std::string_view bytes, Manifest* out) {
   // Each step: the literal up to a value, then the value. A literal that does
   // not match is another spelling (or not a manifest at all).
   auto lit = [&s](std::string_view l) { return s.Lit(l); };
-  if (!lit("{\"chunk_size\":")) return NotCanonical(s, "{\"chunk_size\":");
+  if (!lit("{\"")) return NotCanonical(s, "{\"");
+  if (lit("base\":{\"height\":")) {
+    ManifestBase& b = m.base.emplace();
+    if (!s.U64(&b.height)) return Bad("base.height");
+    if (lit(",\"id\":\"")) {
+      if (!s.HashHex(&b.id.emplace())) return Bad("base.id");
+      if (!lit("\"")) return NotCanonical(s, "\"");
+    }
+    if (!lit(",\"root\":\"")) return NotCanonical(s, ",\"root\":\"");
+    if (!s.HashHex(&b.root)) return Bad("base.root");
+    if (!lit("\"},\"")) return NotCanonical(s, "\"},\"");
+  }
+  if (!lit("chunk_size\":")) return NotCanonical(s, "{\"chunk_size\":");
   if (!s.U64(&m.chunk_size) || m.chunk_size < kMinChunkSize || m.chunk_size > kMaxChunkSize) {
     return Bad("chunk_size");
   }
@@ -180,6 +192,8 @@ Status Scan(std::string_view bytes, Manifest* out) {
                                 " is not supported");
   }
   m.format_version = static_cast<uint32_t>(v);
+  if (m.base && m.format_version < kDeltaFormatVersion)
+    return Status::Corruption("manifest: a base needs format version 2");
   if (!lit(",\"hash\":\"")) return NotCanonical(s, ",\"hash\":\"");
   std::string_view name;
   std::optional<HashKind> kind;
@@ -195,6 +209,8 @@ Status Scan(std::string_view bytes, Manifest* out) {
   if (!s.HashHex(&m.root)) return Bad("root");
   if (!lit("\"}\n") || !s.done()) return NotCanonical(s, "\"}\\n and the end");
   if (leaves != m.leaves) return Status::Corruption("manifest: leaves do not add up");
+  if (m.base && m.base->height > m.height)
+    return Status::Corruption("manifest: the base is above the height");
   *out = std::move(m);
   return Status::OK();
 }
@@ -219,7 +235,20 @@ std::string EncodeManifest(const Manifest& m) {
   // Keys sorted, no spaces: the one spelling. Entries are ~130 bytes + 2|lo|.
   std::string out;
   out.reserve(300 + m.chunks.size() * 140);
-  out += "{\"chunk_size\":";
+  out += "{";
+  if (m.base) {
+    out += "\"base\":{\"height\":";
+    PutU64(&out, m.base->height);
+    if (m.base->id) {
+      out += ",\"id\":\"";
+      out += ToHex(*m.base->id);
+      out += "\"";
+    }
+    out += ",\"root\":\"";
+    out += ToHex(m.base->root);
+    out += "\"},";
+  }
+  out += "\"chunk_size\":";
   PutU64(&out, m.chunk_size);
   out += ",\"chunker_version\":";
   PutU64(&out, m.chunker_version);

@@ -61,6 +61,9 @@ Status TrieBuilder::AttachTo(Open* parent) {
     entry = &parent->left;
   }
   if (slot->present()) return Status::InvalidArgument("trie builder: two items in one place");
+  CHECKPOINT_RETURN_IF_ERROR(
+      env_->OnPlaced({pending_.path, ref, parent->depth, false, pending_.built, pending_.complete,
+                      pending_.stub, in_slot}));
   *slot = std::move(ref);
   // Only a complete entry's path is ever reported; dropping the others keeps
   // memory proportional to the input, not to depth × depth on a chain of stubs.
@@ -136,6 +139,8 @@ Result<NodeRef> TrieBuilder::Finish() {
   while (!stack_.empty()) CHECKPOINT_RETURN_IF_ERROR(CloseTop());
   if (pending_.stub) return Status::InvalidArgument("a stub cannot stand for the whole trie");
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, Seal(&pending_, 0));
+  CHECKPOINT_RETURN_IF_ERROR(env_->OnPlaced(
+      {pending_.path, root, 0, true, pending_.built, pending_.complete, pending_.stub, false}));
   if (pending_.complete) CHECKPOINT_RETURN_IF_ERROR(env_->OnBoundary(pending_.path, root));
   return root;
 }

@@ -44,6 +44,19 @@ class BuilderEnv {
     (void)ref;
     return Status::OK();
   }
+  // Every entry as it is placed: below the node of depth `parent_depth`, or
+  // as the root (`root`). `built`: a node the builder made; `complete`: no
+  // opaque item below it. Delta chunks check their proof's shape here.
+  struct Placement {
+    const BitString& path;
+    const NodeRef& ref;
+    uint32_t parent_depth;
+    bool root, built, complete, opaque, in_slot;
+  };
+  virtual Status OnPlaced(const Placement& placed) {
+    (void)placed;
+    return Status::OK();
+  }
   // An existing internal node that keeps its children but hangs from a new
   // depth, so its label (and hash) change: returns the rewritten node's ref.
   virtual Result<NodeRef> Relabel(const BitString& path, const NodeRef& old,

@@ -224,13 +224,36 @@ TEST_CASE("manifest: respellings and bad fields are refused", "[unit]") {
   refused("\n", "\r\n");
   refused("\n", "\n\n");
   refused("}],", "},],");
+  std::string v3 = good;
+  v3.replace(v3.find("\"format_version\":1"), 18, "\"format_version\":3");
+  REQUIRE(ParseManifest(v3, &out).code() == Status::Code::kNotSupported);
+  // A version-3 manifest whose chunks this build does not know: still "not supported".
+  std::string v3_shape = v3;
+  v3_shape.replace(v3_shape.find("\"digest\""), 8, "\"digest2\"");
+  REQUIRE(ParseManifest(v3_shape, &out).code() == Status::Code::kNotSupported);
+  // Version 2 reads a full checkpoint's manifest too, and names a base for a delta.
   std::string v2 = good;
   v2.replace(v2.find("\"format_version\":1"), 18, "\"format_version\":2");
-  REQUIRE(ParseManifest(v2, &out).code() == Status::Code::kNotSupported);
-  // A version-2 manifest whose chunks this build does not know: still "not supported".
-  std::string v2_shape = v2;
-  v2_shape.replace(v2_shape.find("\"digest\""), 8, "\"digest2\"");
-  REQUIRE(ParseManifest(v2_shape, &out).code() == Status::Code::kNotSupported);
+  REQUIRE(ParseManifest(v2, &out).ok());
+  REQUIRE(!out.is_delta());
+  Manifest delta = out;
+  delta.base = ManifestBase{delta.height, Hash{}, std::nullopt};
+  delta.base->root[0] = 7;
+  REQUIRE(ParseManifest(EncodeManifest(delta), &out).ok());
+  REQUIRE(out == delta);
+  delta.base->id = Hash{};
+  REQUIRE(ParseManifest(EncodeManifest(delta), &out).ok());
+  REQUIRE(out == delta);
+  const std::string with_base = EncodeManifest(delta);
+  REQUIRE(with_base.rfind("{\"base\":{\"height\":", 0) == 0);
+  std::string base_v1 = with_base;
+  base_v1.replace(base_v1.find("\"format_version\":2"), 18, "\"format_version\":1");
+  REQUIRE(ParseManifest(base_v1, &out).IsCorruption());  // a base needs version 2
+  delta.base->height = delta.height + 1;
+  REQUIRE(ParseManifest(EncodeManifest(delta), &out).IsCorruption());  // base above the height
+  std::string spaced = with_base;
+  spaced.replace(spaced.find("{\"height\""), 1, "{ ");
+  REQUIRE(ParseManifest(spaced, &out).IsCorruption());
   // One byte over the cap: refused before anything is read.
   std::string huge(kMaxManifestBytes + 1, ' ');
   const Status s = ParseManifest(huge, &out);

@@ -1,0 +1,84 @@
+// Delta chunks (docs/FORMAT.md §9): the changes from a base height F to a
+// height H in one key interval, with H's proof around the interval.
+//
+// delta chunk = header (as a full chunk's) ‖ items in key order:
+//   H's proof left of the interval ‖ the changes inside it ‖ H's proof right of it
+// The proof is the canonical one for the interval at H's root: every node
+// whose edge region (its parent's path ‖ branch bit; everything for the root)
+// reaches into the interval and whose region does not lie wholly inside it is
+// opened; below it, a child wholly outside is a stub (0x02 at its edge
+// region), a slot leaf outside a slot-leaf stub (0x03), and a leaf outside
+// whose edge region reaches in is given whole (0x01: only its value binds
+// its key). Nothing inside the interval is in the proof: a node holding F
+// rebuilds it from its own trie and the changes, reusing the hash of every
+// subtree no change reaches, so checking costs O((changes + 2) × depth).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chunk/format.h"
+#include "state/node_reader.h"
+#include "trie/node.h"
+
+namespace checkpoint {
+
+struct KeyInterval {
+  std::string lo;
+  bool has_hi = false;
+  std::string hi;
+
+  bool Contains(std::string_view key) const { return key >= lo && (!has_hi || key < hi); }
+  // Some key starting with the bits `region` lies inside.
+  bool Overlaps(const BitString& region) const;
+  // Every key starting with `region` lies inside.
+  bool Covers(const BitString& region) const;
+};
+
+// One item of H's proof for an interval.
+struct ProofItem {
+  ChunkItem tag;  // kStub, kLeafStub or kLeaf
+  BitString path;
+  Hash hash{};
+  std::string key, value;  // kLeaf
+};
+
+// H's canonical proof for `iv`, in key order, read through `reader` from the
+// trie rooted at `root`.
+Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv,
+                  std::vector<ProofItem>* out);
+
+struct DeltaChange {
+  std::string key, value;
+  bool is_delete = false;
+};
+
+// The encoded size and bytes of a delta chunk.
+uint64_t DeltaChunkBytes(const KeyInterval& iv, const std::vector<ProofItem>& proof,
+                         uint64_t change_bytes, std::string_view last_change_key);
+void EncodeDeltaChunk(const KeyInterval& iv, const std::vector<ProofItem>& proof,
+                      const std::vector<DeltaChange>& changes, std::string* out);
+
+struct DeltaChunkInfo {
+  KeyInterval interval;
+  uint64_t changes = 0;
+  uint64_t puts = 0;
+  uint64_t deletes = 0;
+};
+
+using ChangeFn = std::function<void(std::string_view key, std::string_view value, bool is_delete)>;
+
+// Checks a delta chunk's canonical encoding against `target` (H's root),
+// given the base trie (rooted at `base`, read through `base_reader`): accepted
+// only if its changes are exactly the differences between the base and H in
+// its interval. Corruption: it does not decode. InvalidArgument: it proves
+// nothing (the message says why). `on_change` sees each change in key order
+// before the final root check: discard what it saw unless the result is OK.
+Status VerifyDeltaChunk(std::string_view canonical, HashKind kind, const Hash& target,
+                        NodeReader* base_reader, const NodeRef& base, DeltaChunkInfo* info,
+                        const ChangeFn& on_change = {});
+
+}  // namespace checkpoint
