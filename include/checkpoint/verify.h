@@ -61,7 +61,7 @@ struct MirrorReport {
   std::string name;  // its URL (without any password) or directory
   uint64_t bytes = 0;
   uint64_t chunks = 0;    // chunks it sent that were accepted
-  uint64_t strikes = 0;   // bad chunks, over-long bodies, HTTP errors
+  uint64_t strikes = 0;   // bad chunks, over-long bodies, HTTP errors; bad torrent pieces
   uint64_t failures = 0;  // transfers that broke off: resets, timeouts, cut bodies
   uint64_t requests = 0;
   bool dropped = false;

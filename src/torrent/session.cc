@@ -24,8 +24,10 @@ lt::settings_pack SessionSettings(const std::string& listen, bool discovery) {
   pack.set_int(lt::settings_pack::min_reconnect_time, 2);
   pack.set_bool(lt::settings_pack::enable_outgoing_utp, false);
   pack.set_bool(lt::settings_pack::enable_incoming_utp, false);
+  // status has hash_failed_alert, peer has peer_ban_alert.
   lt::alert_category_t mask = lt::alert_category::error | lt::alert_category::status |
-                              lt::alert_category::storage | lt::alert_category::file_progress;
+                              lt::alert_category::storage | lt::alert_category::file_progress |
+                              lt::alert_category::peer;
   if (DebugAlerts()) mask = lt::alert_category::all;
   pack.set_int(lt::settings_pack::alert_mask, mask);
   return pack;

@@ -79,6 +79,11 @@ Result<lt::add_torrent_params> LoadTorrent(const std::string& source, const Http
   return p;
 }
 
+std::string Endpoint(const lt::tcp::endpoint& e) {
+  const std::string ip = e.address().to_string();
+  return (e.address().is_v6() ? "[" + ip + "]" : ip) + ":" + std::to_string(e.port());
+}
+
 // What a file of the torrent is to a checkpoint.
 struct FileRole {
   enum Kind { kManifest, kSignature, kChunk, kOther } kind = kOther;
@@ -124,6 +129,8 @@ class SwarmSource : public ChunkSource {
 
   Status Open(lt::add_torrent_params params) {
     lt::settings_pack pack = SessionSettings(options_.listen, options_.discovery);
+    // This constructor adds libtorrent's default plugins, smart_ban among them:
+    // it finds the sender of a bad block in a piece several peers sent.
     lt::session_params sp(std::move(pack));
     session_ = std::make_unique<lt::session>(std::move(sp));
     params.save_path = save_path_;
@@ -314,6 +321,13 @@ class SwarmSource : public ChunkSource {
     std::lock_guard<std::mutex> lock(mu_);
     MirrorReport r = report_;
     r.bytes = static_cast<uint64_t>(st.total_payload_download);
+    if (bans_ > 0) {
+      std::string peers;
+      for (const std::string& p : banned_) peers += (peers.empty() ? "" : ", ") + p;
+      if (bans_ > banned_.size())
+        peers += " and " + std::to_string(bans_ - banned_.size()) + " more";
+      r.why += (r.why.empty() ? "" : "; ") + std::string("banned for corrupt pieces: ") + peers;
+    }
     return {r};
   }
 
@@ -444,6 +458,13 @@ class SwarmSource : public ChunkSource {
           error_ = "libtorrent: " + err->error.message();
         } else if (auto* added = lt::alert_cast<lt::add_torrent_alert>(a)) {
           if (added->error) error_ = "libtorrent: " + added->error.message();
+        } else if (lt::alert_cast<lt::hash_failed_alert>(a)) {
+          // A piece failed the torrent's hashes: some peer sent bad data.
+          // libtorrent drops it and asks for the piece again by itself.
+          ++report_.strikes;
+        } else if (auto* ban = lt::alert_cast<lt::peer_ban_alert>(a)) {
+          ++bans_;
+          if (banned_.size() < kListedBans) banned_.push_back(Endpoint(ban->endpoint));
         }
       }
       if (!have_metadata_ && handle_.is_valid()) {
@@ -560,7 +581,10 @@ class SwarmSource : public ChunkSource {
   std::map<size_t, int> read_tries_;
   static constexpr int kReadTries = 100;  // 10 s
   std::map<size_t, ChunkProblem> failed_;
-  MirrorReport report_;
+  MirrorReport report_;  // strikes: pieces that failed the torrent's hashes, chunks their proofs
+  uint64_t bans_ = 0;    // peers libtorrent banned for them
+  std::vector<std::string> banned_;  // the first kListedBans of them, IP:PORT
+  static constexpr size_t kListedBans = 8;
 };
 
 }  // namespace
