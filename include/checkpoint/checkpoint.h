@@ -35,7 +35,7 @@ struct CreateOptions {
   uint64_t chunk_size = 8ull << 20;
   // Chunk-producing threads; the output does not depend on it. Default: 0 = cores.
   unsigned threads = 0;
-  // Manifest and chunk format to write. Default: 1 (the only one so far).
+  // Manifest format to write: 1, or 2 (which a delta needs). Default: 1.
   uint32_t format_version = 1;
   // zstd level of the chunk files, kMinZstdLevel..kMaxZstdLevel (transport
   // only: ids never depend on it). Default: kDefaultZstdLevel (-1).
@@ -55,6 +55,12 @@ struct CreateOptions {
   // Also write CKPT/checkpoint.torrent (checkpoint/publish.h) before the
   // checkpoint is published, after signing (the torrent covers signatures).
   std::optional<PublishOptions> publish;
+  // Make a delta checkpoint (docs/FORMAT.md §9) of the changes from this
+  // height of the database (which must still hold it) to the one created;
+  // needs format_version 2. `base_id` names a full checkpoint of that height,
+  // recorded in the manifest. Default: a full checkpoint.
+  std::optional<uint64_t> base_height;
+  std::optional<Hash> base_id;
 };
 
 struct CreateResult {
@@ -70,6 +76,7 @@ struct CreateResult {
   bool existed = false;   // a complete checkpoint of the same content was already there
   bool replaced = false;  // one was there but damaged (a chunk missing or implausible): replaced
   std::string magnet;     // with CreateOptions::publish, for a checkpoint made by this run
+  std::optional<uint64_t> base_height;  // a delta's base
 };
 
 // Checkpoints `height` of `db` into the store directory `store` (made if

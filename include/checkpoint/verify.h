@@ -81,6 +81,9 @@ struct VerifyReport {
   uint64_t raw_bytes = 0;
   std::vector<MirrorReport> mirrors;  // from a ChunkSource (checkpoint/source.h)
   double seconds = 0;
+  // A delta checkpoint checked without its base (VerifyOptions::base_db):
+  // its chunks' digests and encodings only, not their proofs.
+  bool proofs_need_base = false;
   bool ok() const { return manifest_ok && problems.empty() && local_error.empty(); }
 };
 
@@ -96,6 +99,10 @@ struct VerifyOptions {
   uint64_t max_chunk_size = kDefaultMaxChunkSize;
   // Chunk order to check in (tests); empty: index order. Results do not depend on it.
   std::vector<size_t> order;
+  // The state database holding a delta checkpoint's base height: its chunks
+  // are rebuilt from it and checked against the root (docs/FORMAT.md §9).
+  // Opened read-only. Empty: a delta's proofs are not checked.
+  std::string base_db;
 };
 
 // Fails (IOError/NotFound) when `dir`, its manifest or a chunk file cannot be

@@ -18,6 +18,7 @@
 #include "cli/publish.h"
 #include "cli/signals.h"
 #include "ops/files.h"
+#include "ops/layout.h"
 
 namespace po = boost::program_options;
 
@@ -110,8 +111,17 @@ CreateRun Create(const po::variables_map& vm) {
     return run;
   }
   auto version = ParseU64(vm["format-version"].as<std::string>());
-  if (!version || *version != 1)
-    return fail(kExitUsage, "--format-version: this build writes version 1 only");
+  if (!version || !IsKnownFormatVersion(*version))
+    return fail(kExitUsage, "--format-version: this build writes versions 1 and 2");
+  options.format_version = static_cast<uint32_t>(*version);
+  const std::string base_arg = vm.count("base") ? vm["base"].as<std::string>() : "";
+  if (!base_arg.empty()) {
+    if (vm["format-version"].defaulted()) {
+      options.format_version = kDeltaFormatVersion;
+    } else if (options.format_version < kDeltaFormatVersion) {
+      return fail(kExitUsage, "--base makes a delta checkpoint, which needs --format-version 2");
+    }
+  }
   options.zstd_level = vm["zstd-level"].as<int>();
   if (options.zstd_level < kMinZstdLevel || options.zstd_level > kMaxZstdLevel) {
     return fail(kExitUsage, "--zstd-level takes " + std::to_string(kMinZstdLevel) + ".." +
@@ -174,6 +184,37 @@ CreateRun Create(const po::variables_map& vm) {
   }
 
   const std::string store = vm["out"].as<std::string>();
+  if (!base_arg.empty()) {
+    // A height of the database, or a full checkpoint of one (a path, or a
+    // name in the store), whose id the delta then records.
+    if (std::optional<uint64_t> f = ParseU64(base_arg)) {
+      options.base_height = *f;
+    } else {
+      std::error_code dir_ec;
+      const std::string path =
+          std::filesystem::is_directory(base_arg, dir_ec) ? base_arg : store + "/" + base_arg;
+      Result<StoredCheckpoint> base = ReadCompleteCheckpoint(path);
+      if (!base.ok()) return fail(kExitError, "--base " + base_arg + ": " + base.status().message());
+      if (base->manifest.is_delta()) {
+        return fail(kExitUsage, "--base " + base_arg +
+                                    " is a delta checkpoint: deltas are made against a full one");
+      }
+      options.base_height = base->manifest.height;
+      options.base_id = base->id;
+      auto view = (*db)->View(base->manifest.height);
+      if (!view.ok()) {
+        return fail(kExitError, "--base " + base_arg + ": height " +
+                                    std::to_string(base->manifest.height) +
+                                    " is no longer in the database");
+      }
+      if ((*view)->root() != base->manifest.root) {
+        return fail(kExitError, "--base " + base_arg + " has root " +
+                                    ToHex(base->manifest.root) + ", the database at height " +
+                                    std::to_string(base->manifest.height) + " " +
+                                    ToHex((*view)->root()));
+      }
+    }
+  }
   std::error_code ec;
   const bool store_existed = std::filesystem::exists(store, ec);
   auto lock = StoreLock::Acquire(store, wait);  // before anything is written to the store
@@ -214,6 +255,7 @@ CreateRun Create(const po::variables_map& vm) {
         {"bytes", r->bytes},      {"raw_bytes", r->raw_bytes}, {"seconds", r->seconds},
         {"existed", r->existed},  {"replaced", r->replaced},   {"deleted", deleted},
         {"magnet", r->magnet}};
+    if (r->base_height) j["base_height"] = *r->base_height;
     PrintJson(j);
     return run;
   }
@@ -224,8 +266,9 @@ CreateRun Create(const po::variables_map& vm) {
     if (r->replaced)
       std::fprintf(stderr, "checkpoint: replaced a damaged copy of this checkpoint\n");
     std::cout << "height " << r->height << " root " << ToHex(r->root) << " id " << ToHex(r->id)
-              << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes
-              << "\n";
+              << " chunks " << r->chunks << " bytes " << r->bytes << " raw_bytes " << r->raw_bytes;
+    if (r->base_height) std::cout << " base " << *r->base_height << " changes " << r->leaves;
+    std::cout << "\n";
   }
   if (!r->magnet.empty()) std::cout << r->magnet << "\n";
   for (const std::string& d : deleted) std::cout << "deleted " << d << "\n";
@@ -259,7 +302,11 @@ int RunCreate(const Args& args) {
       "sign the checkpoint with this secret key before publishing it; the first also signs "
       "index.json (repeatable)")("metrics-file", po::value<std::string>(),
                                  "write Prometheus textfile metrics here")(
-      "format-version", po::value<std::string>()->default_value("1"), "format to write")(
+      "format-version", po::value<std::string>()->default_value("1"),
+      "format to write (1, or 2: what --base needs)")(
+      "base", po::value<std::string>(),
+      "make a delta checkpoint from this height F of the database, or from a full "
+      "checkpoint of F (a path, or a name in the store)")(
       "zstd-level", po::value<int>()->default_value(kDefaultZstdLevel),
       ("chunk file compression (transport only; ids never depend on it): " +
        std::to_string(kMinZstdLevel) + ".." + std::to_string(kMaxZstdLevel))

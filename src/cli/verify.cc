@@ -23,6 +23,9 @@ int RunVerify(const Args& args) {
   po::positional_options_description pos;
   AddJsonOption(&d);
   AddSourceOptions(&d, &pos, "verifying threads (default: cores)");
+  d.add_options()("db", po::value<std::string>(),
+                  "a delta checkpoint's base: the state database holding its base height "
+                  "(opened read-only)");
   po::variables_map vm;
   if (auto code = ParseArgs("verify", args, d, pos, &vm)) return *code;
   SourceArgs a;
@@ -32,6 +35,7 @@ int RunVerify(const Args& args) {
   options.anchors = a.anchors;
   options.max_chunk_size = a.max_chunk_size;
   options.threads = a.threads;
+  if (vm.count("db")) options.base_db = vm["db"].as<std::string>();
   const std::vector<std::string>& sources = a.sources;
   if (!options.anchors.any()) {
     std::fprintf(stderr,
@@ -78,6 +82,11 @@ int RunVerify(const Args& args) {
       j["root"] = ToHex(rep.manifest.root);
       j["chunks"] = rep.manifest.chunks.size();
       j["leaves"] = rep.manifest.leaves;
+      if (rep.manifest.base) {
+        j["base_height"] = rep.manifest.base->height;
+        j["base_root"] = ToHex(rep.manifest.base->root);
+        j["proofs_checked"] = !rep.proofs_need_base;
+      }
     }
     PrintJson(j);
   } else {
@@ -90,6 +99,12 @@ int RunVerify(const Args& args) {
                 << rep.manifest.chunks.size() << " leaves " << rep.manifest.leaves << " ("
                 << rep.problems.size() << " bad)\n";
     }
+  }
+  if (rep.manifest_ok && rep.proofs_need_base) {
+    std::fprintf(stderr,
+                 "checkpoint: a delta checkpoint from height %llu: checked its manifest, digests "
+                 "and encodings; its proofs need the base state (--db DIR at that height)\n",
+                 static_cast<unsigned long long>(rep.manifest.base->height));
   }
   if (!rep.ok()) {
     std::fprintf(stderr, "checkpoint: verification failed: %zu problem%s\n", rep.problems.size(),

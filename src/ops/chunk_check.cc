@@ -71,12 +71,6 @@ Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk
     return s;
   }
   *cls = ChunkClass::kInvalid;
-  if (m->is_delta()) {
-    // Its chunks prove nothing without the base's trie (docs/FORMAT.md §9).
-    return Status::NotSupported("a delta checkpoint (from height " +
-                                std::to_string(m->base->height) +
-                                "): verify and restore take full checkpoints only, so far");
-  }
   if (a.root && *a.root != m->root) {
     return Status::InvalidArgument("manifest root " + ToHex(m->root) + " is not the trusted root " +
                                    ToHex(*a.root));

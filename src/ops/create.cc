@@ -18,6 +18,8 @@
 #include "checkpoint/version.h"
 #include "chunk/format.h"
 #include "chunk/producer.h"
+#include "delta/delta_create.h"
+#include "delta/diff.h"
 #include "ops/files.h"
 #include "ops/layout.h"
 #include "ops/signatures.h"
@@ -167,6 +169,40 @@ class ChunkPipeline {
   uint64_t file_bytes_;
 };
 
+// A delta's chunks: the changes from `base` to the pinned height, from a
+// side-by-side walk of both tries (O(changes × depth)), cut and written in
+// order. Memory: one chunk.
+Status WriteDeltaChunks(const PinnedHeight& pin, const NodeRef& base, const std::string& dir,
+                        const CreateOptions& options, std::vector<ManifestChunk>* chunks,
+                        std::vector<uint64_t>* sizes, uint64_t* bytes) {
+  NodeReader diff_reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
+  NodeReader proof_reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
+  DeltaChunker chunker(
+      &proof_reader, pin.root, options.chunk_size,
+      [&](std::string canonical, const KeyInterval& iv, uint64_t changes) -> Status {
+        if (options.cancel && options.cancel->load()) return Status::Cancelled("interrupted");
+        const std::string file =
+            EncodeChunkFile(canonical, options.zstd_level, kDeltaChunkFormatVersion);
+        CHECKPOINT_RETURN_IF_ERROR(
+            WriteFileStartSync(dir + "/" + ChunkFileName(chunks->size()), file));
+        chunks->push_back(
+            {iv.lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), changes});
+        sizes->push_back(file.size());
+        *bytes += file.size();
+        if (options.progress) {
+          CreateProgress p;
+          p.chunks_done = chunks->size();
+          options.progress(p);
+        }
+        return Status::OK();
+      });
+  CHECKPOINT_RETURN_IF_ERROR(DiffTries(&diff_reader, pin.kind, base, pin.root,
+                                       [&](const Change& c) {
+                                         return chunker.Add(c.key, c.value, c.is_delete);
+                                       }));
+  return chunker.Finish();
+}
+
 // A complete checkpoint of this content already in the store, if any. A
 // damaged one is not: it is made again and replaced at publishing.
 std::optional<CreateResult> FindExisting(const std::string& store, const PinnedHeight& pin,
@@ -184,7 +220,9 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
     const Manifest& m = c->manifest;
     const Hash root = pin.root.present() ? pin.root.hash : EmptyHash(pin.kind);
     if (m.root != root || m.chunk_size != options.chunk_size ||
-        m.format_version != options.format_version || m.hash != pin.kind) {
+        m.format_version != options.format_version || m.hash != pin.kind ||
+        m.is_delta() != options.base_height.has_value() ||
+        (m.base && (m.base->height != *options.base_height || m.base->id != options.base_id))) {
       continue;
     }
     CreateResult r;
@@ -197,6 +235,7 @@ std::optional<CreateResult> FindExisting(const std::string& store, const PinnedH
     for (const auto& chunk : m.chunks) r.raw_bytes += chunk.raw_size;
     r.bytes = c->bytes;
     r.existed = true;
+    if (m.base) r.base_height = m.base->height;
     return r;
   }
   return std::nullopt;
@@ -258,7 +297,20 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   auto write_index = [&]() {
     return WriteStoreIndex(store, lock, keys.empty() ? nullptr : &keys.front());
   };
-  CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin, PinHeight(db, height));
+  NodeRef base_root;
+  if (options.base_height) {
+    if (options.format_version < kDeltaFormatVersion) {
+      return Status::InvalidArgument("a delta checkpoint needs format version 2");
+    }
+    if (*options.base_height > height) {
+      return Status::InvalidArgument("the base height " + std::to_string(*options.base_height) +
+                                     " is above " + std::to_string(height));
+    }
+  }
+  CHECKPOINT_ASSIGN_OR_RETURN(PinnedHeight pin,
+                              options.base_height
+                                  ? PinHeight(db, height, *options.base_height, &base_root)
+                                  : PinHeight(db, height));
 
   CHECKPOINT_RETURN_IF_ERROR(MakeDir(store));
   if (auto existing = FindExisting(store, pin, options)) {
@@ -269,7 +321,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 
   Partition partition;
   const auto partition_start = std::chrono::steady_clock::now();
-  {
+  if (!options.base_height) {
     NodeReader reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
     CHECKPOINT_RETURN_IF_ERROR(ComputePartition(&reader, pin.root, options.chunk_size, &partition));
   }
@@ -296,23 +348,40 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
 
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  ChunkPipeline pipeline(pin, partition, staging, options, threads);
-  CHECKPOINT_RETURN_IF_ERROR(pipeline.Run());
-
   Manifest m;
+  std::vector<uint64_t> file_sizes;
+  uint64_t file_bytes = 0;
+  CreateResult result;
+  if (options.base_height) {
+    CHECKPOINT_RETURN_IF_ERROR(WriteDeltaChunks(pin, base_root, staging, options, &m.chunks,
+                                                &file_sizes, &file_bytes));
+    m.base = ManifestBase{*options.base_height,
+                          base_root.present() ? base_root.hash : EmptyHash(pin.kind),
+                          options.base_id};
+    for (const ManifestChunk& c : m.chunks) {
+      m.leaves += c.leaves;
+      result.raw_bytes += c.raw_size;
+    }
+  } else {
+    ChunkPipeline pipeline(pin, partition, staging, options, threads);
+    CHECKPOINT_RETURN_IF_ERROR(pipeline.Run());
+    for (size_t i = 0; i < partition.chunks.size(); ++i) {
+      const ChunkPlan& c = partition.chunks[i];
+      m.chunks.push_back({c.lo, pipeline.digests()[i], c.raw_bytes, c.leaves});
+      m.leaves += c.leaves;
+      result.raw_bytes += c.raw_bytes;
+    }
+    file_sizes = pipeline.sizes();
+    file_bytes = pipeline.file_bytes();
+  }
+
   m.format_version = options.format_version;
   m.chunker_version = kChunkerVersion;
   m.hash = pin.kind;
   m.chunk_size = options.chunk_size;
   m.height = height;
   m.root = pin.root.present() ? pin.root.hash : EmptyHash(pin.kind);
-  CreateResult result;
-  for (size_t i = 0; i < partition.chunks.size(); ++i) {
-    const ChunkPlan& c = partition.chunks[i];
-    m.chunks.push_back({c.lo, pipeline.digests()[i], c.raw_bytes, c.leaves});
-    m.leaves += c.leaves;
-    result.raw_bytes += c.raw_bytes;
-  }
+  result.base_height = options.base_height;
   const std::string manifest = EncodeManifest(m);
   if (manifest.size() > kMaxManifestBytes) {
     return Status::InvalidArgument(
@@ -323,7 +392,7 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   result.root = m.root;
   result.chunks = m.chunks.size();
   result.leaves = m.leaves;
-  result.bytes = pipeline.file_bytes();
+  result.bytes = file_bytes;
 
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kManifestFile, manifest));
   CHECKPOINT_RETURN_IF_ERROR(sign(staging));
@@ -347,10 +416,11 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
                          {"zstd_level", options.zstd_level},
                          {"bytes", result.bytes},
                          {"raw_bytes", result.raw_bytes},
-                         {"chunk_file_bytes", pipeline.sizes()}};
+                         {"chunk_file_bytes", file_sizes}};
+  if (m.base) info["base_height"] = m.base->height;
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
   // Chunk files were written back while the pipeline ran; make them durable.
-  for (size_t i = 0; i < partition.chunks.size(); ++i) {
+  for (size_t i = 0; i < m.chunks.size(); ++i) {
     CHECKPOINT_RETURN_IF_ERROR(FsyncFile(staging + "/" + ChunkFileName(i)));
   }
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging + "/" + kChunkDir));

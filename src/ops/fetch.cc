@@ -10,6 +10,7 @@
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/source.h"
 #include "checkpoint/store.h"
+#include "delta/delta_check.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/layout.h"
@@ -55,8 +56,7 @@ Status CheckKept(const std::string& partial, const AnchoredOffer& offer, const H
   CHECKPOINT_RETURN_IF_ERROR(PullChunks(
       dir.get(), threads,
       [&](const ChunkDelivery& d, ChunkCheck* check) {
-        ChunkEnv env;
-        *check = CheckChunk(m, root, d.index, d.bytes, &env);
+        *check = CheckAnyChunk(m, root, d.index, d.bytes, nullptr);
         good[d.index] = check->cls == ChunkClass::kOk;
         return Status::OK();
       },
@@ -129,6 +129,14 @@ Result<FetchReport> FetchCheckpoint(ChunkSource* source, const std::string& stor
     const AnchoredOffer& offer = found.anchored[k];
     const Manifest& m = offer.manifest;
     const Hash root = options.anchors.root ? *options.anchors.root : m.root;
+    // A delta's chunks prove nothing without its base: only a trusted
+    // manifest (its digests) vouches for them here.
+    if (m.is_delta() && !options.anchors.id && options.anchors.pubkeys.empty() &&
+        !options.trust_manifest) {
+      return Status::InvalidArgument(
+          "a delta checkpoint's chunks cannot be checked without its base state: fetch it "
+          "under --id or --pubkey, or restore it into the database at its base height");
+    }
     report.manifest = m;
     report.id = offer.offer.id;
     const std::string final_path = store + "/" + CheckpointName(m.height, report.id);
@@ -156,8 +164,7 @@ Result<FetchReport> FetchCheckpoint(ChunkSource* source, const std::string& stor
     CHECKPOINT_RETURN_IF_ERROR(PullChunks(
         source, threads,
         [&](const ChunkDelivery& d, ChunkCheck* check) {
-          ChunkEnv env;
-          *check = CheckChunk(m, root, d.index, d.bytes, &env);
+          *check = CheckAnyChunk(m, root, d.index, d.bytes, nullptr);
           if (check->cls != ChunkClass::kOk || written[d.index].exchange(true)) return Status::OK();
           return WriteFileStartSync(partial + "/" + ChunkFileName(d.index), d.bytes);
         },

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "delta/delta_restore.h"
 #include "ops/chunk_check.h"
 #include "ops/clear_db.h"
 #include "ops/files.h"
@@ -257,8 +258,16 @@ Result<std::unique_ptr<RestoreSession>> StartSession(std::string_view manifest,
   Hash id;
   CHECKPOINT_ASSIGN_OR_RETURN(Manifest m, ParseAnchored(manifest, options, &id));
   StateDbOptions o;
-  o.create_if_missing = true;
+  o.create_if_missing = !m.is_delta();  // a delta needs its base state there
   o.hash = m.hash;
+  if (m.is_delta()) {
+    if (options.force) {
+      return Status::InvalidArgument("--force does not go with a delta checkpoint: it applies to "
+                                     "the state already in the database");
+    }
+    CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, open(o));
+    return StartDeltaSession(std::move(db), std::move(m), id);
+  }
   CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, open(o));
   auto session = std::make_unique<RestoreSessionImpl>(std::move(db), std::move(m), id);
   CHECKPOINT_RETURN_IF_ERROR(session->Start(options));

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "delta/delta_check.h"
 #include "ops/chunk_check.h"
 #include "ops/signatures.h"
 
@@ -147,14 +148,18 @@ Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& opti
   for (size_t k = 0; k < offers.size(); ++k) {
     const Manifest& m = offers[k].manifest;
     const Hash root = options.anchors.root ? *options.anchors.root : m.root;
+    std::unique_ptr<DeltaBase> base;
+    if (m.is_delta() && !options.base_db.empty()) {
+      CHECKPOINT_ASSIGN_OR_RETURN(base, OpenDeltaBase(options.base_db, m));
+    }
+    const PinnedHeight* pin = base ? &base->pin : nullptr;
     source->Start(offers[k].offer, m, CheckOrder(options.order, m.chunks.size()));
     std::atomic<uint64_t> raw{0};
     uint64_t bytes = 0;
     Status s = PullChunks(
         source, ThreadsOrCores(options.threads),
         [&](const ChunkDelivery& d, ChunkCheck* check) {
-          ChunkEnv env;
-          *check = CheckChunk(m, root, d.index, d.bytes, &env);
+          *check = CheckAnyChunk(m, root, d.index, d.bytes, pin);
           if (check->cls == ChunkClass::kOk) raw += check->raw_bytes;
           return Status::OK();
         },
@@ -167,6 +172,7 @@ Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& opti
     report.manifest = m;
     report.id = offers[k].offer.id;
     report.manifest_ok = true;
+    report.proofs_need_base = m.is_delta() && !pin;
     report.raw_bytes = raw;
     report.problems = std::move(missing);
     break;

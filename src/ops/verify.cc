@@ -13,6 +13,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/source.h"
+#include "delta/delta_check.h"
 #include "ops/chunk_check.h"
 #include "ops/files.h"
 #include "ops/layout.h"
@@ -62,8 +63,18 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
   }
   const Manifest& m = report.manifest;
   const Anchors& a = options.anchors;
-  report.manifest_ok = true;
   const Hash root = a.root ? *a.root : m.root;
+  Result<std::unique_ptr<DeltaBase>> base = std::unique_ptr<DeltaBase>();
+  if (m.is_delta() && !options.base_db.empty()) {
+    base = OpenDeltaBase(options.base_db, m);
+    if (!base.ok()) {
+      report.local_error = base.status().message();
+      return report;
+    }
+  }
+  const PinnedHeight* pin = *base ? &(*base)->pin : nullptr;
+  report.proofs_need_base = m.is_delta() && !pin;
+  report.manifest_ok = true;
 
   std::vector<ChunkCheck> results(m.chunks.size());
   std::vector<uint64_t> file_bytes(m.chunks.size(), 0);
@@ -80,9 +91,8 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
       results[i] = ReadFailure(file.status(), i);
       return;
     }
-    ChunkEnv env;
     file_bytes[i] = file->size();
-    results[i] = CheckChunk(m, root, i, *file, &env);
+    results[i] = CheckAnyChunk(m, root, i, *file, pin);
   };
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());

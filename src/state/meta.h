@@ -18,10 +18,13 @@ inline const std::string kPrunedBelowKey = "m/pruned_below";
 inline const std::string kJournalKey = "m/journal";
 // Present while a restore is in progress: id[32] ‖ u64be height ‖ u64be chunks.
 inline const std::string kRestoreKey = "m/restore";
+// Present while a delta is being applied: id[32] ‖ u64be height ‖ u64be chunks.
+inline const std::string kDeltaKey = "m/delta";
 
 constexpr char kRootPrefix = '\x01';             // ‖ u64be height → encoded NodeRef
 constexpr char kJournalPrefix = '\x02';          // ‖ u64be height ‖ u64be batch → record keys
 constexpr char kRestoreProgressPrefix = '\x03';  // ‖ u64be chunk index → its boundary subtrees
+constexpr char kDeltaStagePrefix = '\x04';       // ‖ u64be chunk index → verified delta chunk
 
 inline std::string RootKey(uint64_t height) {
   std::string k(1, kRootPrefix);

@@ -309,6 +309,19 @@ Result<PinnedHeight> StateDbImpl::Pin(uint64_t height) {
   return PinnedHeight{store_, store_->GetSnapshot(), hash_, height, root};
 }
 
+Result<PinnedHeight> StateDbImpl::Pin(uint64_t height, uint64_t base, NodeRef* base_root) {
+  std::lock_guard<std::mutex> lock(roots_mu_);
+  CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, RootOf(height));
+  CHECKPOINT_ASSIGN_OR_RETURN(*base_root, RootOf(base));
+  return PinnedHeight{store_, store_->GetSnapshot(), hash_, height, root};
+}
+
+Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, NodeRef* base_root) {
+  auto* impl = dynamic_cast<StateDbImpl*>(db);
+  if (!impl) return Status::InvalidArgument("not a StateDb of this library");
+  return impl->Pin(height, base, base_root);
+}
+
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height) {
   // The public StateDb has no hook for internals (its header stays free of
   // them), and every StateDb this library makes is a StateDbImpl: state/ is

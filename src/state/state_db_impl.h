@@ -36,6 +36,7 @@ class StateDbImpl : public StateDb {
   // The root of `height`, or NotFound with the reason.
   Result<NodeRef> RootOf(uint64_t height) const;
   Result<PinnedHeight> Pin(uint64_t height);
+  Result<PinnedHeight> Pin(uint64_t height, uint64_t base, NodeRef* base_root);
   // Corruption unless every height's root record, and the records the root
   // names, are present: 1 to 4 point reads per height. Run on read-only
   // opens, where a view that raced the writer's flush can lack records.

@@ -24,6 +24,8 @@ struct PinnedHeight {
 // Holds `height` of `db` still for as long as the result lives. NotFound as
 // StateDb::View; InvalidArgument when `db` is not a StateDb this library made.
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height);
+// The same, also holding `base` in the same snapshot (its root in *base_root).
+Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, NodeRef* base_root);
 
 // A StateDb on `store`, which it shares (StateDb::OpenOnStore does not own
 // its store): for callers that opened the store themselves.

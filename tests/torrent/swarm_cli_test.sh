@@ -75,7 +75,9 @@ seed_start() {
   printf -v "$var" '%s' "$(sed -n 's/^listening on //p' "$log" | head -1)"
   seed_log=$log
 }
-trap 'for p in "${seeders[@]}"; do kill "$p" 2>/dev/null; done; pkill -P $$ transmission-cl 2>/dev/null' EXIT
+# Before the EXIT trap lib.sh and nginx.sh set (stop nginx, remove $work), not instead of it.
+old_trap=$(trap -p EXIT | sed -e "s/^trap -- '//" -e "s/' EXIT\$//" -e "s/'\\\\''/'/g")
+trap 'for p in "${seeders[@]}"; do kill "$p" 2>/dev/null; done; pkill -P $$ transmission-cl 2>/dev/null; '"$old_trap" EXIT
 
 seed_start seeder "$work/store"
 [ -n "$seeder" ] || fail "seed did not start: $(cat "$seed_log")"

@@ -1,0 +1,80 @@
+#include "delta/delta_check.h"
+
+#include "checkpoint/chunk.h"
+#include "delta/delta_chunk.h"
+#include "ops/chunk_check.h"
+
+namespace checkpoint {
+
+Result<PinnedHeight> PinDeltaBase(StateDb* db, const Manifest& m) {
+  const ManifestBase& b = *m.base;
+  if (db->hash_kind() != m.hash) {
+    return Status::InvalidArgument("the database uses " + HashKindName(db->hash_kind()) +
+                                   ", the delta " + HashKindName(m.hash));
+  }
+  Result<PinnedHeight> pin = PinHeight(db, b.height);
+  if (!pin.ok()) {
+    return Status::InvalidArgument("the delta applies to height " + std::to_string(b.height) +
+                                   " (root " + ToHex(b.root) + "), which the database does not have: " +
+                                   pin.status().message());
+  }
+  const Hash root = pin->root.present() ? pin->root.hash : EmptyHash(m.hash);
+  if (root != b.root) {
+    return Status::InvalidArgument("the database's root at height " + std::to_string(b.height) +
+                                   " is " + ToHex(root) + ", the delta's base root is " +
+                                   ToHex(b.root));
+  }
+  return pin;
+}
+
+Result<std::unique_ptr<DeltaBase>> OpenDeltaBase(const std::string& db_dir, const Manifest& m) {
+  StateDbOptions o;
+  o.read_only = true;
+  auto base = std::make_unique<DeltaBase>();
+  CHECKPOINT_ASSIGN_OR_RETURN(base->db, StateDb::Open(db_dir, o));
+  CHECKPOINT_ASSIGN_OR_RETURN(base->pin, PinDeltaBase(base->db.get(), m));
+  return base;
+}
+
+ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view file,
+                           const PinnedHeight* base, std::string* kept) {
+  const ManifestChunk& mc = m.chunks[index];
+  std::string local;
+  std::string& canonical = kept ? *kept : local;
+  Status s = DecodeChunkFile(file, mc.raw_size, &canonical, kDeltaChunkFormatVersion);
+  if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
+  if (canonical.size() != mc.raw_size) {
+    return {ChunkClass::kCorrupt,
+            "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
+  }
+  if (HashBytes(HashKind::kSha256, canonical) != mc.digest) {
+    return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
+  }
+  if (!base) return {ChunkClass::kOk, {}, canonical.size()};
+  NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kScan);
+  DeltaChunkInfo info;
+  s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
+  if (s.IsIOError()) return {ChunkClass::kCorrupt, "the base state: " + s.message()};
+  if (!s.ok()) return {ChunkClass::kInvalid, s.message()};
+  const bool has_hi = index + 1 < m.chunks.size();
+  const KeyInterval& iv = info.interval;
+  if (iv.lo != mc.lo || iv.has_hi != has_hi || (has_hi && iv.hi != m.chunks[index + 1].lo)) {
+    return {ChunkClass::kIncomplete, "proves [" + ToHex(iv.lo) + ", " +
+                                         (iv.has_hi ? ToHex(iv.hi) : "end") +
+                                         "), not the interval the manifest chains"};
+  }
+  if (info.changes != mc.leaves) {
+    return {ChunkClass::kInvalid, "holds " + std::to_string(info.changes) +
+                                      " changes, the manifest says " + std::to_string(mc.leaves)};
+  }
+  return {ChunkClass::kOk, {}, canonical.size()};
+}
+
+ChunkCheck CheckAnyChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
+                         const PinnedHeight* base) {
+  if (m.is_delta()) return CheckDeltaChunk(m, index, file, base);
+  ChunkEnv env;
+  return CheckChunk(m, root, index, file, &env);
+}
+
+}  // namespace checkpoint

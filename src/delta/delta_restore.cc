@@ -1,0 +1,181 @@
+#include "delta/delta_restore.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include "chunk/format.h"
+#include "delta/delta_check.h"
+#include "state/delta_stage.h"
+
+namespace checkpoint {
+namespace {
+
+// The staged chunks' changes in key order (chunk by chunk: intervals ascend).
+class StagedUpdates : public UpdateSource {
+ public:
+  StagedUpdates(DeltaStage* stage, uint64_t chunks) : stage_(stage), chunks_(chunks) {}
+
+  bool Next(Update* out) override {
+    DecodedItem d;
+    for (;;) {
+      if (decoder_ && decoder_->Next(&d)) {
+        if (d.tag != ChunkItem::kPut && d.tag != ChunkItem::kDelete) continue;
+        *out = Update{d.key, d.value, d.tag == ChunkItem::kDelete};
+        return true;
+      }
+      if (decoder_ && !decoder_->status().ok()) return Fail(decoder_->status());
+      if (next_ == chunks_) return false;
+      Status s = stage_->Read(next_++, &canonical_);
+      if (!s.ok()) return Fail(s);
+      decoder_.emplace(canonical_, /*delta=*/true);
+      ChunkHeader header;
+      s = decoder_->Header(&header);
+      if (!s.ok()) return Fail(s);
+    }
+  }
+  Status status() const override { return status_; }
+
+ private:
+  bool Fail(const Status& s) {
+    status_ = s;
+    return false;
+  }
+  DeltaStage* stage_;
+  uint64_t chunks_;
+  uint64_t next_ = 0;
+  std::string canonical_;
+  std::optional<ChunkDecoder> decoder_;
+  Status status_;
+};
+
+class DeltaSession : public RestoreSession {
+ public:
+  DeltaSession(std::unique_ptr<StateDb> db, Manifest m, const Hash& id)
+      : db_(std::move(db)),
+        stage_(NewDeltaStage(db_.get())),
+        m_(std::move(m)),
+        id_(id),
+        done_(m_.chunks.size(), false),
+        in_flight_(m_.chunks.size(), false) {}
+
+  Status Start() {
+    const std::optional<uint64_t> latest = db_->LatestHeight();
+    if (latest && *latest == m_.height) {
+      auto view = db_->View(*latest);
+      if (view.ok() && (*view)->root() == m_.root) {
+        // Applied already (a rerun, or killed after the commit): tidy up.
+        applied_ = true;
+        std::fill(done_.begin(), done_.end(), true);
+        std::vector<bool> in(m_.chunks.size(), false);
+        Status s = stage_->Begin(id_, m_.height, m_.chunks.size(), &in);
+        return s.ok() ? stage_->End() : Status::OK();
+      }
+    }
+    const ManifestBase& b = *m_.base;
+    if (!latest || *latest != b.height) {
+      return Status::InvalidArgument(
+          "the delta applies to height " + std::to_string(b.height) + " (root " +
+          ToHex(b.root).substr(0, 16) + "…); the database's newest height is " +
+          (latest ? std::to_string(*latest) : std::string("none")));
+    }
+    CHECKPOINT_ASSIGN_OR_RETURN(pin_, PinDeltaBase(db_.get(), m_));
+    std::vector<bool> in(m_.chunks.size(), false);
+    CHECKPOINT_RETURN_IF_ERROR(stage_->Begin(id_, m_.height, m_.chunks.size(), &in));
+    done_ = std::move(in);
+    return Status::OK();
+  }
+
+  const Manifest& manifest() const override { return m_; }
+  const Hash& id() const override { return id_; }
+
+  std::vector<size_t> Remaining() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<size_t> out;
+    for (size_t i = 0; i < done_.size(); ++i) {
+      if (!done_[i]) out.push_back(i);
+    }
+    return out;
+  }
+
+  Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override {
+    if (index >= m_.chunks.size()) {
+      *check = {ChunkClass::kInvalid, "no chunk " + std::to_string(index) + " in the manifest"};
+      return Status::OK();
+    }
+    {
+      // Another copy being checked may be a forgery: wait for its verdict.
+      std::unique_lock<std::mutex> lock(mu_);
+      settled_.wait(lock, [&] { return !in_flight_[index]; });
+      if (done_[index]) {
+        *check = {};
+        return Status::OK();
+      }
+      in_flight_[index] = true;
+    }
+    std::string canonical;
+    *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical);
+    Status s = check->cls == ChunkClass::kOk ? stage_->Stage(index, canonical) : Status::OK();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_flight_[index] = false;
+      if (s.ok() && check->cls == ChunkClass::kOk) done_[index] = true;
+    }
+    settled_.notify_all();
+    return s;
+  }
+
+  Status Finish() override {
+    const std::vector<size_t> remaining = Remaining();
+    if (!remaining.empty()) {
+      return Status::InvalidArgument(
+          std::to_string(remaining.size()) +
+          " chunks are missing (the first: " + std::to_string(remaining.front()) + ")");
+    }
+    if (applied_) return Status::OK();
+    if (m_.height != m_.base->height) {
+      pin_ = PinnedHeight{};  // the commit needs no snapshot of the base
+      StagedUpdates updates(stage_.get(), m_.chunks.size());
+      CHECKPOINT_RETURN_IF_ERROR(db_->Commit(m_.height, &updates));
+    }
+    auto view = db_->View(m_.height);
+    if (!view.ok()) return view.status();
+    if ((*view)->root() != m_.root) {
+      return Status::Corruption("the applied changes give root " + ToHex((*view)->root()) +
+                                ", not the delta's " + ToHex(m_.root));
+    }
+    return stage_->End();
+  }
+
+  Status Abandon() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::fill(done_.begin(), done_.end(), false);
+    return stage_->End();
+  }
+
+ private:
+  std::unique_ptr<StateDb> db_;
+  std::unique_ptr<DeltaStage> stage_;
+  Manifest m_;
+  Hash id_;
+  PinnedHeight pin_;
+  bool applied_ = false;
+  mutable std::mutex mu_;
+  std::vector<bool> done_;
+  std::vector<bool> in_flight_;
+  std::condition_variable settled_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RestoreSession>> StartDeltaSession(std::unique_ptr<StateDb> db, Manifest m,
+                                                          const Hash& id) {
+  if (db->hash_kind() != m.hash) {
+    return Status::InvalidArgument("the database uses " + HashKindName(db->hash_kind()) +
+                                   ", the delta " + HashKindName(m.hash));
+  }
+  auto session = std::make_unique<DeltaSession>(std::move(db), std::move(m), id);
+  CHECKPOINT_RETURN_IF_ERROR(session->Start());
+  return std::unique_ptr<RestoreSession>(std::move(session));
+}
+
+}  // namespace checkpoint

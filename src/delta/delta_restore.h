@@ -1,0 +1,20 @@
+// Applying a delta checkpoint: a RestoreSession whose chunks are checked
+// against the database's own base height and staged (state/delta_stage.h);
+// Finish commits the changes of all of them as the delta's height, which
+// becomes visible with its root record — O(changes × depth) throughout.
+#pragma once
+
+#include <memory>
+
+#include "checkpoint/restore.h"
+#include "checkpoint/state_db.h"
+
+namespace checkpoint {
+
+// REQUIRES: m.is_delta(). Refuses (InvalidArgument, naming both) a database
+// whose newest height is not the delta's base with the base's root — unless
+// it already holds the delta's height and root (then nothing is left to do).
+Result<std::unique_ptr<RestoreSession>> StartDeltaSession(std::unique_ptr<StateDb> db, Manifest m,
+                                                          const Hash& id);
+
+}  // namespace checkpoint
