@@ -85,8 +85,12 @@ struct Retention {
   std::string protect;      // a name never deleted (the one just created)
 };
 
-// The checkpoints `rule` does not keep (pins are always kept).
-std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule);
+// The checkpoints `rule` does not keep (pins are always kept), except a full
+// checkpoint a kept delta needs as its base (the one whose id it names, or
+// every full one of its base height and root): each such is kept, and named
+// in *kept_as_base ("<path>: the base of delta <name>") when given.
+std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule,
+                                                std::vector<std::string>* kept_as_base = nullptr);
 
 // Renames to trash, fsyncs the store, removes. REQUIRES: `lock` guards `store`.
 Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const StoredCheckpoint& c);
@@ -94,6 +98,7 @@ Status DeleteCheckpoint(const std::string& store, const StoreLock& lock, const S
 struct RetentionReport {
   std::vector<StoredCheckpoint> deleted;  // or, with dry_run, those that would be; ascending height
   std::vector<std::string> warnings;      // the listing's (e.g. an unreadable pin marker)
+  std::vector<std::string> kept_as_base;  // full checkpoints kept for a kept delta, and why
 };
 
 // Lists `store` and deletes what `rule` does not keep (with `dry_run`, only

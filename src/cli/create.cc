@@ -68,6 +68,27 @@ void RemoveIfEmpty(const std::string& store) {
   std::filesystem::remove(store, ec);
 }
 
+// Makes `options` a delta against `full`, a full checkpoint whose height the
+// database still holds with the same root.
+Status UseFullBase(StateDb* db, const StoredCheckpoint& full, CreateOptions* options) {
+  if (full.manifest.is_delta()) {
+    return Status::InvalidArgument("a delta checkpoint: deltas are made against a full one");
+  }
+  auto view = db->View(full.manifest.height);
+  if (!view.ok()) {
+    return Status::InvalidArgument("height " + std::to_string(full.manifest.height) +
+                                   " is no longer in the database");
+  }
+  if ((*view)->root() != full.manifest.root) {
+    return Status::InvalidArgument("root " + ToHex(full.manifest.root) + " differs from the " +
+                                   "database's at height " + std::to_string(full.manifest.height) +
+                                   ", " + ToHex((*view)->root()));
+  }
+  options->base_height = full.manifest.height;
+  options->base_id = full.id;
+  return Status::OK();
+}
+
 struct CreateRun {
   int code = kExitOk;
   RunMetrics metrics;
@@ -87,6 +108,14 @@ CreateRun Create(const po::variables_map& vm) {
     interval = ParseU64(vm["interval"].as<std::string>());
     if (!interval || *interval == 0)
       return fail(kExitUsage, "--interval takes a positive whole number");
+  }
+  std::optional<uint64_t> delta_interval;
+  if (vm.count("delta-interval")) {
+    delta_interval = ParseU64(vm["delta-interval"].as<std::string>());
+    if (!interval || vm.count("base"))
+      return fail(kExitUsage, "--delta-interval goes with --height latest --interval K, not --base");
+    if (!delta_interval || *delta_interval == 0 || *interval % *delta_interval != 0)
+      return fail(kExitUsage, "--delta-interval takes a positive divisor of --interval");
   }
   CreateOptions options;
   std::optional<uint64_t> chunk_size = ParseSize(vm["chunk-size"].as<std::string>());
@@ -115,7 +144,7 @@ CreateRun Create(const po::variables_map& vm) {
     return fail(kExitUsage, "--format-version: this build writes versions 1 and 2");
   options.format_version = static_cast<uint32_t>(*version);
   const std::string base_arg = vm.count("base") ? vm["base"].as<std::string>() : "";
-  if (!base_arg.empty()) {
+  if (!base_arg.empty() || delta_interval) {
     if (vm["format-version"].defaulted()) {
       options.format_version = kDeltaFormatVersion;
     } else if (options.format_version < kDeltaFormatVersion) {
@@ -160,18 +189,19 @@ CreateRun Create(const po::variables_map& vm) {
   if (height_arg == "latest") {
     auto latest = (*db)->LatestHeight();
     if (!latest) return fail(kExitError, "the database has no heights");
-    height = interval ? *latest - *latest % *interval : *latest;
-    if (interval && !(*db)->View(height).ok()) {
+    const std::optional<uint64_t> step = delta_interval ? delta_interval : interval;
+    height = step ? *latest - *latest % *step : *latest;
+    if (step && !(*db)->View(height).ok()) {
       const uint64_t oldest = (*db)->Heights().empty() ? *latest : (*db)->Heights().front().height;
       const std::string held =
           "the database holds heights " + std::to_string(oldest) + ".." + std::to_string(*latest);
-      if (height<oldest&& * interval> * latest) {
+      if (height<oldest&& * step> * latest) {
         return fail(kExitError, "no height up to " + std::to_string(*latest) +
-                                    " is a multiple of " + std::to_string(*interval) +
+                                    " is a multiple of " + std::to_string(*step) +
                                     " but 0, which is not in the database (" + held + ")");
       }
       return fail(kExitError, "height " + std::to_string(height) + " (the newest multiple of " +
-                                  std::to_string(*interval) + ") is " +
+                                  std::to_string(*step) + ") is " +
                                   (height < oldest ? "no longer" : "not") + " in the database (" +
                                   held + ")");
     }
@@ -199,20 +229,8 @@ CreateRun Create(const po::variables_map& vm) {
         return fail(kExitUsage, "--base " + base_arg +
                                     " is a delta checkpoint: deltas are made against a full one");
       }
-      options.base_height = base->manifest.height;
-      options.base_id = base->id;
-      auto view = (*db)->View(base->manifest.height);
-      if (!view.ok()) {
-        return fail(kExitError, "--base " + base_arg + ": height " +
-                                    std::to_string(base->manifest.height) +
-                                    " is no longer in the database");
-      }
-      if ((*view)->root() != base->manifest.root) {
-        return fail(kExitError, "--base " + base_arg + " has root " +
-                                    ToHex(base->manifest.root) + ", the database at height " +
-                                    std::to_string(base->manifest.height) + " " +
-                                    ToHex((*view)->root()));
-      }
+      Status s = UseFullBase(db->get(), *base, &options);
+      if (!s.ok()) return fail(kExitError, "--base " + base_arg + ": " + s.message());
     }
   }
   std::error_code ec;
@@ -221,6 +239,23 @@ CreateRun Create(const po::variables_map& vm) {
   if (!lock.ok()) {
     if (!store_existed) RemoveIfEmpty(store);
     return fail(lock.status().IsBusy() ? kExitBusy : kExitError, lock.status().message());
+  }
+  if (delta_interval && height % *interval != 0) {
+    // The cron recipe: a delta against the newest full checkpoint below this
+    // height that the database still holds; a full one when there is none.
+    Result<StoreListing> listing = ListStore(store);
+    if (!listing.ok()) return fail(kExitError, listing.status().message());
+    for (auto it = listing->checkpoints.rbegin(); it != listing->checkpoints.rend(); ++it) {
+      if (it->manifest.is_delta() || it->manifest.height >= height) continue;
+      if (UseFullBase(db->get(), *it, &options).ok()) break;
+    }
+    if (!options.base_height) {
+      std::fprintf(stderr, "checkpoint: no full checkpoint below height %llu to make a delta "
+                   "against: making a full one\n", static_cast<unsigned long long>(height));
+      if (vm["format-version"].defaulted()) options.format_version = 1;
+    }
+  } else if (delta_interval && vm["format-version"].defaulted()) {
+    options.format_version = 1;  // a full one, as a plain --interval run makes
   }
   ProgressBar bar(!json && isatty(STDERR_FILENO));
   options.progress = [&bar](const CreateProgress& p) { bar.Update(p); };
@@ -304,6 +339,9 @@ int RunCreate(const Args& args) {
                                  "write Prometheus textfile metrics here")(
       "format-version", po::value<std::string>()->default_value("1"),
       "format to write (1, or 2: what --base needs)")(
+      "delta-interval", po::value<std::string>(),
+      "with --height latest --interval K: every D heights, a delta against the newest full "
+      "checkpoint (fulls every K)")(
       "base", po::value<std::string>(),
       "make a delta checkpoint from this height F of the database, or from a full "
       "checkpoint of F (a path, or a name in the store)")(

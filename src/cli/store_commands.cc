@@ -93,6 +93,12 @@ int RunList(const Args& args) {
                           {"format_version", c.manifest.format_version},
                           {"chunk_size", c.manifest.chunk_size}};
       if (c.pinned) j["pin_reason"] = c.pin_reason;
+      if (c.manifest.base) {
+        j["base"] = {{"height", c.manifest.base->height},
+                     {"root", ToHex(c.manifest.base->root)},
+                     {"id", c.manifest.base->id ? nlohmann::json(ToHex(*c.manifest.base->id))
+                                                : nlohmann::json(nullptr)}};
+      }
       j["signatures"] = SignersJson(c.signatures);
       cps.push_back(j);
     }
@@ -105,6 +111,12 @@ int RunList(const Args& args) {
     std::cout << c.manifest.height << "  " << ToHex(c.id).substr(0, 12) << "  root "
               << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size()
               << " chunks  " << c.bytes << " bytes  v" << c.manifest.format_version << "  "
+              << (c.manifest.base ? "delta from " + std::to_string(c.manifest.base->height) +
+                                        (c.manifest.base->id
+                                             ? " (" + ToHex(*c.manifest.base->id).substr(0, 12) + ")"
+                                             : std::string()) +
+                                        "  "
+                                  : std::string())
               << (c.created.empty() ? "-" : c.created)
               << (c.signatures.empty() ? "" : "  signed: " + DescribeSigners(c.signatures))
               << (c.pinned ? "  pinned: " + c.pin_reason : "") << "\n";
@@ -171,6 +183,7 @@ int RunPrune(const Args& args) {
   PrintWarnings(report.warnings);
   for (const StoredCheckpoint& c : report.deleted)
     std::cout << (dry ? "would delete " : "deleted ") << c.path << "\n";
+  for (const std::string& why : report.kept_as_base) std::cout << "kept " << why << "\n";
   if (!s.ok()) return Fail(s);
   if (!sign_key.empty() && !dry) {
     Result<SignResult> signed_index = SignStoreIndex(store, *lock, sign_key);

@@ -153,7 +153,8 @@ Result<StoreListing> ListStore(const std::string& store) {
 }
 
 std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing,
-                                                const Retention& rule) {
+                                                const Retention& rule,
+                                                std::vector<std::string>* kept_as_base) {
   std::vector<StoredCheckpoint> out;
   uint64_t unpinned_seen = 0;
   // Newest first: highest height, then the newest created.
@@ -165,6 +166,26 @@ std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing,
     if (!keep) out.push_back(c);
   }
   std::reverse(out.begin(), out.end());
+  // A kept delta is of no use without a full checkpoint of its base.
+  auto is_base_of = [](const StoredCheckpoint& full, const ManifestBase& b) {
+    return !full.manifest.is_delta() && full.manifest.height == b.height &&
+           full.manifest.root == b.root && (!b.id || *b.id == full.id);
+  };
+  auto doomed = [&](const StoredCheckpoint& c) {
+    return std::any_of(out.begin(), out.end(),
+                       [&](const StoredCheckpoint& d) { return d.name == c.name; });
+  };
+  for (const StoredCheckpoint& delta : listing.checkpoints) {
+    if (!delta.manifest.base || doomed(delta)) continue;
+    for (auto it = out.begin(); it != out.end();) {
+      if (!is_base_of(*it, *delta.manifest.base)) {
+        ++it;
+        continue;
+      }
+      if (kept_as_base) kept_as_base->push_back(it->path + ": the base of delta " + delta.name);
+      it = out.erase(it);
+    }
+  }
   return out;
 }
 
@@ -183,7 +204,7 @@ Status ApplyRetention(const std::string& store, const StoreLock& lock, const Ret
   CHECKPOINT_RETURN_IF_ERROR(lock.Guards(store));
   CHECKPOINT_ASSIGN_OR_RETURN(StoreListing listing, ListStore(store));
   report->warnings = std::move(listing.warnings);
-  for (StoredCheckpoint& c : SelectForDeletion(listing, rule)) {
+  for (StoredCheckpoint& c : SelectForDeletion(listing, rule, &report->kept_as_base)) {
     if (!dry_run) CHECKPOINT_RETURN_IF_ERROR(DeleteCheckpoint(store, lock, c));
     report->deleted.push_back(std::move(c));
   }

@@ -100,6 +100,22 @@ PY
 expect_out 3 "invalid" -- "$cp_bin" restore "$d36" --db "$work/f" --root "$(root 6)"
 "$cp_bin" state info --db "$work/f" | grep -q "^height 6 " && fail "another base's delta made height 6 visible"
 
+# list shows a delta with its base; retention never deletes the full a kept delta needs.
+expect_out 0 "delta from 2" -- "$cp_bin" list "$work/store"
+expect_out 0 "the base of delta $(basename "$delta")" -- "$cp_bin" prune "$work/store" --keep-last 1 --dry-run
+expect_out 0 "" -- "$cp_bin" prune "$work/store" --keep-last 1
+[ -d "$full" ] || fail "prune deleted the full checkpoint a kept delta needs"
+"$cp_bin" list "$work/store" --json | grep -q '"base":{"height":2' || fail "list --json lacks the base"
+
+# Cron: a full every 4 heights, a delta against the newest full every 2 (heights 1..6 here).
+cron=(--db "$work/src" --out "$work/cron" --height latest --interval 4 --delta-interval 2 "${cs[@]}")
+expect_out 0 "no full checkpoint below height 6" -- "$cp_bin" create "${cron[@]}"
+"$cp_bin" list "$work/cron" | grep -q "delta" && fail "the first cron run made a delta with no full"
+rm -rf "$work/cron"
+"$cp_bin" create --db "$work/src" --out "$work/cron" --height 4 "${cs[@]}" >/dev/null || fail "full 4"
+expect_out 0 "base 4 changes" -- "$cp_bin" create "${cron[@]}"
+expect 2 "divisor" -- "$cp_bin" create --db "$work/src" --out "$work/cron" --height latest --interval 4 --delta-interval 3
+
 # A real kill while applying, then a rerun: exact whatever the moment (a larger delta).
 "$gen_bin" --db "$work/big" --keys 200000 --heights 2 --churn 0.2 --seed 9 >"$work/big.out" 2>/dev/null ||
   fail "gen-state big"
