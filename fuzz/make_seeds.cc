@@ -7,6 +7,7 @@
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/chunk.h"
+#include "delta_fixture.h"
 #include "ops/files.h"
 #include "state/meta.h"
 #include "store/node_store.h"
@@ -20,7 +21,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string out = argv[1];
-  for (const char* t : {"chunk_file", "chunk_proof", "manifest", "write_log", "node_record"}) {
+  for (const char* t :
+       {"chunk_file", "chunk_proof", "manifest", "write_log", "node_record", "delta_chunk"}) {
     fs::create_directories(out + "/" + t);
   }
   auto put = [&](const std::string& target, const std::string& name, const std::string& bytes) {
@@ -77,5 +79,25 @@ int main(int argc, char** argv) {
   (void)store->Get(Column::kMeta, RootKey(1), &root_record);
   put("node_record", "root", std::string(1, '\0') + root_record);
   std::printf("%s\n", ToHex(root).c_str());
+  // delta_chunk: every honest chunk of every pair of heights of the delta world.
+  {
+    delta_fuzz::World w;
+    const uint64_t n = w.heights();
+    for (uint64_t b = 0; b < n * n; ++b) {
+      const auto [from, to] = delta_fuzz::Heights(w, static_cast<uint8_t>(b));
+      NodeReader reader = w.Reader();
+      int i = 0;
+      DeltaChunker chunker(
+          &reader, w.Root(to), 1024, [&](std::string c, const KeyInterval&, uint64_t) {
+            put("delta_chunk", "seed" + std::to_string(b) + "-" + std::to_string(i++),
+                std::string(1, static_cast<char>(b)) + c);
+            return Status::OK();
+          });
+      for (const auto& c : delta_fuzz::Truth(w, from, to, KeyInterval{})) {
+        if (!chunker.Add(c.key, c.value, c.is_delete).ok()) return 1;
+      }
+      if (!chunker.Finish().ok()) return 1;
+    }
+  }
   return 0;
 }

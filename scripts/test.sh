@@ -63,7 +63,7 @@ echo "== 3. libFuzzer, $fuzz_seconds s a target"
 if CXX=clang++ setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
      -Dtests=false -Dtools=false -Dbench=false; then
   mkdir -p build-fuzz/crashes
-  for target in chunk_file chunk_proof manifest write_log node_record chunk_oracle minisign; do
+  for target in chunk_file chunk_proof manifest write_log node_record chunk_oracle minisign delta_chunk; do
     rm -rf "build-fuzz/corpus-$target" && cp -r "fuzz/corpus/$target" "build-fuzz/corpus-$target"
     if "build-fuzz/fuzz/${target}_fuzzer" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -timeout=10 \
          -artifact_prefix="build-fuzz/crashes/$target-" "build-fuzz/corpus-$target" >"build-fuzz/$target.log" 2>&1; then
