@@ -141,8 +141,10 @@ struct IndexEntry {
   uint64_t bytes = 0;
   std::string created;
   bool pinned = false;
-  std::string magnet;        // of its checkpoint.torrent, if published
-  std::string name() const;  // <height>-<id12>, its directory in the store
+  std::string magnet;                   // of its checkpoint.torrent, if published
+  std::optional<uint64_t> base_height;  // a delta checkpoint's base
+  std::string base_root;                // and its root (64 lowercase hex)
+  std::string name() const;             // <height>-<id12>, its directory in the store
 };
 
 // The index of the store at `url` (http(s)://, file://): STORE/index.json.
@@ -152,6 +154,11 @@ Result<std::vector<IndexEntry>> ReadStoreIndex(const std::string& url, const Htt
 struct CheckpointPick {
   Anchors anchors;      // an entry matching --root / --id / --height
   bool latest = false;  // the highest height (matching the anchors)
+  // The destination's newest height and root (64 hex), when it holds state:
+  // a store's entries the destination can take come first — a delta whose
+  // base this is, or, for an empty destination, a full checkpoint.
+  std::optional<uint64_t> have_height;
+  std::string have_root;
 };
 
 // What the user named on the command line, opened: each of `sources` is a

@@ -113,7 +113,8 @@ CreateRun Create(const po::variables_map& vm) {
   if (vm.count("delta-interval")) {
     delta_interval = ParseU64(vm["delta-interval"].as<std::string>());
     if (!interval || vm.count("base"))
-      return fail(kExitUsage, "--delta-interval goes with --height latest --interval K, not --base");
+      return fail(kExitUsage,
+                  "--delta-interval goes with --height latest --interval K, not --base");
     if (!delta_interval || *delta_interval == 0 || *interval % *delta_interval != 0)
       return fail(kExitUsage, "--delta-interval takes a positive divisor of --interval");
   }
@@ -224,7 +225,8 @@ CreateRun Create(const po::variables_map& vm) {
       const std::string path =
           std::filesystem::is_directory(base_arg, dir_ec) ? base_arg : store + "/" + base_arg;
       Result<StoredCheckpoint> base = ReadCompleteCheckpoint(path);
-      if (!base.ok()) return fail(kExitError, "--base " + base_arg + ": " + base.status().message());
+      if (!base.ok())
+        return fail(kExitError, "--base " + base_arg + ": " + base.status().message());
       if (base->manifest.is_delta()) {
         return fail(kExitUsage, "--base " + base_arg +
                                     " is a delta checkpoint: deltas are made against a full one");
@@ -250,8 +252,10 @@ CreateRun Create(const po::variables_map& vm) {
       if (UseFullBase(db->get(), *it, &options).ok()) break;
     }
     if (!options.base_height) {
-      std::fprintf(stderr, "checkpoint: no full checkpoint below height %llu to make a delta "
-                   "against: making a full one\n", static_cast<unsigned long long>(height));
+      std::fprintf(stderr,
+                   "checkpoint: no full checkpoint below height %llu to make a delta "
+                   "against: making a full one\n",
+                   static_cast<unsigned long long>(height));
       if (vm["format-version"].defaulted()) options.format_version = 1;
     }
   } else if (delta_interval && vm["format-version"].defaulted()) {

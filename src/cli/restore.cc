@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/json_out.h"
 #include "cli/sources.h"
+#include "delta/delta_restore.h"
 
 namespace po = boost::program_options;
 
@@ -45,6 +46,13 @@ int RunRestore(const Args& args) {
                 "restore needs a trust anchor: --root, --id or --pubkey (or --trust-manifest)");
   }
   const std::string db_dir = vm["db"].as<std::string>();
+  if (!options.force) {
+    // A store's entry this destination can take: a delta from its newest height.
+    if (auto have = NewestState(db_dir)) {
+      a.pick.have_height = have->first;
+      a.pick.have_root = ToHex(have->second);
+    }
+  }
   std::string dir;
   std::unique_ptr<ChunkSource> source;
   if (auto code = OpenSourcesOrFail(a, &source, &dir)) return *code;

@@ -111,12 +111,13 @@ int RunList(const Args& args) {
     std::cout << c.manifest.height << "  " << ToHex(c.id).substr(0, 12) << "  root "
               << ToHex(c.manifest.root).substr(0, 12) << "  " << c.manifest.chunks.size()
               << " chunks  " << c.bytes << " bytes  v" << c.manifest.format_version << "  "
-              << (c.manifest.base ? "delta from " + std::to_string(c.manifest.base->height) +
-                                        (c.manifest.base->id
-                                             ? " (" + ToHex(*c.manifest.base->id).substr(0, 12) + ")"
-                                             : std::string()) +
-                                        "  "
-                                  : std::string())
+              << (c.manifest.base
+                      ? "delta from " + std::to_string(c.manifest.base->height) +
+                            (c.manifest.base->id
+                                 ? " (" + ToHex(*c.manifest.base->id).substr(0, 12) + ")"
+                                 : std::string()) +
+                            "  "
+                      : std::string())
               << (c.created.empty() ? "-" : c.created)
               << (c.signatures.empty() ? "" : "  signed: " + DescribeSigners(c.signatures))
               << (c.pinned ? "  pinned: " + c.pin_reason : "") << "\n";

@@ -14,9 +14,9 @@ Result<PinnedHeight> PinDeltaBase(StateDb* db, const Manifest& m) {
   }
   Result<PinnedHeight> pin = PinHeight(db, b.height);
   if (!pin.ok()) {
-    return Status::InvalidArgument("the delta applies to height " + std::to_string(b.height) +
-                                   " (root " + ToHex(b.root) + "), which the database does not have: " +
-                                   pin.status().message());
+    return Status::InvalidArgument(
+        "the delta applies to height " + std::to_string(b.height) + " (root " + ToHex(b.root) +
+        "), which the database does not have: " + pin.status().message());
   }
   const Hash root = pin->root.present() ? pin->root.hash : EmptyHash(m.hash);
   if (root != b.root) {

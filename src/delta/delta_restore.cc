@@ -1,6 +1,7 @@
 #include "delta/delta_restore.h"
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 
 #include "chunk/format.h"
@@ -73,10 +74,10 @@ class DeltaSession : public RestoreSession {
     }
     const ManifestBase& b = *m_.base;
     if (!latest || *latest != b.height) {
-      return Status::InvalidArgument(
-          "the delta applies to height " + std::to_string(b.height) + " (root " +
-          ToHex(b.root).substr(0, 16) + "…); the database's newest height is " +
-          (latest ? std::to_string(*latest) : std::string("none")));
+      return Status::InvalidArgument("the delta applies to height " + std::to_string(b.height) +
+                                     " (root " + ToHex(b.root).substr(0, 16) +
+                                     "…); the database's newest height is " +
+                                     (latest ? std::to_string(*latest) : std::string("none")));
     }
     CHECKPOINT_ASSIGN_OR_RETURN(pin_, PinDeltaBase(db_.get(), m_));
     std::vector<bool> in(m_.chunks.size(), false);
@@ -166,6 +167,20 @@ class DeltaSession : public RestoreSession {
 };
 
 }  // namespace
+
+std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db_dir, ec)) return std::nullopt;
+  StateDbOptions o;
+  o.read_only = true;
+  Result<std::unique_ptr<StateDb>> db = StateDb::Open(db_dir, o);
+  if (!db.ok()) return std::nullopt;  // the session says what is wrong with it
+  const std::optional<uint64_t> latest = (*db)->LatestHeight();
+  if (!latest) return std::nullopt;
+  Result<std::unique_ptr<StateView>> view = (*db)->View(*latest);
+  if (!view.ok()) return std::nullopt;
+  return std::make_pair(*latest, (*view)->root());
+}
 
 Result<std::unique_ptr<RestoreSession>> StartDeltaSession(std::unique_ptr<StateDb> db, Manifest m,
                                                           const Hash& id) {

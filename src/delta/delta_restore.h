@@ -5,11 +5,18 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "checkpoint/restore.h"
 #include "checkpoint/state_db.h"
 
 namespace checkpoint {
+
+// The newest height and root of the state database in `db_dir`, if it
+// exists and holds any (opened read-only); nullopt otherwise.
+std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir);
 
 // REQUIRES: m.is_delta(). Refuses (InvalidArgument, naming both) a database
 // whose newest height is not the delta's base with the base's root — unless

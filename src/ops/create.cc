@@ -196,10 +196,9 @@ Status WriteDeltaChunks(const PinnedHeight& pin, const NodeRef& base, const std:
         }
         return Status::OK();
       });
-  CHECKPOINT_RETURN_IF_ERROR(DiffTries(&diff_reader, pin.kind, base, pin.root,
-                                       [&](const Change& c) {
-                                         return chunker.Add(c.key, c.value, c.is_delete);
-                                       }));
+  CHECKPOINT_RETURN_IF_ERROR(
+      DiffTries(&diff_reader, pin.kind, base, pin.root,
+                [&](const Change& c) { return chunker.Add(c.key, c.value, c.is_delete); }));
   return chunker.Finish();
 }
 
@@ -353,11 +352,11 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
   uint64_t file_bytes = 0;
   CreateResult result;
   if (options.base_height) {
-    CHECKPOINT_RETURN_IF_ERROR(WriteDeltaChunks(pin, base_root, staging, options, &m.chunks,
-                                                &file_sizes, &file_bytes));
-    m.base = ManifestBase{*options.base_height,
-                          base_root.present() ? base_root.hash : EmptyHash(pin.kind),
-                          options.base_id};
+    CHECKPOINT_RETURN_IF_ERROR(
+        WriteDeltaChunks(pin, base_root, staging, options, &m.chunks, &file_sizes, &file_bytes));
+    m.base =
+        ManifestBase{*options.base_height,
+                     base_root.present() ? base_root.hash : EmptyHash(pin.kind), options.base_id};
     for (const ManifestChunk& c : m.chunks) {
       m.leaves += c.leaves;
       result.raw_bytes += c.raw_size;

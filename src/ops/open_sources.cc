@@ -3,6 +3,7 @@
 // to is anchored like any other).
 #include <algorithm>
 #include <filesystem>
+#include <tuple>
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/sign.h"
@@ -32,13 +33,20 @@ Result<IndexEntry> Pick(const std::vector<IndexEntry>& entries, const Checkpoint
                                    " is a store: say which checkpoint (--height N|latest, or "
                                    "--root / --id)");
   }
+  // What the destination can take first: a delta from its newest height,
+  // a full checkpoint when it is empty (CheckpointPick::have_height).
+  auto fits = [&pick](const IndexEntry& e) {
+    if (!e.base_height) return !pick.have_height;
+    return pick.have_height && *pick.have_height == *e.base_height && pick.have_root == e.base_root;
+  };
   const IndexEntry* best = nullptr;
   for (const IndexEntry& e : entries) {
     if ((a.id && e.id != ToHex(*a.id)) || (a.root && e.root != ToHex(*a.root)) ||
         (a.height && e.height != *a.height)) {
       continue;
     }
-    if (!best || e.height > best->height || (e.height == best->height && e.created > best->created))
+    if (!best || std::make_tuple(fits(e), e.height, e.created) >
+                     std::make_tuple(fits(*best), best->height, best->created))
       best = &e;
   }
   if (!best) {
@@ -60,6 +68,10 @@ Result<std::vector<IndexEntry>> LocalIndex(const std::string& store) {
     e.id = ToHex(c.id);
     e.root = ToHex(c.manifest.root);
     e.created = c.created;
+    if (c.manifest.base) {
+      e.base_height = c.manifest.base->height;
+      e.base_root = ToHex(c.manifest.base->root);
+    }
     out.push_back(std::move(e));
   }
   return out;

@@ -262,8 +262,9 @@ Result<std::unique_ptr<RestoreSession>> StartSession(std::string_view manifest,
   o.hash = m.hash;
   if (m.is_delta()) {
     if (options.force) {
-      return Status::InvalidArgument("--force does not go with a delta checkpoint: it applies to "
-                                     "the state already in the database");
+      return Status::InvalidArgument(
+          "--force does not go with a delta checkpoint: it applies to "
+          "the state already in the database");
     }
     CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, open(o));
     return StartDeltaSession(std::move(db), std::move(m), id);

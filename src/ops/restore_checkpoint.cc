@@ -1,5 +1,6 @@
 // RestoreFromSource: a checkpoint from any ChunkSource into a database,
 // through a RestoreSession, on a pool of threads; every problem with its class.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -7,6 +8,7 @@
 #include "checkpoint/restore.h"
 #include "checkpoint/source.h"
 #include "checkpoint/verify.h"
+#include "delta/delta_restore.h"
 #include "ops/sync.h"
 
 namespace checkpoint {
@@ -33,6 +35,20 @@ Result<bool> VerifyBeforeClearing(ChunkSource* source, const RestoreOptions& opt
   report->problems = std::move(verified.problems);
   report->mirrors = std::move(verified.mirrors);
   return false;
+}
+
+// A store may hold a full checkpoint and deltas of one height: the ones the
+// destination can take go first — a delta whose base is its newest height
+// (or that it already holds), else full ones for an empty destination.
+void PreferWhatFits(const std::string& db_dir, std::vector<AnchoredOffer>* offers) {
+  const std::optional<std::pair<uint64_t, Hash>> have = NewestState(db_dir);
+  auto fits = [&](const AnchoredOffer& o) {
+    const Manifest& m = o.manifest;
+    if (!m.is_delta()) return !have;
+    return have && ((have->first == m.base->height && have->second == m.base->root) ||
+                    (have->first == m.height && have->second == m.root));
+  };
+  std::stable_partition(offers->begin(), offers->end(), fits);
 }
 
 }  // namespace
@@ -63,6 +79,7 @@ Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& 
     report.problems = found.problems;
     return done(RestoreStage::kManifest);
   }
+  if (!options.force) PreferWhatFits(db_dir, &found.anchored);
   for (size_t k = 0; k < found.anchored.size(); ++k) {
     const AnchoredOffer& offer = found.anchored[k];
     // The offer held against every anchor, signatures included: from here

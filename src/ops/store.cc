@@ -152,8 +152,7 @@ Result<StoreListing> ListStore(const std::string& store) {
   return out;
 }
 
-std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing,
-                                                const Retention& rule,
+std::vector<StoredCheckpoint> SelectForDeletion(const StoreListing& listing, const Retention& rule,
                                                 std::vector<std::string>* kept_as_base) {
   std::vector<StoredCheckpoint> out;
   uint64_t unpinned_seen = 0;

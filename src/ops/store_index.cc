@@ -42,6 +42,7 @@ nlohmann::json MagnetOf(const std::string& ckpt) {
 std::string EncodeStoreIndex(const StoreListing& listing) {
   nlohmann::json list = nlohmann::json::array();
   for (const StoredCheckpoint& c : listing.checkpoints) {
+    const std::optional<ManifestBase>& base = c.manifest.base;
     list.push_back({{"height", c.manifest.height},
                     {"magnet", MagnetOf(c.path)},
                     {"id", ToHex(c.id)},
@@ -50,7 +51,8 @@ std::string EncodeStoreIndex(const StoreListing& listing) {
                     {"bytes", c.bytes},
                     {"created", c.created},
                     {"pinned", c.pinned},
-                    {"base", nullptr}});
+                    {"base", base ? nlohmann::json(base->height) : nlohmann::json(nullptr)}});
+    if (base) list.back()["base_root"] = ToHex(base->root);
   }
   // nlohmann's objects keep their keys sorted, and dump() writes no spaces:
   // one spelling for one content.
@@ -141,7 +143,7 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
       if (depth == 1) return k == "format_version" || k == "checkpoints";
       if (depth == 3)
         return k == "height" || k == "id" || k == "root" || k == "chunks" || k == "bytes" ||
-               k == "created" || k == "pinned" || k == "magnet";
+               k == "created" || k == "pinned" || k == "magnet" || k == "base" || k == "base_root";
       return false;
     }
     if (depth == 0) return event != Event::array_start;  // only an object is an index
@@ -175,6 +177,12 @@ Result<std::vector<IndexEntry>> ParseStoreIndex(std::string_view bytes) {
         c["magnet"].get_ref<const std::string&>().rfind("magnet:?", 0) == 0 &&
         PrintableAscii(c["magnet"].get_ref<const std::string&>()))
       e.magnet = c["magnet"];
+    if (c.contains("base") && c["base"].is_number_unsigned() && c.contains("base_root") &&
+        is_hash(c["base_root"])) {
+      e.base_height = c["base"].get<uint64_t>();
+      e.base_root = c["base_root"].get<std::string>();
+      for (char& ch : e.base_root) ch = static_cast<char>(std::tolower(ch));
+    }
     out.push_back(std::move(e));
     return false;
   };

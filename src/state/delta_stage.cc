@@ -60,9 +60,9 @@ class DeltaStageImpl : public DeltaStage {
 
   Status Read(uint64_t index, std::string* canonical) override {
     Status s = store_->Get(Column::kMeta, StagedKey(index), canonical);
-    return s.IsNotFound() ? Status::Corruption("delta chunk " + std::to_string(index) +
-                                               " is not staged")
-                          : s;
+    return s.IsNotFound()
+               ? Status::Corruption("delta chunk " + std::to_string(index) + " is not staged")
+               : s;
   }
 
   Status End() override {

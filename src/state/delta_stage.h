@@ -23,8 +23,7 @@ class DeltaStage {
   // or checks it already is; sets (*in)[i] for each chunk staged. A marker of
   // another delta whose height the database has reached (or passed) is
   // stale and dropped; one still pending is refused (InvalidArgument).
-  virtual Status Begin(const Hash& id, uint64_t height, uint64_t chunks,
-                       std::vector<bool>* in) = 0;
+  virtual Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) = 0;
   virtual Status Stage(uint64_t index, std::string_view canonical) = 0;
   virtual Status Read(uint64_t index, std::string* canonical) = 0;
   // Drops the marker and every staged chunk; one synced write.

@@ -100,10 +100,22 @@ PY
 expect_out 3 "invalid" -- "$cp_bin" restore "$d36" --db "$work/f" --root "$(root 6)"
 "$cp_bin" state info --db "$work/f" | grep -q "^height 6 " && fail "another base's delta made height 6 visible"
 
+# A store holding a full checkpoint and a delta of one height: a node at the base takes the
+# delta, an empty one the full checkpoint (index.json names each delta's base).
+"$cp_bin" create --db "$work/src" --out "$work/store" --height 6 "${cs[@]}" >/dev/null || fail "full 6"
+grep -q '"base":2,"base_root":"'"$(root 2)"'"' "$work/store/index.json" || fail "index.json lacks the base"
+delta_chunks=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["chunks"]))' "$delta/manifest.json")
+"$cp_bin" restore "$full" --db "$work/n2" --root "$(root 2)" >/dev/null || fail "restore the base (n2)"
+expect_out 0 "chunks $delta_chunks " -- "$cp_bin" restore "file://$work/store/" --height latest --root "$(root 6)" --db "$work/n2"
+dump "$work/n2" 6 | cmp -s - "$work/want6" || fail "delta from a store: state differs"
+expect_out 0 "" -- "$cp_bin" restore "file://$work/store/" --height latest --root "$(root 6)" --db "$work/n3"
+grep -q "chunks $delta_chunks " "$work/out" && fail "an empty node took the delta"
+dump "$work/n3" 6 | cmp -s - "$work/want6" || fail "full from a store: state differs"
+
 # list shows a delta with its base; retention never deletes the full a kept delta needs.
 expect_out 0 "delta from 2" -- "$cp_bin" list "$work/store"
-expect_out 0 "the base of delta $(basename "$delta")" -- "$cp_bin" prune "$work/store" --keep-last 1 --dry-run
-expect_out 0 "" -- "$cp_bin" prune "$work/store" --keep-last 1
+expect_out 0 "the base of delta $(basename "$delta")" -- "$cp_bin" prune "$work/store" --keep-last 2 --dry-run
+expect_out 0 "" -- "$cp_bin" prune "$work/store" --keep-last 2
 [ -d "$full" ] || fail "prune deleted the full checkpoint a kept delta needs"
 "$cp_bin" list "$work/store" --json | grep -q '"base":{"height":2' || fail "list --json lacks the base"
 
