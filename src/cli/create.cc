@@ -145,6 +145,7 @@ CreateRun Create(const po::variables_map& vm) {
     return fail(kExitUsage, "--format-version: this build writes versions 1 and 2");
   options.format_version = static_cast<uint32_t>(*version);
   const std::string base_arg = vm.count("base") ? vm["base"].as<std::string>() : "";
+  if (vm.count("base") && base_arg.empty()) return fail(kExitUsage, "--base takes F or CKPT");
   if (!base_arg.empty() || delta_interval) {
     if (vm["format-version"].defaulted()) {
       options.format_version = kDeltaFormatVersion;
@@ -216,14 +217,22 @@ CreateRun Create(const po::variables_map& vm) {
 
   const std::string store = vm["out"].as<std::string>();
   if (!base_arg.empty()) {
-    // A height of the database, or a full checkpoint of one (a path, or a
-    // name in the store), whose id the delta then records.
-    if (std::optional<uint64_t> f = ParseU64(base_arg)) {
+    // A height of the database, or a full checkpoint of one in the store (a
+    // path, or its name), whose id the delta then records: retention keeps
+    // it for the delta, which it could not do for one elsewhere.
+    if (base_arg.find_first_not_of("0123456789") == std::string::npos) {
+      std::optional<uint64_t> f = ParseU64(base_arg);
+      if (!f) return fail(kExitUsage, "--base " + base_arg + ": not a height");
       options.base_height = *f;
     } else {
       std::error_code dir_ec;
       const std::string path =
           std::filesystem::is_directory(base_arg, dir_ec) ? base_arg : store + "/" + base_arg;
+      const std::filesystem::path where = std::filesystem::weakly_canonical(path, dir_ec);
+      if (where.parent_path() != std::filesystem::weakly_canonical(store, dir_ec)) {
+        return fail(kExitUsage, "--base " + base_arg + " is not a checkpoint of the store " +
+                                    store + " (give its height instead)");
+      }
       Result<StoredCheckpoint> base = ReadCompleteCheckpoint(path);
       if (!base.ok())
         return fail(kExitError, "--base " + base_arg + ": " + base.status().message());

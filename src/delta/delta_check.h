@@ -34,6 +34,13 @@ Result<std::unique_ptr<DeltaBase>> OpenDeltaBase(const std::string& db_dir, cons
 ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view file,
                            const PinnedHeight* base, std::string* canonical = nullptr);
 
+// Whether checking a delta without its base proves nothing under `a`: a
+// --root alone vouches for no manifest digest, so only the proofs could.
+inline bool DeltaNeedsBase(const Anchors& a) { return a.root && !a.id && a.pubkeys.empty(); }
+inline constexpr const char* kDeltaNeedsBase =
+    "a delta checkpoint: under --root its chunks prove nothing without the base state "
+    "(--db DIR at its base height)";
+
 // A chunk of either kind, checked as verify does: a full checkpoint's
 // against `root`, a delta's as CheckDeltaChunk.
 ChunkCheck CheckAnyChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,

@@ -141,6 +141,32 @@ Status Bad(uint64_t item, const std::string& what) {
   return Status::InvalidArgument("item " + std::to_string(item) + ": " + what);
 }
 
+// The change items of a delta chunk, one at a time, from a second decoder
+// over the bytes the first pass checked: memory stays at the chunk's bytes,
+// whatever the number of changes.
+class ChangeCursor {
+ public:
+  explicit ChangeCursor(std::string_view canonical) : decoder_(canonical, /*delta=*/true) {
+    ChunkHeader header;
+    (void)decoder_.Header(&header);  // checked by the first pass
+    Advance();
+  }
+  bool has() const { return has_; }
+  const DecodedItem& item() const { return item_; }
+  uint64_t index() const { return decoder_.index(); }
+  // To the next change, past proof items (the first pass placed them).
+  void Advance() {
+    while ((has_ = decoder_.Next(&item_))) {
+      if (item_.tag == ChunkItem::kPut || item_.tag == ChunkItem::kDelete) return;
+    }
+  }
+
+ private:
+  ChunkDecoder decoder_;
+  DecodedItem item_;
+  bool has_ = false;
+};
+
 // Rebuilds a delta chunk's interval at H: the base trie's nodes that no
 // change reaches pass whole (relabelled from the base's records where H
 // hangs them elsewhere), changed leaves are new, and H's proof items hang
@@ -184,11 +210,10 @@ class DeltaRebuild : public BuilderEnv {
     return Status::OK();
   }
 
-  // The base's part of the interval merged with `changes` (key order, all
-  // inside): what commit does, restricted to the interval, and refusing a
-  // change that changes nothing.
-  Status Merge(const NodeRef& base, const std::vector<DecodedItem>& changes,
-               const std::vector<uint64_t>& indices, const ChangeFn& on_change);
+  // The base's part of the interval merged with the changes `cursor` yields
+  // (key order, all inside): what commit does, restricted to the interval,
+  // and refusing a change that changes nothing.
+  Status Merge(const NodeRef& base, ChangeCursor* cursor, const ChangeFn& on_change);
 
  private:
   struct Frame {
@@ -199,26 +224,25 @@ class DeltaRebuild : public BuilderEnv {
 
   Status EmitBefore(const BitString& bound);
   Status EmitNext();
-  bool Pending() const { return next_ < changes_->size(); }
-  const DecodedItem& Next() const { return (*changes_)[next_]; }
+  bool Pending() const { return cursor_->has(); }
+  const DecodedItem& Next() const { return cursor_->item(); }
 
   HashKind kind_;
   const KeyInterval& iv_;
   NodeReader* reader_;
   TrieBuilder builder_;
-  const std::vector<DecodedItem>* changes_ = nullptr;
-  const std::vector<uint64_t>* indices_ = nullptr;
+  ChangeCursor* cursor_ = nullptr;
   const ChangeFn* on_change_ = nullptr;
-  size_t next_ = 0;
 };
 
 Status DeltaRebuild::EmitNext() {
   const DecodedItem& c = Next();
-  const uint64_t index = (*indices_)[next_];
-  ++next_;
-  if (c.tag == ChunkItem::kDelete) return Bad(index, "deletes a key the base does not have");
+  if (c.tag == ChunkItem::kDelete) {
+    return Bad(cursor_->index(), "deletes a key the base does not have");
+  }
   if (*on_change_) (*on_change_)(c.key, c.value, false);
   NodeRef ref = MakeLeafRef(kind_, c.key, c.value, 0);
+  cursor_->Advance();
   return builder_.Add({ref.bits, std::move(ref)});
 }
 
@@ -230,10 +254,8 @@ Status DeltaRebuild::EmitBefore(const BitString& bound) {
   return Status::OK();
 }
 
-Status DeltaRebuild::Merge(const NodeRef& base, const std::vector<DecodedItem>& changes,
-                           const std::vector<uint64_t>& indices, const ChangeFn& on_change) {
-  changes_ = &changes;
-  indices_ = &indices;
+Status DeltaRebuild::Merge(const NodeRef& base, ChangeCursor* cursor, const ChangeFn& on_change) {
+  cursor_ = cursor;
   on_change_ = &on_change;
   std::vector<Frame> stack;
   if (base.present()) {
@@ -251,14 +273,13 @@ Status DeltaRebuild::Merge(const NodeRef& base, const std::vector<DecodedItem>& 
         continue;
       }
       const DecodedItem& c = Next();
-      const uint64_t index = indices[next_];
       if (c.tag == ChunkItem::kDelete) {
         if (on_change) on_change(c.key, {}, true);
-        ++next_;
+        cursor_->Advance();
         continue;
       }
       if (LeafHash(kind_, c.key, c.value) == f.ref.hash) {
-        return Bad(index, "puts the value the base already has");
+        return Bad(cursor_->index(), "puts the value the base already has");
       }
       CHECKPOINT_RETURN_IF_ERROR(EmitNext());
       continue;
@@ -289,6 +310,42 @@ Status DeltaRebuild::Merge(const NodeRef& base, const std::vector<DecodedItem>& 
 
 }  // namespace
 
+namespace {
+
+// A decoded proof item as the builder takes it, after the checks of a
+// full chunk's step 2 and 4 (the shape is OnPlaced's); `is_left` says which
+// side of the interval it lies on.
+Status ProofBuildItem(const DecodedItem& d, const BitString& path, uint64_t index,
+                      const KeyInterval& iv, HashKind kind, BuildItem* item, bool* is_left) {
+  item->path = path;
+  if (d.tag == ChunkItem::kLeaf) {
+    if (iv.Contains(d.key)) return Bad(index, "a proof leaf inside the interval");
+    item->ref = MakeLeafRef(kind, d.key, d.value, 0);
+  } else {
+    if (d.hash == EmptyHash(kind)) return Bad(index, "a stub of the empty hash");
+    if (d.tag == ChunkItem::kLeafStub) {
+      if (iv.Contains(path.bytes)) return Bad(index, "a hashed slot leaf inside the interval");
+      item->ref.kind = NodeKind::kLeaf;
+      item->ref.bits = path;
+    } else {
+      if (iv.Overlaps(path)) return Bad(index, "a stub covers part of the interval");
+      item->ref.kind = NodeKind::kInternal;
+      item->ref.bits = BitString{std::string(1, '\0'), 1};
+    }
+    item->ref.hash = d.hash;
+    item->opaque = true;
+  }
+  *is_left = RegionStart(path) < iv.lo;
+  return Status::OK();
+}
+
+}  // namespace
+
+// Two passes over the bytes, so memory is the chunk's and the trie's spine,
+// never per item: the first checks every item and the order (proof left of
+// the interval, changes, proof right of it); the second builds, merging the
+// base's part of the interval with the changes where the proof's left side
+// ends.
 Status VerifyDeltaChunk(std::string_view canonical, HashKind kind, const Hash& target,
                         NodeReader* base_reader, const NodeRef& base, DeltaChunkInfo* info,
                         const ChangeFn& on_change) {
@@ -296,72 +353,56 @@ Status VerifyDeltaChunk(std::string_view canonical, HashKind kind, const Hash& t
   ChunkHeader header;
   CHECKPOINT_RETURN_IF_ERROR(decoder.Header(&header));
   KeyInterval iv{header.lo, header.has_hi, header.hi};
-  const Hash empty = EmptyHash(kind);
-  // Items come as: proof left of the interval, changes, proof right of it.
   enum Phase { kLeft, kChanges, kRight } phase = kLeft;
-  std::vector<BuildItem> left, right;
-  std::vector<DecodedItem> changes;
-  std::vector<uint64_t> change_indices;
+  std::string_view last_change;
   DeltaChunkInfo out{iv, 0, 0, 0};
   DecodedItem d;
   while (decoder.Next(&d)) {
     const uint64_t index = decoder.index();
-    const BitString& path = decoder.path();
     if (d.tag == ChunkItem::kPut || d.tag == ChunkItem::kDelete) {
       if (phase == kRight) return Bad(index, "a change after the proof's right side");
       if (!iv.Contains(d.key)) return Bad(index, "a change outside the interval");
-      if (!changes.empty() && !(changes.back().key < d.key)) {
-        return Bad(index, "changes out of order");
-      }
+      if (out.changes > 0 && !(last_change < d.key)) return Bad(index, "changes out of order");
       phase = kChanges;
-      changes.push_back(d);
-      change_indices.push_back(index);
+      last_change = d.key;
       ++out.changes;
       ++(d.tag == ChunkItem::kPut ? out.puts : out.deletes);
       continue;
     }
     BuildItem item;
-    item.path = path;
-    if (d.tag == ChunkItem::kLeaf) {
-      // Checked where it is placed (DeltaRebuild::OnPlaced).
-      if (iv.Contains(d.key)) return Bad(index, "a proof leaf inside the interval");
-      item.ref = MakeLeafRef(kind, d.key, d.value, 0);
-    } else {
-      if (d.hash == empty) return Bad(index, "a stub of the empty hash");
-      if (d.tag == ChunkItem::kLeafStub) {
-        if (iv.Contains(path.bytes)) return Bad(index, "a hashed slot leaf inside the interval");
-        item.ref.kind = NodeKind::kLeaf;
-        item.ref.bits = path;
-      } else {
-        if (iv.Overlaps(path)) return Bad(index, "a stub covers part of the interval");
-        item.ref.kind = NodeKind::kInternal;
-        item.ref.bits = BitString{std::string(1, '\0'), 1};
-      }
-      item.ref.hash = d.hash;
-      item.opaque = true;
-    }
-    const bool is_left = RegionStart(path) < iv.lo;
+    bool is_left = false;
+    CHECKPOINT_RETURN_IF_ERROR(ProofBuildItem(d, decoder.path(), index, iv, kind, &item, &is_left));
     if (is_left && phase != kLeft) return Bad(index, "a proof item left of the interval here");
     if (!is_left) phase = kRight;
-    (is_left ? left : right).push_back(std::move(item));
   }
   CHECKPOINT_RETURN_IF_ERROR(decoder.status());
+
   DeltaRebuild rebuild(kind, iv, base_reader);
   TrieBuilder* builder = rebuild.builder();
-  auto add_all = [&](std::vector<BuildItem>* items) -> Status {
-    for (BuildItem& item : *items) {
-      Status s = builder->Add(std::move(item));
-      if (!s.ok()) return Status::InvalidArgument("proof: " + s.message());
-    }
-    return Status::OK();
+  bool merged = false;
+  auto merge = [&]() -> Status {
+    merged = true;
+    ChangeCursor cursor(canonical);
+    Status s = rebuild.Merge(base, &cursor, on_change);
+    return s.ok() || s.IsInvalidArgument() ? s : Status::IOError("base: " + s.message());
   };
-  CHECKPOINT_RETURN_IF_ERROR(add_all(&left));
-  Status s = rebuild.Merge(base, changes, change_indices, on_change);
-  if (!s.ok()) return s.IsInvalidArgument() ? s : Status::IOError("base: " + s.message());
-  CHECKPOINT_RETURN_IF_ERROR(add_all(&right));
+  ChunkDecoder again(canonical, /*delta=*/true);
+  CHECKPOINT_RETURN_IF_ERROR(again.Header(&header));
+  while (again.Next(&d)) {
+    if (d.tag == ChunkItem::kPut || d.tag == ChunkItem::kDelete) continue;
+    BuildItem item;
+    bool is_left = false;
+    CHECKPOINT_RETURN_IF_ERROR(
+        ProofBuildItem(d, again.path(), again.index(), iv, kind, &item, &is_left));
+    if (!is_left && !merged) CHECKPOINT_RETURN_IF_ERROR(merge());
+    Status s = builder->Add(std::move(item));
+    if (!s.ok()) return Status::InvalidArgument("proof: " + s.message());
+  }
+  CHECKPOINT_RETURN_IF_ERROR(again.status());
+  if (!merged) CHECKPOINT_RETURN_IF_ERROR(merge());
   Result<NodeRef> built = builder->Finish();
   if (!built.ok()) return Status::InvalidArgument(built.status().message());
-  const Hash got = built->present() ? built->hash : empty;
+  const Hash got = built->present() ? built->hash : EmptyHash(kind);
   if (got != target) {
     return Status::InvalidArgument("the changes and proof do not reach root " +
                                    ToHex(target).substr(0, 16) + "… from the base (got " +

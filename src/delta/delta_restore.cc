@@ -168,6 +168,16 @@ class DeltaSession : public RestoreSession {
 
 }  // namespace
 
+Status CheckDeltaHeightAnchored(const Manifest& m, const RestoreOptions& options) {
+  const Anchors& a = options.anchors;
+  if (!m.is_delta() || a.id || !a.pubkeys.empty() || options.trust_manifest || a.height)
+    return Status::OK();
+  return Status::InvalidArgument(
+      "a delta checkpoint adds its height to the database, and --root does not vouch for the "
+      "manifest's height " +
+      std::to_string(m.height) + ": give --height (or --id, --pubkey)");
+}
+
 std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir) {
   std::error_code ec;
   if (!std::filesystem::exists(db_dir, ec)) return std::nullopt;

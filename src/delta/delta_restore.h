@@ -14,6 +14,12 @@
 
 namespace checkpoint {
 
+// A delta adds its height to the node's own database, which can only grow:
+// under --root alone nothing vouches for the manifest's height, so a delta
+// also needs --height (or a manifest trusted by --id or operator keys).
+// InvalidArgument otherwise.
+Status CheckDeltaHeightAnchored(const Manifest& m, const RestoreOptions& options);
+
 // The newest height and root of the state database in `db_dir`, if it
 // exists and holds any (opened read-only); nullopt otherwise.
 std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir);

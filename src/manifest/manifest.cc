@@ -211,6 +211,8 @@ Status Scan(std::string_view bytes, Manifest* out) {
   if (leaves != m.leaves) return Status::Corruption("manifest: leaves do not add up");
   if (m.base && m.base->height > m.height)
     return Status::Corruption("manifest: the base is above the height");
+  if (m.base && m.base->height == m.height && m.base->root != m.root)
+    return Status::Corruption("manifest: the base is the height, with another root");
   *out = std::move(m);
   return Status::OK();
 }

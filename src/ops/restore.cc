@@ -244,6 +244,7 @@ Result<Manifest> ParseAnchored(std::string_view bytes, const RestoreOptions& opt
   ChunkClass cls;
   CHECKPOINT_RETURN_IF_ERROR(
       CheckAnchors(bytes, options.anchors, options.max_chunk_size, &m, id, &cls));
+  CHECKPOINT_RETURN_IF_ERROR(CheckDeltaHeightAnchored(m, options));
   return m;
 }
 

@@ -80,14 +80,26 @@ Result<RestoreReport> RestoreFromSource(ChunkSource* source, const std::string& 
     return done(RestoreStage::kManifest);
   }
   if (!options.force) PreferWhatFits(db_dir, &found.anchored);
+  Status first_refusal;
   for (size_t k = 0; k < found.anchored.size(); ++k) {
     const AnchoredOffer& offer = found.anchored[k];
     // The offer held against every anchor, signatures included: from here
     // on it is this manifest, by id.
     RestoreOptions pinned = options;
     pinned.anchors.id = offer.offer.id;
-    CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<RestoreSession> session,
-                                RestoreSession::Begin(db_dir, offer.offer.bytes, pinned));
+    Status fits = CheckDeltaHeightAnchored(offer.manifest, options);
+    Result<std::unique_ptr<RestoreSession>> begun =
+        fits.ok() ? RestoreSession::Begin(db_dir, offer.offer.bytes, pinned)
+                  : Result<std::unique_ptr<RestoreSession>>(fits);
+    // A manifest this destination cannot take (a delta from another base,
+    // say) gives way to the next one of the same root.
+    if (!begun.ok() && begun.status().IsInvalidArgument() && k + 1 < found.anchored.size() &&
+        found.anchored[k + 1].manifest.root == offer.manifest.root) {
+      if (first_refusal.ok()) first_refusal = begun.status();
+      continue;
+    }
+    if (!begun.ok()) return first_refusal.ok() ? begun.status() : first_refusal;
+    std::unique_ptr<RestoreSession> session = std::move(*begun);
     const Manifest& m = session->manifest();
     report.manifest = m;
     report.id = session->id();

@@ -149,8 +149,25 @@ Result<VerifyReport> VerifySource(ChunkSource* source, const VerifyOptions& opti
     const Manifest& m = offers[k].manifest;
     const Hash root = options.anchors.root ? *options.anchors.root : m.root;
     std::unique_ptr<DeltaBase> base;
+    Status usable;
     if (m.is_delta() && !options.base_db.empty()) {
-      CHECKPOINT_ASSIGN_OR_RETURN(base, OpenDeltaBase(options.base_db, m));
+      Result<std::unique_ptr<DeltaBase>> opened = OpenDeltaBase(options.base_db, m);
+      if (opened.ok()) {
+        base = std::move(*opened);
+      } else {
+        usable = opened.status();
+      }
+    } else if (m.is_delta() && DeltaNeedsBase(options.anchors)) {
+      usable = Status::InvalidArgument(kDeltaNeedsBase);
+    }
+    if (!usable.ok()) {
+      // Another manifest of the root may be one this can check.
+      if (k + 1 < offers.size()) continue;
+      if (usable.IsInvalidArgument() && options.base_db.empty()) {
+        report.problems.push_back({-1, ChunkClass::kInvalid, usable.message()});
+        break;
+      }
+      return usable;
     }
     const PinnedHeight* pin = base ? &base->pin : nullptr;
     source->Start(offers[k].offer, m, CheckOrder(options.order, m.chunks.size()));

@@ -74,6 +74,10 @@ VerifyReport VerifyLoaded(const Result<std::string>& manifest_bytes, const Chunk
   }
   const PinnedHeight* pin = *base ? &(*base)->pin : nullptr;
   report.proofs_need_base = m.is_delta() && !pin;
+  if (report.proofs_need_base && DeltaNeedsBase(a)) {
+    problem(-1, ChunkClass::kInvalid, kDeltaNeedsBase);
+    return report;
+  }
   report.manifest_ok = true;
 
   std::vector<ChunkCheck> results(m.chunks.size());

@@ -23,16 +23,9 @@ class DeltaStageImpl : public DeltaStage {
     std::string marker;
     Status s = store_->Get(Column::kMeta, kDeltaKey, &marker);
     if (s.ok() && marker != expected) {
-      if (marker.size() != 48) return Status::Corruption("bad delta marker");
-      const uint64_t other = DecodeFixed64BE(marker.data() + 32);
-      const std::optional<uint64_t> latest = db_->LatestHeight();
-      if (!latest || *latest < other) {
-        return Status::InvalidArgument(
-            "the database is applying another delta checkpoint (to height " +
-            std::to_string(other) + ", id " + ToHex(marker.substr(0, 32)).substr(0, 12) +
-            "…): finish it first");
-      }
-      CHECKPOINT_RETURN_IF_ERROR(End());  // applied already: its staging is left over
+      // Another delta's staging (applied since, failed, or given up): none of
+      // it is visible state, and only this process has the database open.
+      CHECKPOINT_RETURN_IF_ERROR(End());
       s = Status::NotFound("");
     }
     if (s.IsNotFound()) {

@@ -20,9 +20,9 @@ class DeltaStage {
  public:
   virtual ~DeltaStage() = default;
   // Marks the database as applying delta `id` (to `height`, `chunks` chunks),
-  // or checks it already is; sets (*in)[i] for each chunk staged. A marker of
-  // another delta whose height the database has reached (or passed) is
-  // stale and dropped; one still pending is refused (InvalidArgument).
+  // or checks it already is; sets (*in)[i] for each chunk staged. Another
+  // delta's staging is dropped (nothing of it is visible state): a failed
+  // or forged delta never blocks the next.
   virtual Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) = 0;
   virtual Status Stage(uint64_t index, std::string_view canonical) = 0;
   virtual Status Read(uint64_t index, std::string* canonical) = 0;

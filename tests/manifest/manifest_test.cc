@@ -237,8 +237,7 @@ TEST_CASE("manifest: respellings and bad fields are refused", "[unit]") {
   REQUIRE(ParseManifest(v2, &out).ok());
   REQUIRE(!out.is_delta());
   Manifest delta = out;
-  delta.base = ManifestBase{delta.height, Hash{}, std::nullopt};
-  delta.base->root[0] = 7;
+  delta.base = ManifestBase{delta.height, delta.root, std::nullopt};  // F = H: an empty delta
   REQUIRE(ParseManifest(EncodeManifest(delta), &out).ok());
   REQUIRE(out == delta);
   delta.base->id = Hash{};
@@ -251,6 +250,9 @@ TEST_CASE("manifest: respellings and bad fields are refused", "[unit]") {
   REQUIRE(ParseManifest(base_v1, &out).IsCorruption());  // a base needs version 2
   delta.base->height = delta.height + 1;
   REQUIRE(ParseManifest(EncodeManifest(delta), &out).IsCorruption());  // base above the height
+  delta.base->height = delta.height;                                   // F = H with another root
+  delta.base->root[0] ^= 7;
+  REQUIRE(ParseManifest(EncodeManifest(delta), &out).IsCorruption());
   std::string spaced = with_base;
   spaced.replace(spaced.find("{\"height\""), 1, "{ ");
   REQUIRE(ParseManifest(spaced, &out).IsCorruption());
