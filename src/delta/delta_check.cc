@@ -47,11 +47,8 @@ ChunkCheck CheckDecoding(const Manifest& m, size_t index, std::string_view canon
   ChunkHeader h;
   Status s = decoder.Header(&h);
   if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
-  const bool has_hi = index + 1 < m.chunks.size();
-  if (h.lo != m.chunks[index].lo || h.has_hi != has_hi ||
-      (has_hi && h.hi != m.chunks[index + 1].lo)) {
-    return {ChunkClass::kIncomplete, "not the interval the manifest chains"};
-  }
+  ChunkCheck chained = CheckChainedInterval(m, index, h.lo, h.has_hi, h.hi);
+  if (chained.cls != ChunkClass::kOk) return chained;
   const KeyInterval iv{h.lo, h.has_hi, h.hi};
   uint64_t changes = 0;
   std::string_view last;
@@ -77,36 +74,25 @@ ChunkCheck CheckDecoding(const Manifest& m, size_t index, std::string_view canon
 
 ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view file,
                            const PinnedHeight* base, std::string* kept) {
-  const ManifestChunk& mc = m.chunks[index];
   std::string local;
   std::string& canonical = kept ? *kept : local;
-  Status s = DecodeChunkFile(file, mc.raw_size, &canonical, kDeltaChunkFormatVersion);
-  if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
-  if (canonical.size() != mc.raw_size) {
-    return {ChunkClass::kCorrupt,
-            "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
-  }
-  if (HashBytes(HashKind::kSha256, canonical) != mc.digest) {
-    return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
-  }
+  ChunkCheck decoded = DecodeChunkAsListed(m, index, file, kDeltaChunkFormatVersion, &canonical);
+  if (decoded.cls != ChunkClass::kOk) return decoded;
   if (!base) return CheckDecoding(m, index, canonical);
   NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kScan);
   DeltaChunkInfo info;
-  s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
+  Status s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
   if (s.IsIOError()) return {ChunkClass::kCorrupt, "the base state: " + s.message()};
   if (!s.ok()) return {ChunkClass::kInvalid, s.message()};
-  const bool has_hi = index + 1 < m.chunks.size();
   const KeyInterval& iv = info.interval;
-  if (iv.lo != mc.lo || iv.has_hi != has_hi || (has_hi && iv.hi != m.chunks[index + 1].lo)) {
-    return {ChunkClass::kIncomplete, "proves [" + ToHex(iv.lo) + ", " +
-                                         (iv.has_hi ? ToHex(iv.hi) : "end") +
-                                         "), not the interval the manifest chains"};
-  }
-  if (info.changes != mc.leaves) {
+  ChunkCheck chained = CheckChainedInterval(m, index, iv.lo, iv.has_hi, iv.hi);
+  if (chained.cls != ChunkClass::kOk) return chained;
+  if (info.changes != m.chunks[index].leaves) {
     return {ChunkClass::kInvalid, "holds " + std::to_string(info.changes) +
-                                      " changes, the manifest says " + std::to_string(mc.leaves)};
+                                      " changes, the manifest says " +
+                                      std::to_string(m.chunks[index].leaves)};
   }
-  return {ChunkClass::kOk, {}, canonical.size()};
+  return decoded;
 }
 
 ChunkCheck CheckAnyChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,

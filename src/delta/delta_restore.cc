@@ -1,11 +1,10 @@
 #include "delta/delta_restore.h"
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 
 #include "chunk/format.h"
 #include "delta/delta_check.h"
+#include "ops/chunk_gate.h"
 #include "state/delta_stage.h"
 
 namespace checkpoint {
@@ -56,8 +55,7 @@ class DeltaSession : public RestoreSession {
         stage_(NewDeltaStage(db_.get())),
         m_(std::move(m)),
         id_(id),
-        done_(m_.chunks.size(), false),
-        in_flight_(m_.chunks.size(), false) {}
+        gate_(m_.chunks.size()) {}
 
   Status Start() {
     const std::optional<uint64_t> latest = db_->LatestHeight();
@@ -66,7 +64,7 @@ class DeltaSession : public RestoreSession {
       if (view.ok() && (*view)->root() == m_.root) {
         // Applied already (a rerun, or killed after the commit): tidy up.
         applied_ = true;
-        std::fill(done_.begin(), done_.end(), true);
+        gate_.Reset(std::vector<bool>(m_.chunks.size(), true));
         std::vector<bool> in(m_.chunks.size(), false);
         Status s = stage_->Begin(id_, m_.height, m_.chunks.size(), &in);
         return s.ok() ? stage_->End() : Status::OK();
@@ -82,47 +80,21 @@ class DeltaSession : public RestoreSession {
     CHECKPOINT_ASSIGN_OR_RETURN(pin_, PinDeltaBase(db_.get(), m_));
     std::vector<bool> in(m_.chunks.size(), false);
     CHECKPOINT_RETURN_IF_ERROR(stage_->Begin(id_, m_.height, m_.chunks.size(), &in));
-    done_ = std::move(in);
+    gate_.Reset(std::move(in));
     return Status::OK();
   }
 
   const Manifest& manifest() const override { return m_; }
   const Hash& id() const override { return id_; }
 
-  std::vector<size_t> Remaining() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<size_t> out;
-    for (size_t i = 0; i < done_.size(); ++i) {
-      if (!done_[i]) out.push_back(i);
-    }
-    return out;
-  }
+  std::vector<size_t> Remaining() const override { return gate_.Remaining(); }
 
   Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override {
-    if (index >= m_.chunks.size()) {
-      *check = {ChunkClass::kInvalid, "no chunk " + std::to_string(index) + " in the manifest"};
-      return Status::OK();
-    }
-    {
-      // Another copy being checked may be a forgery: wait for its verdict.
-      std::unique_lock<std::mutex> lock(mu_);
-      settled_.wait(lock, [&] { return !in_flight_[index]; });
-      if (done_[index]) {
-        *check = {};
-        return Status::OK();
-      }
-      in_flight_[index] = true;
-    }
-    std::string canonical;
-    *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical);
-    Status s = check->cls == ChunkClass::kOk ? stage_->Stage(index, canonical) : Status::OK();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      in_flight_[index] = false;
-      if (s.ok() && check->cls == ChunkClass::kOk) done_[index] = true;
-    }
-    settled_.notify_all();
-    return s;
+    return gate_.Add(index, check, [&]() -> Status {
+      std::string canonical;
+      *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical);
+      return check->cls == ChunkClass::kOk ? stage_->Stage(index, canonical) : Status::OK();
+    });
   }
 
   Status Finish() override {
@@ -148,8 +120,7 @@ class DeltaSession : public RestoreSession {
   }
 
   Status Abandon() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::fill(done_.begin(), done_.end(), false);
+    gate_.Reset(std::vector<bool>(m_.chunks.size(), false));
     return stage_->End();
   }
 
@@ -160,10 +131,7 @@ class DeltaSession : public RestoreSession {
   Hash id_;
   PinnedHeight pin_;
   bool applied_ = false;
-  mutable std::mutex mu_;
-  std::vector<bool> done_;
-  std::vector<bool> in_flight_;
-  std::condition_variable settled_;
+  ChunkGate gate_;
 };
 
 }  // namespace

@@ -99,29 +99,43 @@ ChunkCheck ReadFailure(const Status& s, size_t index) {
   return {ChunkClass::kCorrupt, s.message()};
 }
 
+ChunkCheck DecodeChunkAsListed(const Manifest& m, size_t index, std::string_view file,
+                               uint32_t version, std::string* canonical) {
+  const ManifestChunk& mc = m.chunks[index];
+  Status s = DecodeChunkFile(file, mc.raw_size, canonical, version);
+  if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
+  if (canonical->size() != mc.raw_size) {
+    return {ChunkClass::kCorrupt,
+            "size " + std::to_string(canonical->size()) + " differs from the manifest's"};
+  }
+  if (HashBytes(HashKind::kSha256, *canonical) != mc.digest) {
+    return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
+  }
+  return {ChunkClass::kOk, {}, canonical->size()};
+}
+
+ChunkCheck CheckChainedInterval(const Manifest& m, size_t index, const std::string& lo, bool has_hi,
+                                const std::string& hi) {
+  const bool want_hi = index + 1 < m.chunks.size();
+  if (lo != m.chunks[index].lo || has_hi != want_hi || (want_hi && hi != m.chunks[index + 1].lo)) {
+    return {ChunkClass::kIncomplete, "proves [" + ToHex(lo) + ", " + (has_hi ? ToHex(hi) : "end") +
+                                         "), not the interval the manifest chains"};
+  }
+  return {};
+}
+
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
                       ChunkEnv* env, const LeafFn& on_leaf, std::string* kept) {
   const ManifestChunk& mc = m.chunks[index];
   std::string local;
   std::string& canonical = kept ? *kept : local;
-  Status s = DecodeChunkFile(file, mc.raw_size, &canonical);
-  if (!s.ok()) return {ChunkClass::kCorrupt, s.message()};
-  if (canonical.size() != mc.raw_size) {
-    return {ChunkClass::kCorrupt,
-            "size " + std::to_string(canonical.size()) + " differs from the manifest's"};
-  }
-  if (HashBytes(HashKind::kSha256, canonical) != mc.digest) {
-    return {ChunkClass::kCorrupt, "digest differs from the manifest's"};
-  }
+  ChunkCheck decoded = DecodeChunkAsListed(m, index, file, kChunkFormatVersion, &canonical);
+  if (decoded.cls != ChunkClass::kOk) return decoded;
   ChunkInfo info;
-  s = RebuildChunk(canonical, m.hash, root, m.height, env, &info, on_leaf);
+  Status s = RebuildChunk(canonical, m.hash, root, m.height, env, &info, on_leaf);
   if (!s.ok()) return {ChunkClass::kInvalid, s.message()};
-  const bool has_hi = index + 1 < m.chunks.size();
-  if (info.lo != mc.lo || info.has_hi != has_hi || (has_hi && info.hi != m.chunks[index + 1].lo)) {
-    return {ChunkClass::kIncomplete, "proves [" + ToHex(info.lo) + ", " +
-                                         (info.has_hi ? ToHex(info.hi) : "end") +
-                                         "), not the interval the manifest chains"};
-  }
+  ChunkCheck chained = CheckChainedInterval(m, index, info.lo, info.has_hi, info.hi);
+  if (chained.cls != ChunkClass::kOk) return chained;
   if (info.leaves != mc.leaves) {
     return {ChunkClass::kInvalid, "holds " + std::to_string(info.leaves) +
                                       " leaves, the manifest says " + std::to_string(mc.leaves)};

@@ -39,6 +39,15 @@ bool IsLocalReadError(const Status& s);
 // The class of a chunk whose file could not be read. REQUIRES: !IsLocalReadError(s).
 ChunkCheck ReadFailure(const Status& s, size_t index);
 
+// Chunk `index`'s file decoded (its format `version`, capped at the
+// manifest's raw_size) into *canonical, with the size and digest the manifest
+// lists: kCorrupt otherwise.
+ChunkCheck DecodeChunkAsListed(const Manifest& m, size_t index, std::string_view file,
+                               uint32_t version, std::string* canonical);
+// kIncomplete unless [lo, hi) is the interval the manifest chains for chunk `index`.
+ChunkCheck CheckChainedInterval(const Manifest& m, size_t index, const std::string& lo, bool has_hi,
+                                const std::string& hi);
+
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
 // the result is kOk), `on_leaf` every leaf, with views into *canonical (the
 // decompressed chunk, kept by the caller; may be null when nothing is kept).

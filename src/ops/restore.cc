@@ -8,6 +8,7 @@
 
 #include "delta/delta_restore.h"
 #include "ops/chunk_check.h"
+#include "ops/chunk_gate.h"
 #include "ops/clear_db.h"
 #include "ops/files.h"
 #include "state/restore_target.h"
@@ -112,27 +113,17 @@ class RestoreSessionImpl : public RestoreSession {
         target_(NewRestoreTarget(db_.get(), m.height)),
         m_(std::move(m)),
         id_(id),
-        done_(m_.chunks.size(), false),
-        in_flight_(m_.chunks.size(), false) {}
+        gate_(m_.chunks.size()) {}
 
   const Manifest& manifest() const override { return m_; }
   const Hash& id() const override { return id_; }
-
-  std::vector<size_t> Remaining() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<size_t> out;
-    for (size_t i = 0; i < done_.size(); ++i) {
-      if (!done_[i]) out.push_back(i);
-    }
-    return out;
-  }
+  std::vector<size_t> Remaining() const override { return gate_.Remaining(); }
 
   Status Start(const RestoreOptions& options);
   Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override;
   Status Finish() override;
   Status Abandon() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::fill(done_.begin(), done_.end(), false);
+    gate_.Reset(std::vector<bool>(m_.chunks.size(), false));
     return target_->Abandon();
   }
 
@@ -141,10 +132,7 @@ class RestoreSessionImpl : public RestoreSession {
   std::unique_ptr<RestoreTarget> target_;
   Manifest m_;
   Hash id_;
-  mutable std::mutex mu_;
-  std::vector<bool> done_;
-  std::vector<bool> in_flight_;
-  std::condition_variable settled_;  // an in-flight chunk's verdict is in
+  ChunkGate gate_;
 };
 
 Status RestoreSessionImpl::Start(const RestoreOptions& options) {
@@ -162,50 +150,22 @@ Status RestoreSessionImpl::Start(const RestoreOptions& options) {
   }
   std::vector<bool> in(m_.chunks.size(), false);
   CHECKPOINT_RETURN_IF_ERROR(target_->Begin(id_, m_.height, m_.chunks.size(), &in));
-  done_ = std::move(in);
+  gate_.Reset(std::move(in));
   return Status::OK();
 }
 
 Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkCheck* check) {
-  if (index >= m_.chunks.size()) {
-    *check = {ChunkClass::kInvalid, "no chunk " + std::to_string(index) + " in the manifest"};
-    return Status::OK();
-  }
-  {
-    // Another copy of this chunk being checked may be a forgery: wait for
-    // its verdict, and check this copy if that one failed.
-    std::unique_lock<std::mutex> lock(mu_);
-    settled_.wait(lock, [&] { return !in_flight_[index]; });
-    if (done_[index]) {
-      *check = {};
-      return Status::OK();
-    }
-    in_flight_[index] = true;
-  }
-  struct Release {
-    RestoreSessionImpl* s;
-    size_t i;
-    ~Release() {
-      {
-        std::lock_guard<std::mutex> lock(s->mu_);
-        s->in_flight_[i] = false;
-      }
-      s->settled_.notify_all();
-    }
-  } release{this, index};
-
-  CollectEnv env(m_.height);
-  std::string canonical;  // the leaf values' home until the ingestion
-  *check = CheckChunk(
-      m_, m_.root, index, chunk_file, &env,
-      [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
-      &canonical);
-  if (check->cls != ChunkClass::kOk) return Status::OK();
-  std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
-  CHECKPOINT_RETURN_IF_ERROR(target_->Ingest(index, env.TakeSorted(), env.boundaries));
-  std::lock_guard<std::mutex> lock(mu_);
-  done_[index] = true;
-  return Status::OK();
+  return gate_.Add(index, check, [&]() -> Status {
+    CollectEnv env(m_.height);
+    std::string canonical;  // the leaf values' home until the ingestion
+    *check = CheckChunk(
+        m_, m_.root, index, chunk_file, &env,
+        [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
+        &canonical);
+    if (check->cls != ChunkClass::kOk) return Status::OK();
+    std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
+    return target_->Ingest(index, env.TakeSorted(), env.boundaries);
+  });
 }
 
 Status RestoreSessionImpl::Finish() {
