@@ -27,8 +27,23 @@ bool LeftOf(const KeyInterval& iv, const ProofItem& item) { return RegionStart(i
 
 }  // namespace
 
+Status NodeCache::ReadInternal(NodeReader* reader, const BitString& path, const NodeRef& ref,
+                               InternalNode* out) {
+  key_.assign(path.bytes);
+  PutFixed32LE(&key_, path.bits);
+  PutFixed64BE(&key_, ref.height);
+  if (auto it = nodes_.find(key_); it != nodes_.end()) {
+    *out = it->second;
+    return Status::OK();
+  }
+  CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(path, ref, out));
+  if (nodes_.size() >= capacity_) nodes_.clear();
+  nodes_.emplace(key_, *out);
+  return Status::OK();
+}
+
 Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv,
-                  std::vector<ProofItem>* out) {
+                  std::vector<ProofItem>* out, NodeCache* cache) {
   out->clear();
   if (!root.present()) return Status::OK();
   auto leaf_item = [&](const NodeRef& leaf) -> Status {
@@ -63,7 +78,8 @@ Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv
       continue;
     }
     InternalNode node;
-    CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(f.path, f.ref, &node));
+    CHECKPOINT_RETURN_IF_ERROR(cache ? cache->ReadInternal(reader, f.path, f.ref, &node)
+                                     : reader->ReadInternal(f.path, f.ref, &node));
     std::vector<Frame> below;  // in key order
     if (node.slot.present() && !iv.Contains(f.path.bytes)) {
       below.push_back({false, f.path, node.slot, ChunkItem::kLeafStub});

@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "chunk/format.h"
@@ -46,10 +47,25 @@ struct ProofItem {
   std::string key, value;  // kLeaf
 };
 
-// H's canonical proof for `iv`, in key order, read through `reader` from the
-// trie rooted at `root`.
+// Internal nodes already read, for proofs of neighbouring intervals: each
+// goes back to the root, and consecutive ones share most of their path.
+// Bounded: emptied when it reaches `capacity` nodes.
+class NodeCache {
+ public:
+  explicit NodeCache(size_t capacity = 1 << 16) : capacity_(capacity) {}
+  Status ReadInternal(NodeReader* reader, const BitString& path, const NodeRef& ref,
+                      InternalNode* out);
+
+ private:
+  size_t capacity_;
+  std::unordered_map<std::string, InternalNode> nodes_;
+  std::string key_;
+};
+
+// H's canonical proof for `iv`, in key order, read through `reader` (and
+// `cache`, when given) from the trie rooted at `root`.
 Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv,
-                  std::vector<ProofItem>* out);
+                  std::vector<ProofItem>* out, NodeCache* cache = nullptr);
 
 struct DeltaChange {
   std::string key, value;

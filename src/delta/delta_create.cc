@@ -18,7 +18,7 @@ Status DeltaChunker::Add(std::string_view key, std::string_view value, bool is_d
 Status DeltaChunker::Place(DeltaChange c, const KeyInterval& with_c) {
   const uint64_t bytes = ChangeItemBytes(c.key.size(), c.value.size(), c.is_delete);
   if (!cur_.empty()) {
-    CHECKPOINT_RETURN_IF_ERROR(DeltaProof(reader_, target_, with_c, &proof_));
+    CHECKPOINT_RETURN_IF_ERROR(DeltaProof(reader_, target_, with_c, &proof_, &cache_));
     if (DeltaChunkBytes(with_c, proof_, cur_bytes_ + bytes, c.key) > chunk_size_) {
       CHECKPOINT_RETURN_IF_ERROR(Close(cur_iv_));
       lo_ = cur_iv_.hi;
@@ -35,7 +35,7 @@ Status DeltaChunker::Place(DeltaChange c, const KeyInterval& with_c) {
 }
 
 Status DeltaChunker::Close(const KeyInterval& iv) {
-  CHECKPOINT_RETURN_IF_ERROR(DeltaProof(reader_, target_, iv, &proof_));
+  CHECKPOINT_RETURN_IF_ERROR(DeltaProof(reader_, target_, iv, &proof_, &cache_));
   std::string canonical;
   EncodeDeltaChunk(iv, proof_, cur_, &canonical);
   const uint64_t changes = cur_.size();

@@ -46,6 +46,7 @@ class DeltaChunker {
   uint64_t cur_bytes_ = 0;        // their encoded size
   KeyInterval cur_iv_;            // its interval if it ended after its last change
   std::vector<ProofItem> proof_;  // scratch
+  NodeCache cache_;               // H's nodes near the last boundaries
 };
 
 }  // namespace checkpoint

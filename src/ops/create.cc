@@ -175,8 +175,12 @@ class ChunkPipeline {
 Status WriteDeltaChunks(const PinnedHeight& pin, const NodeRef& base, const std::string& dir,
                         const CreateOptions& options, std::vector<ManifestChunk>* chunks,
                         std::vector<uint64_t>* sizes, uint64_t* bytes) {
+  // The walk goes forward in key order: a scan. The proofs go back to the
+  // root at every boundary: point lookups through the block cache (a scan's
+  // readahead, which bypasses the cache, made them 6x slower) and a cache of
+  // the nodes near the last boundaries (DeltaChunker).
   NodeReader diff_reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
-  NodeReader proof_reader(pin.store, pin.snapshot, NodeReader::Mode::kScan);
+  NodeReader proof_reader(pin.store, pin.snapshot, NodeReader::Mode::kPointLookup);
   DeltaChunker chunker(
       &proof_reader, pin.root, options.chunk_size,
       [&](std::string canonical, const KeyInterval& iv, uint64_t changes) -> Status {
