@@ -14,7 +14,7 @@ std::string StagedKey(uint64_t index) {
 
 class DeltaStageImpl : public DeltaStage {
  public:
-  explicit DeltaStageImpl(StateDbImpl* db) : db_(db), store_(db->store()) {}
+  explicit DeltaStageImpl(StateDbImpl* db) : store_(db->store()) {}
 
   Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) override {
     std::string expected(reinterpret_cast<const char*>(id.data()), id.size());
@@ -67,7 +67,6 @@ class DeltaStageImpl : public DeltaStage {
   }
 
  private:
-  StateDbImpl* db_;
   NodeStore* store_;
 };
 
