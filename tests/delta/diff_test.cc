@@ -383,7 +383,9 @@ TEST_CASE("a chain of 4,000 prefix keys diffs on a 256 KiB stack", "[unit][diff]
   m[std::string(3999, 'a')] = "deepest";
   m["b"] = "";
   h.Commit(3, m);
-  for (auto [f, t] : {std::pair{1, 2}, std::pair{2, 1}, std::pair{1, 3}, std::pair{3, 2}}) {
+  for (const auto& pair : {std::pair{1, 2}, std::pair{2, 1}, std::pair{1, 3}, std::pair{3, 2}}) {
+    // Named copies: clang 14 cannot capture structured bindings in a lambda.
+    const int f = pair.first, t = pair.second;
     INFO("diff " << f << " -> " << t);
     Changes got;
     DiffStats stats;
