@@ -46,16 +46,16 @@ else
   deltas="L+h:20:21 L+h:11:21 L+q:1:2"
 fi
 
-# Disk: a database is ~260 B a key a height-set (L+h 5.6 GiB, L+q 2.6 GiB);
-# the work directory holds at once a full checkpoint (~150 B a key), a
-# template database and its copy (~260 B a key each).
+# Disk, in bytes a key: the databases L+h ~590 (5.5 GiB), L+q ~270 (2.5 GiB);
+# the work directory at once a full checkpoint (~160), the deltas (~40), a
+# template database and its copy (~270 each).
 need_cache=0
 for w in $wl; do
   set_wl "$w"
   [ "$(cat "$cache/$w.stamp" 2>/dev/null)" = "$keys $heights $churn 1" ] ||
-    need_cache=$((need_cache + keys * (heights > 2 ? 580 : 270)))
+    need_cache=$((need_cache + keys * (heights > 2 ? 600 : 280)))
 done
-need_work=$((keys * 700))
+need_work=$((keys * 750))
 free_of() { df -B1 --output=avail "$1" | tail -1; }
 if [ "$(stat -c %d "$cache")" = "$(stat -c %d "$work")" ]; then
   checks="$cache:$((need_cache + need_work))"
@@ -63,9 +63,9 @@ else
   checks="$cache:$need_cache $work:$need_work"
 fi
 for c in $checks; do
-  dir=${c%:*} need=${c##*:}
-  [ "$(free_of "$dir")" -ge "$need" ] ||
-    { echo "bench/delta.sh: needs $((need >> 20)) MiB free on $dir's file system, has $(($(free_of "$dir") >> 20)) MiB" >&2; exit 1; }
+  dir=${c%:*} need=${c##*:} have=$(free_of "${c%:*}")
+  echo "bench/delta.sh: needs $((need >> 20)) MiB free on $dir's file system, has $((have >> 20)) MiB" >&2
+  [ "$have" -ge "$need" ] || exit 1
 done
 
 for w in $wl; do
@@ -79,13 +79,14 @@ for w in $wl; do
 done
 
 # measure NAME CMD...: as run.sh: $runs runs under /usr/bin/time after the
-# (untimed) $before hook; $work/NAME = median min max wall, median cpu, MiB.
+# (untimed) $before hook; $work/NAME = median min max wall, median cpu, MiB;
+# $work/NAME.out = the last run's stdout.
 measure() {
   local name=$1; shift
   : >"$work/$name.runs"
   for _ in $(seq 1 "$runs"); do
     [ -n "${before:-}" ] && eval "$before"
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/$name.err" ||
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
       { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
     tail -1 "$work/time" >>"$work/$name.runs"
   done
@@ -96,23 +97,23 @@ measure() {
 }
 get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # 1 median 2 min 3 max 4 cpu 5 MiB
 cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3)) | $(get "$1" 4) | $(get "$1" 5)"; }
-pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f %%", 100 * a / b }'; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { p = 100 * a / b; printf (p < 1 ? "%.2f %%" : "%.1f %%"), p }'; }
+mib() { awk -v b="$1" 'BEGIN { m = b / 1048576; printf (m < 1 ? "%.3f" : "%.1f"), m }'; }
 root_of() { awk -v h="$2" '$1 == "height" && $2 == h { print $4 }' "$cache/$1.roots"; }
-# create ARGS...: an untimed create into $work/store; its summary line goes
-# to $work/line, the checkpoint's directory to stdout. field NAME: from the line.
-create() { "$cp_bin" create --out "$work/store" "$@" | tail -2 >"$work/line"; tail -1 "$work/line"; }
-field() { head -1 "$work/line" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+# field NAME KEY: KEY's value on the summary line create printed in NAME's
+# last run; ckpt NAME: the checkpoint it made (the last line).
+field() { tail -2 "$work/$1.out" | head -1 | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+ckpt() { tail -1 "$work/$1.out"; }
 
 rows="" ratios=""
 for w in $wl; do
   set_wl "$w"
   db=$cache/$w top=$heights
   echo "bench/delta.sh: $w full create and restore of height $top" >&2
-  fullck=$(create --db "$db" --height "$top")
-  full_disk=$(du -sb "$fullck" | cut -f1) full_raw=$(field raw_bytes)
-  before="rm -rf $work/c"
-  measure "$w.create" "$cp_bin" create --db "$db" --out "$work/c" --height "$top"
+  before="rm -rf $work/full"
+  measure "$w.create" "$cp_bin" create --db "$db" --out "$work/full" --height "$top"
+  fullck=$(ckpt "$w.create")
+  full_disk=$(du -sb "$fullck" | cut -f1) full_raw=$(field "$w.create" raw_bytes)
   before="rm -rf $work/r; sync"
   measure "$w.restore" "$cp_bin" restore "$fullck" --db "$work/r" --root "$(root_of "$w" "$top")"
   rm -rf "$work/r"
@@ -124,18 +125,17 @@ for w in $wl; do
     [ "$dw" = "$w" ] || continue
     n=$w.$base
     echo "bench/delta.sh: $w delta $base→$dtop" >&2
-    delta=$(create --db "$db" --height "$dtop" --base "$base")
-    [ "$(field base)" = "$base" ] || { echo "bench: $n: create printed base $(field base)" >&2; exit 1; }
-    disk=$(du -sb "$delta" | cut -f1) raw=$(field raw_bytes) changes=$(field changes)
-    before="rm -rf $work/c"
-    measure "$n.create" "$cp_bin" create --db "$db" --out "$work/c" --height "$dtop" --base "$base"
-    # The base: a template restored from the base's full checkpoint, once.
-    basefull=$(create --db "$db" --height "$base")
-    rm -rf "$work/tmpl"
+    before="rm -rf $work/delta.$base"
+    measure "$n.create" "$cp_bin" create --db "$db" --out "$work/delta.$base" --height "$dtop" --base "$base"
+    delta=$(ckpt "$n.create")
+    [ "$(field "$n.create" base)" = "$base" ] || { echo "bench: $n: not a delta from $base: $(tail -2 "$work/$n.create.out")" >&2; exit 1; }
+    disk=$(du -sb "$delta" | cut -f1) raw=$(field "$n.create" raw_bytes) changes=$(field "$n.create" changes)
+    # The base: a template restored once from the base's full checkpoint.
+    basefull=$("$cp_bin" create --db "$db" --out "$work/basefull" --height "$base" | tail -1)
     "$cp_bin" restore "$basefull" --db "$work/tmpl" --root "$(root_of "$w" "$base")" >/dev/null
-    rm -rf "$basefull"
+    rm -rf "$work/basefull"
     before="rm -rf $work/a; cp -a $work/tmpl $work/a; sync"
-    measure "$n.apply" "$cp_bin" restore "$delta" --db "$work/a" --root "$(root_of "$w" "$dtop")"
+    measure "$n.apply" "$cp_bin" restore "$delta" --db "$work/a" --root "$(root_of "$w" "$dtop")" --height "$dtop"
     "$cp_bin" state info --db "$work/a" | grep -q "^height $dtop root $(root_of "$w" "$dtop") " ||
       { echo "bench: $n: state info after apply lacks height $dtop with root $(root_of "$w" "$dtop")" >&2; exit 1; }
     rm -rf "$work/a" "$work/tmpl"
@@ -143,7 +143,7 @@ for w in $wl; do
     rows+="| $w: apply $base→$dtop onto the database at $base | $(cell "$n.apply") | |"$'\n'
     ratios+="| $w $base→$dtop | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
   done
-  rm -rf "$work/store"
+  rm -rf "$work/full" "$work"/delta.*
 done
 
 section=$(cat <<SECTION
@@ -157,7 +157,7 @@ An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the b
 
 | measure | seconds | cpu s | RSS MiB | MiB on disk (raw) |
 | --- | --- | --- | --- | --- |
-$rows
+${rows%$'\n'}
 
 | delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | peak RSS create / apply MiB (≤ 512) |
 | --- | --- | --- | --- | --- |

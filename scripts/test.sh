@@ -4,7 +4,8 @@
 #   2. clang++ 14 with ASan+UBSan: unit tests, fuzz corpora, a small integration set;
 #   3. clang++ 14 libFuzzer builds: each fuzz target for FUZZ_SECONDS (default 20) on a
 #      copy of its corpus; a crash fails and its input is kept under build-fuzz/crashes/;
-#   4. the benchmark harness once on the small workload (its numbers are not asserted);
+#   4. the benchmark harnesses (bench/run.sh, bench/delta.sh) once on small workloads (their
+#      numbers are not asserted);
 #   5. the installed package: `meson install --destdir`, examples/embed built with pkg-config
 #      from there and run (scripts/check-install.sh);
 #   6. formatting: every tracked .cc/.h is as clang-format (.clang-format) writes it.
@@ -83,6 +84,12 @@ if bench/run.sh --quick --build build-test --out build-test/bench-quick.md >buil
   echo "bench --quick: ok"; passed=$((passed + 1))
 else
   echo "bench --quick: FAILED"; tail -20 build-test/bench.log; failed=$((failed + 1))
+fi
+if bench/delta.sh --quick --runs 1 --build build-test --out build-test/bench-delta-quick.md \
+     >build-test/bench-delta.log 2>&1; then
+  echo "bench/delta.sh --quick: ok"; passed=$((passed + 1))
+else
+  echo "bench/delta.sh --quick: FAILED"; tail -20 build-test/bench-delta.log; failed=$((failed + 1))
 fi
 
 echo "== 5. installed package: headers, checkpoint.pc, examples/embed"
