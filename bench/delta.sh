@@ -10,9 +10,11 @@
 #   L+q  10 M keys, 2 heights at 0.01 % churn: delta 1→2
 # --quick uses 200 k keys instead (Q+h, Q+q) so it runs in seconds.
 # Each figure is the median of --runs runs (default 3) with min–max; wall
-# seconds; RSS = peak MiB (/usr/bin/time). Default chunk size and threads.
-# An apply runs on a fresh copy (cp -a, not timed) of a template database
-# restored once from the base height's full checkpoint.
+# seconds; RSS = peak MiB (/usr/bin/time); the runs of the commands compared
+# alternate, and each row says how much cpu the rest of the machine used.
+# Default chunk size and threads. An apply runs on a fresh copy (cp -a, not
+# timed) of a template database restored once from the base's full checkpoint.
+# Needs a release build (--build DIR; made if missing, as run.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0 runs=3 build=build cache=${XDG_CACHE_HOME:-$HOME/.cache}/checkpoint-bench out=bench/RESULTS.md
@@ -35,7 +37,8 @@ mkdir -p "$cache"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Workloads: NAME keys heights churn; the deltas as NAME:BASE:TOP.
+# Workloads: set_wl NAME sets heights and churn; the deltas as NAME:BASE:TOP
+# (TOP is the workload's top height).
 if [ "$quick" = 1 ]; then
   keys=200000 wl="Q+h Q+q"
   set_wl() { case $1 in Q+h) heights=21 churn=0.01 ;; Q+q) heights=2 churn=0.0001 ;; esac; }
@@ -48,14 +51,14 @@ fi
 
 # Disk, in bytes a key: the databases L+h ~590 (5.5 GiB), L+q ~270 (2.5 GiB);
 # the work directory at once a full checkpoint (~160), the deltas (~40), a
-# template database and its copy (~270 each).
+# template database per base and a copy (~270 each).
 need_cache=0
 for w in $wl; do
   set_wl "$w"
   [ "$(cat "$cache/$w.stamp" 2>/dev/null)" = "$keys $heights $churn 1" ] ||
     need_cache=$((need_cache + keys * (heights > 2 ? 600 : 280)))
 done
-need_work=$((keys * 750))
+need_work=$((keys * 1050))
 free_of() { df -B1 --output=avail "$1" | tail -1; }
 if [ "$(stat -c %d "$cache")" = "$(stat -c %d "$work")" ]; then
   checks="$cache:$((need_cache + need_work))"
@@ -78,25 +81,31 @@ for w in $wl; do
   fi
 done
 
-# measure NAME CMD...: as run.sh: $runs runs under /usr/bin/time after the
-# (untimed) $before hook; $work/NAME = median min max wall, median cpu, MiB;
-# $work/NAME.out = the last run's stdout.
-measure() {
-  local name=$1; shift
-  : >"$work/$name.runs"
-  for _ in $(seq 1 "$runs"); do
-    [ -n "${before:-}" ] && eval "$before"
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
-      { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
-    tail -1 "$work/time" >>"$work/$name.runs"
-  done
-  sort -n -k1,1 "$work/$name.runs" | awk -v n="$runs" '
-    { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4 }
-    END { m = int((n + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f\n", wall[m], wall[1], wall[n], cpu[m], rss[m] / 1024 }' \
-    >"$work/$name"
+# once NAME CMD...: one run of CMD under /usr/bin/time after the (untimed)
+# $before hook, appended to $work/NAME.runs: wall, user, sys, KiB, and the cpu
+# seconds the rest of the machine used meanwhile (from /proc/stat: the
+# machine is shared, and that says how much). $work/NAME.out: its stdout.
+# Runs of the commands compared alternate (as in net.sh), so drift in the
+# load falls on both alike.
+hz=$(getconf CLK_TCK)
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+once() {
+  local name=$1 b0 b1; shift
+  eval "${before:-:}"
+  b0=$(busy)
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
+    { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
+  b1=$(busy)
+  echo "$(tail -1 "$work/time") $(((b1 - b0) * 100 / hz))" >>"$work/$name.runs"
 }
-get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # 1 median 2 min 3 max 4 cpu 5 MiB
-cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3)) | $(get "$1" 4) | $(get "$1" 5)"; }
+# summarize NAME: $work/NAME = median, min, max wall; median cpu, MiB, others' cpu.
+summarize() {
+  sort -n -k1,1 "$work/$1.runs" | awk '
+    { wall[NR] = $1; cpu[NR] = $2 + $3; rss[NR] = $4; o = $5 / 100 - $2 - $3; oth[NR] = o < 0 ? 0 : o }
+    END { m = int((NR + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f %.1f\n", wall[m], wall[1], wall[NR], cpu[m], rss[m] / 1024, oth[m] }' >"$work/$1"
+}
+get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # 1 median 2 min 3 max 4 cpu 5 MiB 6 others
+cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3)) | $(get "$1" 4) | $(get "$1" 5) | $(get "$1" 6)"; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { p = 100 * a / b; printf (p < 1 ? "%.2f %%" : "%.1f %%"), p }'; }
 mib() { awk -v b="$1" 'BEGIN { m = b / 1048576; printf (m < 1 ? "%.3f" : "%.1f"), m }'; }
 root_of() { awk -v h="$2" '$1 == "height" && $2 == h { print $4 }' "$cache/$1.roots"; }
@@ -108,55 +117,67 @@ ckpt() { tail -1 "$work/$1.out"; }
 rows="" ratios=""
 for w in $wl; do
   set_wl "$w"
-  db=$cache/$w top=$heights
-  echo "bench/delta.sh: $w full create and restore of height $top" >&2
-  before="rm -rf $work/full"
-  measure "$w.create" "$cp_bin" create --db "$db" --out "$work/full" --height "$top"
-  fullck=$(ckpt "$w.create")
-  full_disk=$(du -sb "$fullck" | cut -f1) full_raw=$(field "$w.create" raw_bytes)
-  before="rm -rf $work/r; sync"
-  measure "$w.restore" "$cp_bin" restore "$fullck" --db "$work/r" --root "$(root_of "$w" "$top")"
-  rm -rf "$work/r"
+  db=$cache/$w top=$heights bases=""
+  for d in $deltas; do [ "${d%%:*}" = "$w" ] && bases+=" $(cut -d: -f2 <<<"$d")"; done
+  echo "bench/delta.sh: $w: creates (full of $top; deltas from$bases), $runs rounds" >&2
+  for _ in $(seq 1 "$runs"); do
+    before="rm -rf $work/full"
+    once "$w.create" "$cp_bin" create --db "$db" --out "$work/full" --height "$top"
+    for base in $bases; do
+      before="rm -rf $work/delta.$base"
+      once "$w.$base.create" "$cp_bin" create --db "$db" --out "$work/delta.$base" --height "$top" --base "$base"
+    done
+  done
+  # The bases: a template per base, restored once from the base's full checkpoint.
+  for base in $bases; do
+    [ "$(field "$w.$base.create" base)" = "$base" ] ||
+      { echo "bench: $w: not a delta from $base: $(tail -2 "$work/$w.$base.create.out")" >&2; exit 1; }
+    basefull=$("$cp_bin" create --db "$db" --out "$work/basefull" --height "$base" | tail -1)
+    "$cp_bin" restore "$basefull" --db "$work/tmpl.$base" --root "$(root_of "$w" "$base")" >/dev/null
+    rm -rf "$work/basefull"
+  done
+  echo "bench/delta.sh: $w: full restore and applies, $runs rounds" >&2
+  root=$(root_of "$w" "$top")
+  for _ in $(seq 1 "$runs"); do
+    before="rm -rf $work/r; sync"
+    once "$w.restore" "$cp_bin" restore "$(ckpt "$w.create")" --db "$work/r" --root "$root"
+    for base in $bases; do
+      before="rm -rf $work/r $work/a; cp -a $work/tmpl.$base $work/a; sync"
+      once "$w.$base.apply" "$cp_bin" restore "$(ckpt "$w.$base.create")" --db "$work/a" --root "$root" --height "$top"
+      "$cp_bin" state info --db "$work/a" | grep -q "^height $top root $root " ||
+        { echo "bench: $w: state info after applying the delta from $base lacks height $top with root $root" >&2; exit 1; }
+    done
+  done
+
+  summarize "$w.create"
+  summarize "$w.restore"
+  full_disk=$(du -sb "$(ckpt "$w.create")" | cut -f1) full_raw=$(field "$w.create" raw_bytes)
   rows+="| $w: full create of height $top (baseline) | $(cell "$w.create") | $(mib "$full_disk") ($(mib "$full_raw")) |"$'\n'
   rows+="| $w: full restore of height $top into an empty database (baseline) | $(cell "$w.restore") | |"$'\n'
-
-  for d in $deltas; do
-    IFS=: read -r dw base dtop <<<"$d"
-    [ "$dw" = "$w" ] || continue
+  for base in $bases; do
     n=$w.$base
-    echo "bench/delta.sh: $w delta $base→$dtop" >&2
-    before="rm -rf $work/delta.$base"
-    measure "$n.create" "$cp_bin" create --db "$db" --out "$work/delta.$base" --height "$dtop" --base "$base"
-    delta=$(ckpt "$n.create")
-    [ "$(field "$n.create" base)" = "$base" ] || { echo "bench: $n: not a delta from $base: $(tail -2 "$work/$n.create.out")" >&2; exit 1; }
-    disk=$(du -sb "$delta" | cut -f1) raw=$(field "$n.create" raw_bytes) changes=$(field "$n.create" changes)
-    # The base: a template restored once from the base's full checkpoint.
-    basefull=$("$cp_bin" create --db "$db" --out "$work/basefull" --height "$base" | tail -1)
-    "$cp_bin" restore "$basefull" --db "$work/tmpl" --root "$(root_of "$w" "$base")" >/dev/null
-    rm -rf "$work/basefull"
-    before="rm -rf $work/a; cp -a $work/tmpl $work/a; sync"
-    measure "$n.apply" "$cp_bin" restore "$delta" --db "$work/a" --root "$(root_of "$w" "$dtop")" --height "$dtop"
-    "$cp_bin" state info --db "$work/a" | grep -q "^height $dtop root $(root_of "$w" "$dtop") " ||
-      { echo "bench: $n: state info after apply lacks height $dtop with root $(root_of "$w" "$dtop")" >&2; exit 1; }
-    rm -rf "$work/a" "$work/tmpl"
-    rows+="| $w: delta create $base→$dtop ($changes changes) | $(cell "$n.create") | $(mib "$disk") ($(mib "$raw")) |"$'\n'
-    rows+="| $w: apply $base→$dtop onto the database at $base | $(cell "$n.apply") | |"$'\n'
-    ratios+="| $w $base→$dtop | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
+    summarize "$n.create"
+    summarize "$n.apply"
+    disk=$(du -sb "$(ckpt "$n.create")" | cut -f1) raw=$(field "$n.create" raw_bytes)
+    rows+="| $w: delta create $base→$top ($(field "$n.create" changes) changes) | $(cell "$n.create") | $(mib "$disk") ($(mib "$raw")) |"$'\n'
+    rows+="| $w: apply $base→$top onto the database at $base | $(cell "$n.apply") | |"$'\n'
+    ratios+="| $w $base→$top | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
   done
-  rm -rf "$work/full" "$work"/delta.*
+  rm -rf "$work/full" "$work"/delta.* "$work"/tmpl.* "$work/r" "$work/a"
 done
 
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 section=$(cat <<SECTION
 
-## Delta checkpoints (bench/delta.sh)
+## Delta checkpoints (bench/delta.sh), commit $commit
 
-$(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); \`bench/delta.sh${args[*]:+ ${args[*]}}\`.
+$(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $commit; \`bench/delta.sh${args[*]:+ ${args[*]}}\`.
 Workloads (gen-state, seed 1): $(for w in $wl; do set_wl "$w"; printf '%s %s keys, %s heights at churn %s (database %s MiB); ' "$w" "$keys" "$heights" "$churn" "$(($(du -sb "$cache/$w" | cut -f1) >> 20))"; done | sed 's/; $/./')
-Default chunk size (8 MiB) and threads. Median of $runs runs (min–max), wall seconds; cpu = user+sys; RSS = peak MiB.
-An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after it, \`state info\` shows the top height with gen-state's root.
+Default chunk size (8 MiB) and threads. Median of $runs runs (min–max), creates alternating, restores and applies alternating; wall seconds; cpu = user+sys; RSS = peak MiB; others = cpu seconds the rest of the machine used during the run (it is shared).
+An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after each, \`state info\` shows the top height with gen-state's root.
 
-| measure | seconds | cpu s | RSS MiB | MiB on disk (raw) |
-| --- | --- | --- | --- | --- |
+| measure | seconds | cpu s | RSS MiB | others cpu s | MiB on disk (raw) |
+| --- | --- | --- | --- | --- | --- |
 ${rows%$'\n'}
 
 | delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | peak RSS create / apply MiB (≤ 512) |
