@@ -151,7 +151,7 @@ int Dump(const std::string& db_dir) {
     buf.clear();
   };
   for (Column c : {Column::kMeta, Column::kNodes, Column::kStale}) {
-    auto it = (*store)->NewIterator(c, nullptr, /*scan=*/true);
+    auto it = (*store)->NewIterator(c, nullptr, /*readahead_bytes=*/2 << 20);
     for (it->Seek({}); it->Valid(); it->Next()) {
       buf.append(it->key()).append(it->value());
       in_bytes += it->key().size() + it->value().size();

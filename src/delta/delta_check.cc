@@ -80,7 +80,7 @@ ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view fil
   if (decoded.cls != ChunkClass::kOk) return decoded;
   if (!base) return CheckDecoding(m, index, canonical);
   // The rebuild walks the base trie forward in key order: a scan.
-  NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kScan);
+  NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kSparse);
   DeltaChunkInfo info;
   Status s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
   if (s.IsIOError()) return {ChunkClass::kCorrupt, "the base state: " + s.message()};

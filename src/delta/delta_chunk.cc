@@ -27,18 +27,19 @@ bool LeftOf(const KeyInterval& iv, const ProofItem& item) { return RegionStart(i
 
 }  // namespace
 
-Status NodeCache::ReadInternal(NodeReader* reader, const BitString& path, const NodeRef& ref,
-                               InternalNode* out) {
+Status NodeCache::Get(NodeReader* reader, const BitString& path, const NodeRef& ref,
+                      const InternalNode** out) {
   key_.assign(path.bytes);
   PutFixed32LE(&key_, path.bits);
   PutFixed64BE(&key_, ref.height);
   if (auto it = nodes_.find(key_); it != nodes_.end()) {
-    *out = it->second;
+    *out = &it->second;
     return Status::OK();
   }
-  CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(path, ref, out));
+  InternalNode node;
+  CHECKPOINT_RETURN_IF_ERROR(reader->ReadInternal(path, ref, &node));
   if (nodes_.size() >= capacity_) nodes_.clear();
-  nodes_.emplace(key_, *out);
+  *out = &nodes_.emplace(key_, std::move(node)).first->second;
   return Status::OK();
 }
 
@@ -66,6 +67,7 @@ Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv
   };
   std::vector<Frame> stack;
   stack.push_back({true, root.bits, root});
+  InternalNode uncached;
   while (!stack.empty()) {
     Frame f = std::move(stack.back());
     stack.pop_back();
@@ -77,29 +79,28 @@ Status DeltaProof(NodeReader* reader, const NodeRef& root, const KeyInterval& iv
       }
       continue;
     }
-    InternalNode node;
-    CHECKPOINT_RETURN_IF_ERROR(cache ? cache->ReadInternal(reader, f.path, f.ref, &node)
-                                     : reader->ReadInternal(f.path, f.ref, &node));
-    std::vector<Frame> below;  // in key order
-    if (node.slot.present() && !iv.Contains(f.path.bytes)) {
-      below.push_back({false, f.path, node.slot, ChunkItem::kLeafStub});
-    }
-    for (bool bit : {false, true}) {
-      NodeRef& child = bit ? node.right : node.left;
+    const InternalNode* node = &uncached;
+    CHECKPOINT_RETURN_IF_ERROR(cache ? cache->Get(reader, f.path, f.ref, &node)
+                                     : reader->ReadInternal(f.path, f.ref, &uncached));
+    // What lies below, pushed right to left so that it pops in key order.
+    for (bool bit : {true, false}) {
+      const NodeRef& child = bit ? node->right : node->left;
       if (!child.present()) continue;
       BitString edge = Extended(f.path, bit);
       if (!iv.Overlaps(edge)) {
-        below.push_back({false, std::move(edge), std::move(child), ChunkItem::kStub});
+        stack.push_back({false, std::move(edge), child, ChunkItem::kStub});
       } else if (child.kind == NodeKind::kLeaf) {
         if (!iv.Contains(child.leaf_key())) {
-          below.push_back({false, child.bits, std::move(child), ChunkItem::kLeaf});
+          stack.push_back({false, child.bits, child, ChunkItem::kLeaf});
         }
       } else {
         BitString path = ChildPath(f.path, child);
-        if (!iv.Covers(path)) below.push_back({true, std::move(path), std::move(child)});
+        if (!iv.Covers(path)) stack.push_back({true, std::move(path), child});
       }
     }
-    for (auto it = below.rbegin(); it != below.rend(); ++it) stack.push_back(std::move(*it));
+    if (node->slot.present() && !iv.Contains(f.path.bytes)) {
+      stack.push_back({false, f.path, node->slot, ChunkItem::kLeafStub});
+    }
   }
   return Status::OK();
 }
@@ -127,14 +128,9 @@ void AppendProofItem(std::string* out, const ProofItem& item, BitString* prev) {
 
 }  // namespace
 
-uint64_t DeltaChunkBytes(const KeyInterval& iv, const std::vector<ProofItem>& proof,
-                         uint64_t change_bytes, std::string_view last_change_key) {
-  uint64_t n = HeaderBytes(iv.lo.size(), iv.has_hi, iv.hi.size()) + change_bytes;
-  BitString prev;
-  size_t i = 0;
-  for (; i < proof.size() && LeftOf(iv, proof[i]); ++i) n += ProofItemBytes(proof[i], &prev);
-  if (!last_change_key.empty()) prev = BitString::FromKey(last_change_key);
-  for (; i < proof.size(); ++i) n += ProofItemBytes(proof[i], &prev);
+uint64_t ProofItemsBytes(const std::vector<ProofItem>& items, BitString* prev) {
+  uint64_t n = 0;
+  for (const ProofItem& item : items) n += ProofItemBytes(item, prev);
   return n;
 }
 

@@ -53,8 +53,9 @@ struct ProofItem {
 class NodeCache {
  public:
   explicit NodeCache(size_t capacity = 1 << 16) : capacity_(capacity) {}
-  Status ReadInternal(NodeReader* reader, const BitString& path, const NodeRef& ref,
-                      InternalNode* out);
+  // *out stays valid until the next call.
+  Status Get(NodeReader* reader, const BitString& path, const NodeRef& ref,
+             const InternalNode** out);
 
  private:
   size_t capacity_;
@@ -72,9 +73,10 @@ struct DeltaChange {
   bool is_delete = false;
 };
 
-// The encoded size and bytes of a delta chunk.
-uint64_t DeltaChunkBytes(const KeyInterval& iv, const std::vector<ProofItem>& proof,
-                         uint64_t change_bytes, std::string_view last_change_key);
+// The encoded size of proof items in sequence, each delta-coded against the
+// one before (`prev`: the path before the first; updated to the last).
+uint64_t ProofItemsBytes(const std::vector<ProofItem>& items, BitString* prev);
+// The encoded bytes of a delta chunk.
 void EncodeDeltaChunk(const KeyInterval& iv, const std::vector<ProofItem>& proof,
                       const std::vector<DeltaChange>& changes, std::string* out);
 

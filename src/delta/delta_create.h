@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "delta/delta_chunk.h"
@@ -40,13 +41,14 @@ class DeltaChunker {
   uint64_t chunk_size_;
   DeltaChunkSink sink_;
   bool has_pending_ = false;
-  DeltaChange pending_;           // the last change, whose successor decides its boundary
-  std::string lo_;                // the current chunk's start
-  std::vector<DeltaChange> cur_;  // its changes
-  uint64_t cur_bytes_ = 0;        // their encoded size
-  KeyInterval cur_iv_;            // its interval if it ended after its last change
-  std::vector<ProofItem> proof_;  // scratch
-  NodeCache cache_;               // H's nodes near the last boundaries
+  DeltaChange pending_;                 // the last change, whose successor decides its boundary
+  std::string lo_;                      // the current chunk's start
+  std::vector<DeltaChange> cur_;        // its changes
+  uint64_t cur_bytes_ = 0;              // their encoded size
+  KeyInterval cur_iv_;                  // its interval if it ended after its last change
+  std::optional<uint64_t> left_bytes_;  // the current chunk's proof left of lo_
+  std::vector<ProofItem> proof_;        // scratch
+  NodeCache cache_;                     // H's nodes near the last boundaries
 };
 
 }  // namespace checkpoint

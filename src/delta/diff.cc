@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "chunk/format.h"
+
 namespace checkpoint {
 namespace {
 
@@ -42,9 +44,9 @@ using Stack = std::vector<Item>;
 
 class DiffJob {
  public:
-  DiffJob(NodeReader* reader, HashKind kind, const std::function<Status(const Change&)>& emit,
-          DiffStats* stats)
-      : reader_(*reader), kind_(kind), emit_(emit), stats_(stats) {}
+  DiffJob(NodeReader* reader, HashKind kind, const DiffRange& range,
+          const std::function<Status(const Change&)>& emit, DiffStats* stats)
+      : reader_(*reader), kind_(kind), range_(range), emit_(emit), stats_(stats) {}
 
   Status Run(const NodeRef& base, const NodeRef& target) {
     Push(&base_, base);
@@ -72,11 +74,28 @@ class DiffJob {
   }
 
  private:
-  static void Push(Stack* stack, const NodeRef& root) {
+  void Push(Stack* stack, const NodeRef& root) {
     if (!root.present()) return;
     BitString path;
     if (root.kind == NodeKind::kInternal) path = root.bits;  // the root's label starts at bit 0
-    stack->push_back({root, std::move(path)});
+    Keep(stack, {root, std::move(path)});
+  }
+
+  // Pushes `item` unless it lies wholly outside the range: the walk of a
+  // range opens only what reaches into it, on both sides alike.
+  void Keep(Stack* stack, Item item) {
+    if (item.leaf()) {
+      const std::string_view key = item.ref.leaf_key();
+      if (key < range_.lo || (range_.has_hi && key >= range_.hi)) return;
+    } else if (!range_.lo.empty() || range_.has_hi) {
+      bool unbounded = false;
+      const std::string end = RegionEnd(item.path, &unbounded);
+      if ((!unbounded && end <= range_.lo) ||
+          (range_.has_hi && RegionStart(item.path) >= range_.hi)) {
+        return;
+      }
+    }
+    stack->push_back(std::move(item));
   }
 
   // The two tops start at the same bit string.
@@ -107,9 +126,9 @@ class DiffJob {
     for (NodeRef* child : {&node.right, &node.left}) {
       if (!child->present()) continue;
       BitString path = ChildPath(item.path, *child);
-      stack->push_back({std::move(*child), std::move(path)});
+      Keep(stack, {std::move(*child), std::move(path)});
     }
-    if (node.slot.present()) stack->push_back({std::move(node.slot), {}});
+    if (node.slot.present()) Keep(stack, {std::move(node.slot), {}});
     return Status::OK();
   }
 
@@ -138,6 +157,7 @@ class DiffJob {
 
   NodeReader& reader_;
   HashKind kind_;
+  const DiffRange& range_;
   const std::function<Status(const Change&)>& emit_;
   DiffStats* stats_;
   Stack base_, target_;
@@ -146,8 +166,9 @@ class DiffJob {
 }  // namespace
 
 Status DiffTries(NodeReader* reader, HashKind kind, const NodeRef& base, const NodeRef& target,
-                 const std::function<Status(const Change&)>& emit, DiffStats* stats) {
-  DiffJob job(reader, kind, emit, stats);
+                 const std::function<Status(const Change&)>& emit, DiffStats* stats,
+                 const DiffRange& range) {
+  DiffJob job(reader, kind, range, emit, stats);
   return job.Run(base, target);
 }
 

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "checkpoint/hash.h"
@@ -25,6 +27,13 @@ struct Change {
   bool is_delete = false;
 };  // views valid during the callback
 
+// A key range [lo, hi) (no hi: to the end).
+struct DiffRange {
+  std::string lo;
+  bool has_hi = false;
+  std::string hi;
+};
+
 struct DiffStats {
   uint64_t internal_reads = 0, leaf_reads = 0;
 };
@@ -35,11 +44,23 @@ struct DiffStats {
 // target, a delete for a key only in base. Subtrees whose hashes are equal at the same path are
 // skipped without reading them, and a leaf's value is read only when it is emitted as a put: cost
 // O(changes × depth) node reads. Iterative (deep tries: chains of prefix keys thousands deep must
-// not recurse). Stops at the first non-OK status emit returns and returns it.
+// not recurse). Stops at the first non-OK status emit returns and returns it. With `range`, only
+// the changes of keys inside it, opening only what reaches into it.
 //
 // `kind` is the stores' hash: a put's value is checked against its leaf hash (Corruption when it
 // does not match), so what is emitted is what `target` commits to.
 Status DiffTries(NodeReader* reader, HashKind kind, const NodeRef& base, const NodeRef& target,
-                 const std::function<Status(const Change&)>& emit, DiffStats* stats = nullptr);
+                 const std::function<Status(const Change&)>& emit, DiffStats* stats = nullptr,
+                 const DiffRange& range = {});
+
+// The same, with the key space cut into ranges (at subtrees of `target`)
+// diffed by `threads` workers, each through its own reader from new_reader;
+// emit is called from the calling thread, in key order. Memory: each of the
+// 2 × threads ranges in flight buffers ~`buffer_bytes` of changes ahead of
+// emit. Subtrees of fewer than `min_split_leaves` keys are not cut.
+Status DiffTriesParallel(const std::function<std::unique_ptr<NodeReader>()>& new_reader,
+                         HashKind kind, const NodeRef& base, const NodeRef& target,
+                         unsigned threads, const std::function<Status(const Change&)>& emit,
+                         size_t buffer_bytes = 4 << 20, uint64_t min_split_leaves = 4096);
 
 }  // namespace checkpoint

@@ -7,7 +7,10 @@
 // replaced ones go to the stale index for prune. A commit that fits one batch
 // is one atomic write. A larger one first writes a journal marker, then
 // batches that each list the record keys they add, so an interrupted commit
-// can be rolled back exactly at the next open (StateDbImpl::Init).
+// can be rolled back exactly at the next open (StateDbImpl::Init). Those
+// batches are written on another thread, one behind the walk: the walk
+// reads and hashes while RocksDB inserts the batch before.
+#include <future>
 #include <vector>
 
 #include "checkpoint/limits.h"
@@ -28,7 +31,7 @@ class CommitJob : public BuilderEnv {
         kind_(db->hash_kind()),
         height_(height),
         base_empty_(base_empty),
-        reader_(db->shared_store(), store_->GetSnapshot(), NodeReader::Mode::kScan),
+        reader_(db->shared_store(), store_->GetSnapshot(), NodeReader::Mode::kSparse),
         builder_(kind_, height, this) {}
 
   Status Run(const NodeRef& old_root, UpdateSource* updates);
@@ -130,6 +133,11 @@ class CommitJob : public BuilderEnv {
     return FlushPartial();
   }
   Status FlushPartial();
+  // Waits for the batch being written; its status.
+  Status Drain() {
+    if (!writing_.valid()) return Status::OK();
+    return writing_.get();
+  }
 
   StateDbImpl* db_;
   NodeStore* store_;
@@ -148,6 +156,7 @@ class CommitJob : public BuilderEnv {
   std::string journal_keys_;
   bool journal_started_ = false;
   uint64_t journal_batches_ = 0;
+  std::future<Status> writing_;  // the previous batch (declared last: waited for first)
 };
 
 Status CommitJob::FlushPartial() {
@@ -163,7 +172,10 @@ Status CommitJob::FlushPartial() {
     batch_.Put(Column::kMeta, JournalBlobKey(height_, journal_batches_++), journal_keys_);
     journal_keys_.clear();
   }
-  CHECKPOINT_RETURN_IF_ERROR(store_->Write(batch_, /*sync=*/false));
+  CHECKPOINT_RETURN_IF_ERROR(Drain());
+  writing_ = std::async(std::launch::async, [store = store_, batch = std::move(batch_)] {
+    return store->Write(batch, /*sync=*/false);
+  });
   batch_.Clear();
   return Status::OK();
 }
@@ -225,6 +237,7 @@ Status CommitJob::Run(const NodeRef& old_root, UpdateSource* updates) {
   }
   CHECKPOINT_RETURN_IF_ERROR(updates->status());
   CHECKPOINT_ASSIGN_OR_RETURN(NodeRef root, builder_.Finish());
+  CHECKPOINT_RETURN_IF_ERROR(Drain());
 
   std::string encoded;
   EncodeNodeRef(&encoded, root);

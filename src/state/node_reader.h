@@ -2,8 +2,12 @@
 //
 // kScan keeps one store iterator and moves it forward to each record asked
 // for (a few Next()s, else a Seek), so walking a subtree in key order is a
-// forward scan of the store. kPointLookup does one Get per record: what
-// one-lookup-per-node systems do, kept for measurement. Not thread-safe.
+// forward scan of the store; it reads ahead 2 MiB and bypasses the block
+// cache. kSparse does the same with 256 KiB, for walks that open a few
+// paths and skip the rest (a diff, a commit, a delta check): there every
+// Seek past the buffer copies a whole one to use a few records.
+// kPointLookup does one Get per record: what one-lookup-per-node systems
+// do, kept for measurement. Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -16,7 +20,7 @@ namespace checkpoint {
 
 class NodeReader {
  public:
-  enum class Mode { kScan, kPointLookup };
+  enum class Mode { kScan, kSparse, kPointLookup };
 
   // Holds the store: a reader (and what owns it) may outlive its StateDb.
   NodeReader(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,

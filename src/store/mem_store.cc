@@ -67,7 +67,7 @@ class MemStore : public NodeStore {
   }
 
   std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
-                                             bool) override {
+                                             size_t) override {
     return std::make_unique<MemIterator>(View(snapshot), c);
   }
 

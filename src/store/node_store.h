@@ -87,10 +87,11 @@ class NodeStore {
                      const StoreSnapshot* snapshot = nullptr) = 0;
   // Atomic across columns; `sync` makes it durable before returning.
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
-  // `scan`: a long forward walk; it does not fill the block cache.
+  // `readahead_bytes` > 0: a forward walk that reads files ahead that far
+  // on its own and does not fill the block cache.
   virtual std::unique_ptr<StoreIterator> NewIterator(Column c,
                                                      const StoreSnapshot* snapshot = nullptr,
-                                                     bool scan = false) = 0;
+                                                     size_t readahead_bytes = 0) = 0;
   virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
   // Rewrites everything so deleted data returns its space.
   virtual Status Compact() = 0;
@@ -107,6 +108,8 @@ struct RocksStoreOptions {
   bool read_only = false;
   // Block cache for data, index and filter blocks. Default: 64 MiB.
   size_t block_cache_bytes = 64 << 20;
+  // Memtables of all columns together; a flush starts near it. Default: 128 MiB.
+  size_t memtable_budget_bytes = 128 << 20;
 };
 
 // Opens RocksDB at `dir`. Fails with NotFound if there is no database there
@@ -137,8 +140,8 @@ class FaultStore : public NodeStore {
     return base_->Write(batch, sync);
   }
   std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
-                                             bool scan) override {
-    return base_->NewIterator(c, snapshot, scan);
+                                             size_t readahead_bytes) override {
+    return base_->NewIterator(c, snapshot, readahead_bytes);
   }
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
   Status Compact() override { return base_->Compact(); }

@@ -7,6 +7,7 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -137,12 +138,12 @@ class RocksStore : public NodeStore {
   }
 
   std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
-                                             bool scan) override {
+                                             size_t readahead_bytes) override {
     rocksdb::ReadOptions ro;
     ro.snapshot = Raw(snapshot);
-    if (scan) {
-      ro.readahead_size = 2 << 20;
-      ro.fill_cache = false;  // a whole-trie walk would only evict what others need
+    if (readahead_bytes) {
+      ro.readahead_size = readahead_bytes;
+      ro.fill_cache = false;  // a walk would only evict what others need
     }
     return std::make_unique<RocksIterator>(db_->NewIterator(ro, handles_[static_cast<int>(c)]));
   }
@@ -325,6 +326,11 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   db.atomic_flush = true;
   db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db.max_open_files = options.read_only ? -1 : 512;
+  // One memtable budget for all columns together: alone, each column may
+  // hold max_write_buffer_number × write_buffer_size, and a commit of
+  // millions of changes fills nodes, stale and meta at once (~0.5 GiB).
+  db.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kColumnCount; ++i) {

@@ -172,6 +172,57 @@ class History {
     const uint64_t depth = MaxDepth(base_dump) + MaxDepth(target_dump);
     REQUIRE(stats.internal_reads <= 3 * want.size() * depth);
     if (stats_out) *stats_out = stats;
+    CheckRanges(base, target, want);
+    CheckParallel(base, target, want);
+  }
+
+  // A diff restricted to a key range gives exactly the changes inside it:
+  // ranges cut at the changes' keys, just before and after them, and at
+  // random keys.
+  void CheckRanges(const NodeRef& base, const NodeRef& target, const Changes& want) {
+    std::vector<std::string> cuts{""};
+    for (const Out& c : want) {
+      cuts.push_back(c.key);
+      cuts.push_back(c.key + std::string(1, '\0'));
+      if (!c.key.empty()) cuts.push_back(c.key.substr(0, c.key.size() - 1));
+    }
+    for (int i = 0; i < 8; ++i) cuts.push_back(test::RandomKey(rng_, 4));
+    for (int i = 0; i < 12; ++i) {
+      std::string a = cuts[rng_() % cuts.size()], b = cuts[rng_() % cuts.size()];
+      if (b < a) std::swap(a, b);
+      const DiffRange range{a, rng_() % 4 != 0, b};
+      INFO("range [" << ToHex(range.lo) << ", " << (range.has_hi ? ToHex(range.hi) : "end") << ")");
+      Changes got, inside;
+      REQUIRE(DiffTries(&reader_, kind_, base, target, Collect(&got), nullptr, range).ok());
+      for (const Out& c : want) {
+        if (c.key >= range.lo && (!range.has_hi || c.key < range.hi)) inside.push_back(c);
+      }
+      REQUIRE(FirstDifference(got, inside) == "");
+    }
+  }
+
+  // DiffTriesParallel, cut into ranges down to single keys, with tiny
+  // buffers (workers wait on the emitter): the same changes in order.
+  void CheckParallel(const NodeRef& base, const NodeRef& target, const Changes& want) {
+    for (unsigned threads : {2u, 3u}) {
+      Changes got;
+      auto new_reader = [&] {
+        return std::make_unique<NodeReader>(
+            std::shared_ptr<NodeStore>(store_.get(), [](NodeStore*) {}), nullptr,
+            NodeReader::Mode::kSparse);
+      };
+      REQUIRE(DiffTriesParallel(new_reader, kind_, base, target, threads, Collect(&got),
+                                /*buffer_bytes=*/1 + rng_() % 200, /*min_split_leaves=*/1)
+                  .ok());
+      REQUIRE(FirstDifference(got, want) == "");
+    }
+  }
+
+  static std::function<Status(const Change&)> Collect(Changes* got) {
+    return [got](const Change& c) {
+      got->push_back({std::string(c.key), std::string(c.value), c.is_delete});
+      return Status::OK();
+    };
   }
 
   void CheckPair(uint64_t from, uint64_t to) {
@@ -202,6 +253,7 @@ class History {
   std::unique_ptr<NodeStore> store_;
   std::unique_ptr<StateDb> db_;
   NodeReader reader_;
+  std::mt19937_64 rng_{7};
   Model model_;
   std::vector<uint64_t> heights_;
   std::map<uint64_t, NodeRef> roots_;
@@ -427,6 +479,22 @@ TEST_CASE("emit's first error stops the diff and is returned", "[unit][diff]") {
     });
     REQUIRE(s.IsCancelled());
     REQUIRE(got.size() == stop + 1);
+    REQUIRE(Changes(want.begin(), want.begin() + static_cast<long>(stop + 1)) == got);
+    // The parallel diff too, with its workers blocked on full buffers.
+    got.clear();
+    s = DiffTriesParallel(
+        [&] {
+          return std::make_unique<NodeReader>(
+              std::shared_ptr<NodeStore>(h.store(), [](NodeStore*) {}), nullptr,
+              NodeReader::Mode::kSparse);
+        },
+        h.kind(), h.root(1), h.root(2), 2,
+        [&](const Change& c) {
+          got.push_back({std::string(c.key), std::string(c.value), c.is_delete});
+          return got.size() > stop ? Status::Cancelled("stop") : Status::OK();
+        },
+        /*buffer_bytes=*/1, /*min_split_leaves=*/1);
+    REQUIRE(s.IsCancelled());
     REQUIRE(Changes(want.begin(), want.begin() + static_cast<long>(stop + 1)) == got);
   }
 }
