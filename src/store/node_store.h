@@ -108,8 +108,8 @@ struct RocksStoreOptions {
   bool read_only = false;
   // Block cache for data, index and filter blocks. Default: 64 MiB.
   size_t block_cache_bytes = 64 << 20;
-  // Memtables of all columns together; a flush starts near it. Default: 128 MiB.
-  size_t memtable_budget_bytes = 128 << 20;
+  // Memtables of all columns together; a flush starts near it. Default: 64 MiB.
+  size_t memtable_budget_bytes = 64 << 20;
 };
 
 // Opens RocksDB at `dir`. Fails with NotFound if there is no database there
