@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark harness: standard workloads, checkpoint's commands with 1 and
 # 2 threads, and baselines measured in the same run on the same data,
-# reported as ratios. Writes a markdown table (bench/RESULTS.md by default).
+# reported as ratios. Appends a markdown section (to bench/RESULTS.md by default).
 #
 #   bench/run.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
 #
@@ -56,10 +56,11 @@ cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
 workloads="S"
 [ "$quick" = 1 ] || workloads="S M L L+h"
 {
-  echo "# Benchmark results"
+  echo
+  echo "## bench/run.sh ($workloads), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo
   echo "$(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
-  echo "Median of $runs runs (min–max), wall seconds; cpu = user+sys; RSS = peak MiB. \`bench/run.sh\` made this file."
+  echo "Median of $runs runs (min–max), wall seconds; cpu = user+sys; RSS = peak MiB."
 } >"$work/results.md"
 
 for w in $workloads; do
@@ -113,7 +114,7 @@ for w in $workloads; do
 
   cat >>"$work/results.md" <<TABLE
 
-## $w: $keys keys, $heights height(s); database $((db_bytes / 1048576)) MiB, checkpoint $((ck_bytes / 1048576)) MiB ($((raw / 1048576)) MiB raw)
+### $w: $keys keys, $heights height(s); database $((db_bytes / 1048576)) MiB, checkpoint $((ck_bytes / 1048576)) MiB ($((raw / 1048576)) MiB raw)
 
 | measure | seconds | cpu s | RSS MiB |
 | --- | --- | --- | --- |
@@ -145,5 +146,7 @@ for w in $workloads; do
 | peak RSS create / restore (MiB) | $(get create2 5) / $(get restore2 5) | ≤ 512, flat from M to L |
 TABLE
 done
-cp "$work/results.md" "$out"
-echo "wrote $out"
+# Appended: the file keeps every earlier section (and its summary of
+# ratios, which a person updates).
+cat "$work/results.md" >>"$out"
+echo "appended to $out"
