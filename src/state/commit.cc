@@ -173,6 +173,7 @@ Status CommitJob::FlushPartial() {
     journal_keys_.clear();
   }
   CHECKPOINT_RETURN_IF_ERROR(Drain());
+  batch_.SortPuts();  // new records, stale entries and a journal list: puts of distinct keys
   writing_ = std::async(std::launch::async, [store = store_, batch = std::move(batch_)] {
     return store->Write(batch, /*sync=*/false);
   });

@@ -6,6 +6,7 @@
 // are thread-safe: any thread may read, write and take snapshots.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,6 +50,14 @@ class WriteBatch {
   bool empty() const { return entries_.empty(); }
   size_t ApproximateBytes() const { return bytes_; }
   const std::vector<Entry>& entries() const { return entries_; }
+  // Orders the entries by column and key, which makes RocksDB's memtable
+  // inserts cheaper; puts of one key keep their order, so with only puts
+  // the batch writes the same. REQUIRES: only puts.
+  void SortPuts() {
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+      return a.column != b.column ? a.column < b.column : a.key < b.key;
+    });
+  }
 
  private:
   std::vector<Entry> entries_;
