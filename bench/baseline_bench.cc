@@ -1,9 +1,12 @@
 // bench-tool: the baselines and machine limits bench/run.sh measures next to
 // checkpoint itself, in-process with the same libraries. Never a test.
 //
-//   bench-tool point-create --db DIR --height N --chunk-size SIZE
+//   bench-tool point-create --db DIR --height N --chunk-size SIZE [--by-hash]
 //       one thread, one point lookup per node, the same chunks as `create`
-//       (prints their checkpoint id, which must equal create's)
+//       (prints their checkpoint id, which must equal create's); --by-hash:
+//       DIR is a hash-keyed copy (hash-store), a lookup per node by its hash
+//   bench-tool hash-store --db DIR --height N --out DIR2
+//       copies height N into a new database keyed by node hash
 //   bench-tool hash  --checkpoint DIR   hash the leaf and internal-node messages a verifier hashes
 //   bench-tool zstd  --checkpoint DIR   compress the chunks' canonical bytes as create does
 //   bench-tool dump  --db DIR           every record through a RocksDB iterator, into zstd -1
@@ -19,6 +22,7 @@
 #include "checkpoint/manifest.h"
 #include "chunk/format.h"
 #include "chunk/producer.h"
+#include "hash_store.h"
 #include "ops/files.h"
 #include "state/meta.h"
 #include "store/node_store.h"
@@ -56,7 +60,7 @@ std::vector<std::string> LoadCanonical(const std::string& dir, Manifest* m) {
   return out;
 }
 
-int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size) {
+int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size, bool by_hash) {
   RocksStoreOptions ro;
   ro.read_only = true;
   auto opened = OpenRocksStore(db_dir, ro);
@@ -70,7 +74,8 @@ int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size)
     Die("no height " + std::to_string(height));
   }
   const double start = Now();
-  NodeReader reader(store, store->GetSnapshot(), NodeReader::Mode::kPointLookup);
+  NodeReader reader(store, store->GetSnapshot(),
+                    by_hash ? NodeReader::Mode::kByHash : NodeReader::Mode::kPointLookup);
   Partition p;
   if (!ComputePartition(&reader, root, chunk_size, &p).ok()) Die("partition failed");
   Manifest m;
@@ -168,12 +173,13 @@ int Dump(const std::string& db_dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: bench-tool point-create|hash|zstd|dump [options]");
+  if (argc < 2) Die("usage: bench-tool point-create|hash-store|hash|zstd|dump [options]");
   const std::string mode = argv[1];
   po::options_description d("bench-tool");
   d.add_options()("db", po::value<std::string>())("checkpoint", po::value<std::string>())(
       "height", po::value<uint64_t>()->default_value(1))(
-      "chunk-size", po::value<uint64_t>()->default_value(8 << 20));
+      "chunk-size", po::value<uint64_t>()->default_value(8 << 20))("by-hash", po::bool_switch())(
+      "out", po::value<std::string>());
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc - 1, argv + 1, d), vm);
@@ -182,12 +188,22 @@ int main(int argc, char** argv) {
   }
   if (mode == "point-create" && vm.count("db")) {
     return PointCreate(vm["db"].as<std::string>(), vm["height"].as<uint64_t>(),
-                       vm["chunk-size"].as<uint64_t>());
+                       vm["chunk-size"].as<uint64_t>(), vm["by-hash"].as<bool>());
+  }
+  if (mode == "hash-store" && vm.count("db") && vm.count("out")) {
+    const double start = Now();
+    uint64_t records = 0;
+    Status s = BuildHashStore(vm["db"].as<std::string>(), vm["height"].as<uint64_t>(),
+                              vm["out"].as<std::string>(), &records);
+    if (!s.ok()) Die(s.message());
+    std::printf("hash-store records %llu seconds %.3f\n", static_cast<unsigned long long>(records),
+                Now() - start);
+    return 0;
   }
   if (mode == "hash" && vm.count("checkpoint"))
     return HashMessages(vm["checkpoint"].as<std::string>());
   if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
   if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
-  Die("usage: bench-tool point-create --db D [--height N --chunk-size S] | hash --checkpoint C | "
-      "zstd --checkpoint C | dump --db D");
+  Die("usage: bench-tool point-create --db D [--height N --chunk-size S --by-hash] | hash-store "
+      "--db D --height N --out D2 | hash --checkpoint C | zstd --checkpoint C | dump --db D");
 }

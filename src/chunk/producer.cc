@@ -50,7 +50,7 @@ void AppendRightStubs(const Partition& p, const Unit& u, BitString* prev, std::s
 Status AppendUnitLeaves(const Unit& u, NodeReader* reader, BitString* prev, std::string* out) {
   if (u.ref.kind == NodeKind::kLeaf) {
     std::string_view value;
-    CHECKPOINT_RETURN_IF_ERROR(reader->ReadLeafValue(u.ref.leaf_key(), u.ref.height, &value));
+    CHECKPOINT_RETURN_IF_ERROR(reader->ReadLeaf(u.ref, &value));
     if (value.size() != u.ref.stats.value_bytes) {
       return Status::Corruption("leaf " + ToHex(u.ref.leaf_key()) +
                                 ": value size differs from its parent's record");

@@ -11,7 +11,7 @@ constexpr int kMaxSteps = 8;
 }  // namespace
 
 Status NodeReader::Read(const std::string& record_key, std::string_view* value) {
-  if (mode_ == Mode::kPointLookup) {
+  if (mode_ == Mode::kPointLookup || mode_ == Mode::kByHash) {
     Status s = store_->Get(Column::kNodes, record_key, &buf_, snapshot_.get());
     if (s.IsNotFound()) return Status::Corruption("missing node record");
     *value = buf_;
@@ -47,7 +47,11 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
 Status NodeReader::ReadInternal(const BitString& path, const NodeRef& ref, InternalNode* out) {
   const uint64_t height = ref.height;
   key_.clear();
-  AppendRecordKey(&key_, path.bytes, path.bits, RecordTag::kInternal, height);
+  if (mode_ == Mode::kByHash) {
+    key_.assign(reinterpret_cast<const char*>(ref.hash.data()), ref.hash.size());
+  } else {
+    AppendRecordKey(&key_, path.bytes, path.bits, RecordTag::kInternal, height);
+  }
   std::string_view value;
   Status s = Read(key_, &value);
   if (s.ok()) s = DecodeInternalNode(value, path, out);
@@ -68,7 +72,17 @@ Status NodeReader::ReadLeafValue(std::string_view key, uint64_t height, std::str
   return s;
 }
 
+Status NodeReader::ReadLeaf(const NodeRef& leaf, std::string_view* value) {
+  if (mode_ != Mode::kByHash) return ReadLeafValue(leaf.leaf_key(), leaf.height, value);
+  key_.assign(reinterpret_cast<const char*>(leaf.hash.data()), leaf.hash.size());
+  Status s = Read(key_, value);
+  if (!s.ok()) return s.WithContext("leaf " + ToHex(leaf.leaf_key()));
+  return s;
+}
+
 Status NodeReader::ReadLeafValue(std::string_view key, uint64_t height, std::string_view* value) {
+  if (mode_ == Mode::kByHash)
+    return Status::NotSupported("a hash-keyed store needs the leaf's hash");
   key_.clear();
   AppendRecordKey(&key_, key, static_cast<uint32_t>(key.size() * 8), RecordTag::kLeaf, height);
   Status s = Read(key_, value);

@@ -7,7 +7,9 @@
 // paths and skip the rest (a diff, a commit, a delta check): there every
 // Seek past the buffer copies a whole one to use a few records.
 // kPointLookup does one Get per record: what one-lookup-per-node systems
-// do, kept for measurement. Not thread-safe.
+// do, kept for measurement; kByHash does one Get per record from a store
+// keyed by the node's hash, the layout those systems use (bench/ builds
+// one; only ReadInternal and ReadLeaf work there). Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -20,7 +22,7 @@ namespace checkpoint {
 
 class NodeReader {
  public:
-  enum class Mode { kScan, kSparse, kPointLookup };
+  enum class Mode { kScan, kSparse, kPointLookup, kByHash };
 
   // Holds the store: a reader (and what owns it) may outlive its StateDb.
   NodeReader(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
@@ -33,6 +35,8 @@ class NodeReader {
   Status ReadLeafValue(std::string_view key, uint64_t height, std::string* value);
   // The same without a copy: *value stays valid until the next read.
   Status ReadLeafValue(std::string_view key, uint64_t height, std::string_view* value);
+  // The value of the leaf `leaf` names (in any mode).
+  Status ReadLeaf(const NodeRef& leaf, std::string_view* value);
 
   uint64_t seeks() const { return seeks_; }
 

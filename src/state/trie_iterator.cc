@@ -51,7 +51,7 @@ class TrieIterator : public StateIterator {
         }
       }
       if (f.ref.kind == NodeKind::kLeaf) {
-        status_ = reader_.ReadLeafValue(f.ref.leaf_key(), f.ref.height, &value_);
+        status_ = reader_.ReadLeaf(f.ref, &value_);
         if (!status_.ok()) break;
         current_ = std::move(f.ref);
         valid_ = true;
