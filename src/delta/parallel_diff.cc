@@ -206,7 +206,8 @@ Status DiffTriesParallel(const std::function<std::unique_ptr<NodeReader>()>& new
   std::unique_ptr<NodeReader> reader = new_reader();
   if (threads <= 1) return DiffTries(reader.get(), kind, base, target, emit);
   std::vector<DiffRange> ranges;
-  CHECKPOINT_RETURN_IF_ERROR(SplitRanges(reader.get(), target, 8 * threads, min_split_leaves, &ranges));
+  CHECKPOINT_RETURN_IF_ERROR(
+      SplitRanges(reader.get(), target, 8 * threads, min_split_leaves, &ranges));
   reader.reset();
   ParallelDiff diff(new_reader, kind, base, target, threads, std::move(ranges), buffer_bytes);
   return diff.Run(emit);
