@@ -3,12 +3,14 @@
 # 2 threads, and baselines measured in the same run on the same data,
 # reported as ratios. Appends a markdown section (to bench/RESULTS.md by default).
 #
-#   bench/run.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
+#   bench/run.sh [--quick | --xl] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
 #
 # Workloads (gen-state, fixed seeds, cached in --cache): S 100 k keys, M 1 M,
-# L 10 M (≈1.9 GB of keys and values), L+h (L plus 20 heights at 1% churn).
-# --quick runs S only (CI runs it so the harness never rots; its numbers are
-# not asserted). Each figure is the median of --runs runs (default 3), with
+# L 10 M (≈1.9 GB of keys and values), L+h (L plus 20 heights at 1% churn),
+# XL 50 M. --quick runs S only (CI runs it so the harness never rots; its
+# numbers are not asserted). --xl runs M, L and XL and adds how the cost
+# per key grows; XL needs ~55 GB free where --cache and the temporary
+# directory are (checked first) and hours, and skips the hash-keyed row. Each figure is the median of --runs runs (default 3), with
 # min–max; times are wall seconds unless marked cpu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +18,12 @@ quick=0 runs=3 build=build cache=${XDG_CACHE_HOME:-$HOME/.cache}/checkpoint-benc
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
+    --xl) quick=xl ;;
     --runs) runs=$2; shift ;;
     --build) build=$2; shift ;;
     --cache) cache=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick | --xl] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -53,8 +56,24 @@ get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # get NAME FIELD: 1 median 2 m
 ratio() { awk -v a="$(get "$1" 1)" -v b="$(get "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
 cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
 
-workloads="S"
-[ "$quick" = 1 ] || workloads="S M L L+h"
+case $quick in
+  1) workloads="S" ;;
+  xl) workloads="M L XL" ;;
+  *) workloads="S M L L+h" ;;
+esac
+# Disk, in bytes a key at most: the database ~260, its tar.zst ~170, the
+# checkpoint ~160, a restored and an untarred copy ~260 each, the
+# hash-keyed copy ~330 (not for XL).
+for w in $workloads; do
+  case $w in XL) need=$((50000000 * 1110)) ;; *) need=0 ;; esac
+  [ "$need" = 0 ] && continue
+  mkdir -p "$cache"
+  have=$(df -B1 --output=avail "$cache" | tail -1)
+  tmp_have=$(df -B1 --output=avail "${TMPDIR:-/tmp}" | tail -1)
+  [ "$tmp_have" -lt "$have" ] && have=$tmp_have
+  echo "bench/run.sh: $w needs ~$((need >> 30)) GiB free, the emptier of $cache and ${TMPDIR:-/tmp} has $((have >> 30)) GiB" >&2
+  [ "$have" -ge "$need" ] || exit 1
+done
 {
   echo
   echo "## bench/run.sh ($workloads), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -69,6 +88,7 @@ for w in $workloads; do
     M) keys=1000000 heights=1 ;;
     L) keys=10000000 heights=1 ;;
     L+h) keys=10000000 heights=21 ;;
+    XL) keys=50000000 heights=1 ;;
   esac
   db=$cache/$w
   stamp="$keys $heights 0.01 1"
@@ -100,15 +120,23 @@ for w in $workloads; do
   # The layout of the systems checkpoint replaces: nodes keyed by their hash
   # (a copy of height h, made once and cached; ~1.3× the database on disk).
   # One run beyond M: at L it takes ~6 minutes.
-  hs=$cache/$w.by-hash
-  if [ "$(cat "$hs.stamp" 2>/dev/null)" != "$stamp $h" ]; then
-    rm -rf "$hs" && "$tool" hash-store --db "$db" --height "$h" --out "$hs" >/dev/null
-    echo "$stamp $h" >"$hs.stamp"
+  hs=$cache/$w.by-hash hash_row="" hash_ratio=""
+  if [ "$w" != XL ]; then
+    if [ "$(cat "$hs.stamp" 2>/dev/null)" != "$stamp $h" ]; then
+      rm -rf "$hs" && "$tool" hash-store --db "$db" --height "$h" --out "$hs" >/dev/null
+      echo "$stamp $h" >"$hs.stamp"
+    fi
+    all_runs=$runs
+    case $w in S | M) ;; *) runs=1 ;; esac
+    measure hashcreate "$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash
+    runs=$all_runs
+    hc_id=$("$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash | awk '{print $3}')
+    [ "$(basename "$ckpt" | cut -d- -f2)" = "${hc_id:0:12}" ] || { echo "bench: point-create --by-hash made other chunks" >&2; exit 1; }
+    hash_row="
+| one lookup per node in a store keyed by node hash, same chunks (1 thread; $(wc -l <"$work/hashcreate.runs") run(s)) | $(cell hashcreate) | $(get hashcreate 4) | $(get hashcreate 5) |"
+    hash_ratio="
+| hash-keyed store, one lookup per node / create (2 threads) | $(ratio hashcreate create2) | ≥ 10 |"
   fi
-  all_runs=$runs
-  case $w in S | M) ;; *) runs=1 ;; esac
-  measure hashcreate "$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash
-  runs=$all_runs
   measure scan "$walk" --db "$db" --height "$h" --runs 1 --mode scan
   measure point "$walk" --db "$db" --height "$h" --runs 1 --mode point
   measure raw "$walk" --db "$db" --runs 1 --mode raw
@@ -120,8 +148,6 @@ for w in $workloads; do
   hash_s=$("$tool" hash --checkpoint "$ckpt" | awk '{print $NF}')
   pc_id=$("$tool" point-create --db "$db" --height "$h" --chunk-size 8388608 | awk '{print $3}')
   [ "$(basename "$ckpt" | cut -d- -f2)" = "${pc_id:0:12}" ] || { echo "bench: point-create made other chunks" >&2; exit 1; }
-  hc_id=$("$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash | awk '{print $3}')
-  [ "$(basename "$ckpt" | cut -d- -f2)" = "${hc_id:0:12}" ] || { echo "bench: point-create --by-hash made other chunks" >&2; exit 1; }
   db_bytes=$(du -sb "$db" | cut -f1)
   ck_bytes=$(du -sb "$ckpt" | cut -f1)
   raw=$("$cp_bin" inspect "$ckpt" --json | sed 's/.*"raw_bytes":\([0-9]*\).*/\1/')
@@ -135,8 +161,7 @@ for w in $workloads; do
 | create, 1 thread | $(cell create1) | $(get create1 4) | $(get create1 5) |
 | create, 2 threads | $(cell create2) | $(get create2 4) | $(get create2 5) |
 | \`tar -cf - DB \| zstd -1 -T2\` | $(cell tarzstd) | $(get tarzstd 4) | $(get tarzstd 5) |
-| one point lookup per node, same chunks (1 thread) | $(cell pointcreate) | $(get pointcreate 4) | $(get pointcreate 5) |
-| one lookup per node in a store keyed by node hash, same chunks (1 thread; $(wc -l <"$work/hashcreate.runs") run(s)) | $(cell hashcreate) | $(get hashcreate 4) | $(get hashcreate 5) |
+| one point lookup per node, same chunks (1 thread) | $(cell pointcreate) | $(get pointcreate 4) | $(get pointcreate 5) |$hash_row
 | verify, 1 thread | $(cell verify1) | $(get verify1 4) | $(get verify1 5) |
 | verify, 2 threads | $(cell verify2) | $(get verify2 4) | $(get verify2 5) |
 | restore, 1 thread | $(cell restore1) | $(get restore1 4) | $(get restore1 5) |
@@ -153,15 +178,33 @@ for w in $workloads; do
 | ratio | value | target |
 | --- | --- | --- |
 | create (2 threads) / tar \| zstd | $(ratio create2 tarzstd) | ≤ 1.2 |
-| one-lookup-per-node / create (2 threads) | $(ratio pointcreate create2) | ≥ 5 |
-| hash-keyed store, one lookup per node / create (2 threads) | $(ratio hashcreate create2) | ≥ 10 |
+| one-lookup-per-node / create (2 threads) | $(ratio pointcreate create2) | ≥ 5 |$hash_ratio
 | point-lookup walk / scan walk | $(ratio point scan) | ≥ 10 |
 | create speed-up 1 → 2 threads | $(ratio create1 create2) | ≥ 1.8 |
 | restore (2 threads) / untar | $(ratio restore2 untar) | ≤ 2 |
 | verify speed (2 threads) / hashing speed | $(awk -v h="$hash_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | ≥ 0.85 |
 | peak RSS create / restore (MiB) | $(get create2 5) / $(get restore2 5) | ≤ 256 at every size |
 TABLE
+  for m in create2 verify2 restore2; do cp "$work/$m" "$work/$w.$m"; done
 done
+
+if [ "$quick" = xl ]; then
+  # Growth: seconds per million keys (2 threads) and peak RSS, by size.
+  per_m() { awk -v s="$(get "$1" 1)" -v k="$2" 'BEGIN { printf "%.3f", s / (k / 1e6) }'; }
+  {
+    echo
+    echo "### Growth: seconds per million keys (2 threads); goal XL within 1.2× of L per key, RSS ≤ 256 MiB at every size"
+    echo
+    echo "| workload | create s/M keys | verify s/M keys | restore s/M keys | peak RSS create / verify / restore MiB |"
+    echo "| --- | --- | --- | --- | --- |"
+    for w in M L XL; do
+      case $w in M) k=1000000 ;; L) k=10000000 ;; XL) k=50000000 ;; esac
+      echo "| $w | $(per_m "$w.create2" $k) | $(per_m "$w.verify2" $k) | $(per_m "$w.restore2" $k) | $(get "$w.create2" 5) / $(get "$w.verify2" 5) / $(get "$w.restore2" 5) |"
+    done
+    echo
+    echo "XL / L per key: create $(awk -v x="$(get XL.create2 1)" -v l="$(get L.create2 1)" 'BEGIN { printf "%.2f", x / 5 / l }'), verify $(awk -v x="$(get XL.verify2 1)" -v l="$(get L.verify2 1)" 'BEGIN { printf "%.2f", x / 5 / l }'), restore $(awk -v x="$(get XL.restore2 1)" -v l="$(get L.restore2 1)" 'BEGIN { printf "%.2f", x / 5 / l }')."
+  } >>"$work/results.md"
+fi
 # Appended: the file keeps every earlier section (and its summary of
 # ratios, which a person updates).
 cat "$work/results.md" >>"$out"
