@@ -56,8 +56,9 @@ Status DiffTries(NodeReader* reader, HashKind kind, const NodeRef& base, const N
 // The same, with the key space cut into ranges (at subtrees of `target`)
 // diffed by `threads` workers, each through its own reader from new_reader;
 // emit is called from the calling thread, in key order. Memory: each of the
-// 2 × threads ranges in flight buffers ~`buffer_bytes` of changes ahead of
-// emit. Subtrees of fewer than `min_split_leaves` keys are not cut.
+// 2 × threads ranges in flight buffers about `buffer_bytes` of changes ahead
+// of emit (plus a batch of up to 256 KiB being filled, and allocator
+// overhead). Subtrees of fewer than `min_split_leaves` keys are not cut.
 Status DiffTriesParallel(const std::function<std::unique_ptr<NodeReader>()>& new_reader,
                          HashKind kind, const NodeRef& base, const NodeRef& target,
                          unsigned threads, const std::function<Status(const Change&)>& emit,

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -79,21 +80,23 @@ class ParallelDiff {
         target_(target),
         threads_(threads),
         window_(2 * threads),
-        buffer_bytes_(buffer_bytes),
+        buffer_bytes_(std::max<size_t>(buffer_bytes, 1)),
         ranges_(std::move(ranges)),
         parts_(ranges_.size()) {}
 
   Status Run(const std::function<Status(const Change&)>& emit) {
-    std::vector<std::thread> workers;
-    for (unsigned t = 0; t < threads_; ++t) workers.emplace_back([this] { Work(); });
-    Status s = Emit(emit);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (std::thread& w : workers) w.join();
-    return s;
+    // Stops and joins the workers however this returns (an exception from
+    // emit included: a running std::thread must not be destroyed).
+    struct Joiner {
+      ParallelDiff* self;
+      std::vector<std::thread> workers;
+      ~Joiner() {
+        self->Stop(Status::OK());
+        for (std::thread& w : workers) w.join();
+      }
+    } joiner{this, {}};
+    for (unsigned t = 0; t < threads_; ++t) joiner.workers.emplace_back([this] { Work(); });
+    return Emit(emit);
   }
 
  private:
@@ -104,6 +107,16 @@ class ParallelDiff {
     Status status;
   };
 
+  // Stops every worker; a non-OK `failure` is what the emitter returns.
+  void Stop(const Status& failure) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+      if (failure_.ok()) failure_ = failure;
+    }
+    cv_.notify_all();
+  }
+
   Status Emit(const std::function<Status(const Change&)>& emit) {
     for (size_t i = 0; i < parts_.size(); ++i) {
       Part& part = parts_[i];
@@ -112,7 +125,8 @@ class ParallelDiff {
         bool done;
         {
           std::unique_lock<std::mutex> lock(mu_);
-          cv_.wait(lock, [&] { return !part.batches.empty() || part.done; });
+          cv_.wait(lock, [&] { return !part.batches.empty() || part.done || !failure_.ok(); });
+          if (!failure_.ok()) return failure_;
           done = part.batches.empty();
           if (done) {
             if (!part.status.ok()) return part.status;
@@ -133,7 +147,17 @@ class ParallelDiff {
     return Status::OK();
   }
 
+  // A worker that throws (out of memory) fails the whole diff instead of
+  // leaving its range unfinished.
   void Work() {
+    try {
+      WorkRanges();
+    } catch (const std::exception& e) {
+      Stop(Status::IOError(std::string("diff worker: ") + e.what()));
+    }
+  }
+
+  void WorkRanges() {
     std::unique_ptr<NodeReader> reader = new_reader_();
     for (;;) {
       size_t i;
@@ -195,6 +219,7 @@ class ParallelDiff {
   size_t next_ = 0;      // the next range a worker takes
   size_t emitting_ = 0;  // the range being emitted
   bool stop_ = false;
+  Status failure_;  // a worker's exception
 };
 
 }  // namespace
