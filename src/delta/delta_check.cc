@@ -79,7 +79,8 @@ ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view fil
   ChunkCheck decoded = DecodeChunkAsListed(m, index, file, kDeltaChunkFormatVersion, &canonical);
   if (decoded.cls != ChunkClass::kOk) return decoded;
   if (!base) return CheckDecoding(m, index, canonical);
-  // The rebuild walks the base trie forward in key order: a scan.
+  // The rebuild walks the base trie forward in key order, skipping what no
+  // change reaches: a sparse scan.
   NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kSparse);
   DeltaChunkInfo info;
   Status s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
