@@ -36,6 +36,11 @@ struct RestoreOptions {
   // Threads checking and adding chunks (RestoreCheckpoint, and its --force
   // pre-verification). Default: 0, the number of cores.
   unsigned threads = 0;
+  // Verified chunks that may wait for their ingestion while the next are
+  // checked, so that the disk's syncs overlap the hashing; several that wait
+  // go in as one. A waiting chunk is not in yet: a crash makes a resume redo
+  // it. 0: each chunk is in when Add returns. Default: 4.
+  size_t ingest_queue = 4;
 };
 
 class RestoreSession {

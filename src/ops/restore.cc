@@ -108,9 +108,9 @@ bool ByPath(const RestoreBoundary& a, const RestoreBoundary& b) {
 
 class RestoreSessionImpl : public RestoreSession {
  public:
-  RestoreSessionImpl(std::unique_ptr<StateDb> db, Manifest m, Hash id)
+  RestoreSessionImpl(std::unique_ptr<StateDb> db, Manifest m, Hash id, size_t ingest_queue)
       : db_(std::move(db)),
-        target_(NewRestoreTarget(db_.get(), m.height)),
+        target_(NewRestoreTarget(db_.get(), m.height, ingest_queue)),
         m_(std::move(m)),
         id_(id),
         gate_(m_.chunks.size()) {}
@@ -231,7 +231,8 @@ Result<std::unique_ptr<RestoreSession>> StartSession(std::string_view manifest,
     return StartDeltaSession(std::move(db), std::move(m), id);
   }
   CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StateDb> db, open(o));
-  auto session = std::make_unique<RestoreSessionImpl>(std::move(db), std::move(m), id);
+  auto session =
+      std::make_unique<RestoreSessionImpl>(std::move(db), std::move(m), id, options.ingest_queue);
   CHECKPOINT_RETURN_IF_ERROR(session->Start(options));
   return std::unique_ptr<RestoreSession>(std::move(session));
 }

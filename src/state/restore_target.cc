@@ -2,6 +2,7 @@
 
 #include "state/meta.h"
 #include "state/state_db_impl.h"
+#include "store/ingester.h"
 #include "trie/record_key.h"
 
 namespace checkpoint {
@@ -47,8 +48,8 @@ Status DecodeBoundaries(std::string_view in, std::vector<RestoreBoundary>* out) 
 
 class RestoreTargetImpl : public RestoreTarget {
  public:
-  RestoreTargetImpl(StateDbImpl* db, uint64_t height)
-      : db_(db), store_(db->store()), height_(height) {}
+  RestoreTargetImpl(StateDbImpl* db, uint64_t height, size_t ingest_queue)
+      : db_(db), store_(db->store()), height_(height), ingester_(store_, ingest_queue) {}
 
   Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) override {
     std::string expected(reinterpret_cast<const char*>(id.data()), id.size());
@@ -88,10 +89,13 @@ class RestoreTargetImpl : public RestoreTarget {
     runs[0].entries = std::move(records);
     runs[1].column = Column::kMeta;
     runs[1].entries.emplace_back(key, progress);
-    return store_->Ingest(runs).WithContext("chunk " + std::to_string(index));
+    Result<std::unique_ptr<StagedRuns>> staged = store_->Stage(runs);
+    if (!staged.ok()) return staged.status().WithContext("chunk " + std::to_string(index));
+    return ingester_.Add(std::move(*staged));
   }
 
   Status ForEachBoundary(const std::function<Status(RestoreBoundary)>& fn) override {
+    CHECKPOINT_RETURN_IF_ERROR(ingester_.Drain());
     auto it = store_->NewIterator(Column::kMeta);
     for (it->Seek(std::string(1, kRestoreProgressPrefix));
          it->Valid() && it->key()[0] == kRestoreProgressPrefix; it->Next()) {
@@ -125,6 +129,7 @@ class RestoreTargetImpl : public RestoreTarget {
   }
 
   Status Abandon() override {
+    (void)ingester_.Drain();  // its error, if any, changes nothing here
     WriteBatch b;
     DropProgress(&b);
     return store_->Write(b, /*sync=*/true);
@@ -140,15 +145,16 @@ class RestoreTargetImpl : public RestoreTarget {
   StateDbImpl* db_;
   NodeStore* store_;
   uint64_t height_;
-  WriteBatch batch_;  // top nodes, then the root record
+  WriteBatch batch_;   // top nodes, then the root record
+  Ingester ingester_;  // last: stops before the rest goes
 };
 
 }  // namespace
 
-std::unique_ptr<RestoreTarget> NewRestoreTarget(StateDb* db, uint64_t height) {
+std::unique_ptr<RestoreTarget> NewRestoreTarget(StateDb* db, uint64_t height, size_t ingest_queue) {
   // state/ made every StateDb this library opens: the one place that knows
   // the implementation behind the interface.
-  return std::make_unique<RestoreTargetImpl>(static_cast<StateDbImpl*>(db), height);
+  return std::make_unique<RestoreTargetImpl>(static_cast<StateDbImpl*>(db), height, ingest_queue);
 }
 
 }  // namespace checkpoint

@@ -33,7 +33,10 @@ class RestoreTarget {
   // each chunk already in. REQUIRES: in->size() == chunks.
   virtual Status Begin(const Hash& id, uint64_t height, uint64_t chunks, std::vector<bool>* in) = 0;
   // A verified chunk's records (key order) and its boundaries, with its
-  // progress record, in one atomic ingestion.
+  // progress record, in one atomic ingestion — on the target's ingesting
+  // thread, after this returns, unless the target was made without a queue
+  // (then before). An ingestion's failure is returned by a later call:
+  // Ingest, ForEachBoundary (which first waits for all of them) or Publish.
   virtual Status Ingest(uint64_t index,
                         std::vector<std::pair<std::string_view, std::string_view>> records,
                         const std::vector<RestoreBoundary>& boundaries) = 0;
@@ -50,6 +53,8 @@ class RestoreTarget {
 };
 
 // REQUIRES: `db` was opened by this library and outlives the target.
-std::unique_ptr<RestoreTarget> NewRestoreTarget(StateDb* db, uint64_t height);
+// `ingest_queue`: verified chunks that may wait for their ingestion (0:
+// each is in before Ingest returns).
+std::unique_ptr<RestoreTarget> NewRestoreTarget(StateDb* db, uint64_t height, size_t ingest_queue);
 
 }  // namespace checkpoint

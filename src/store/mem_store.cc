@@ -34,6 +34,10 @@ class MemIterator : public StoreIterator {
   std::map<std::string, std::string, std::less<>>::const_iterator it_;
 };
 
+struct MemStaged : public StagedRuns {
+  WriteBatch batch;
+};
+
 class MemStore : public NodeStore {
  public:
   Status Get(Column c, std::string_view key, std::string* value,
@@ -77,12 +81,21 @@ class MemStore : public NodeStore {
 
   Status Compact() override { return Status::OK(); }
 
-  Status Ingest(const std::vector<SortedRun>& runs) override {
-    WriteBatch b;
+  Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
+    auto staged = std::make_unique<MemStaged>();
     for (const SortedRun& run : runs) {
-      for (const auto& [k, v] : run.entries) b.Put(run.column, k, v);
+      for (const auto& [k, v] : run.entries) staged->batch.Put(run.column, k, v);
     }
-    return Write(b, true);
+    return std::unique_ptr<StagedRuns>(std::move(staged));
+  }
+
+  Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
+    WriteBatch all;
+    for (const auto& set : sets) {
+      for (const WriteBatch::Entry& e : static_cast<const MemStaged&>(*set).batch.entries())
+        all.Put(e.column, e.key, e.value);
+    }
+    return Write(all, true);
   }
 
  private:

@@ -82,10 +82,17 @@ class StoreIterator {
 };
 
 // Sorted key/value pairs for one column, to be ingested as a table file.
-// Views: the caller keeps the bytes alive until Ingest returns.
+// Views: the caller keeps the bytes alive until Stage (or Ingest) returns.
 struct SortedRun {
   Column column;
   std::vector<std::pair<std::string_view, std::string_view>> entries;  // strictly increasing keys
+};
+
+// Runs written out (RocksDB: table files beside the database), not yet part
+// of the store; dropped, with their files, when destroyed uningested.
+class StagedRuns {
+ public:
+  virtual ~StagedRuns() = default;
 };
 
 class NodeStore {
@@ -104,9 +111,15 @@ class NodeStore {
   virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
   // Rewrites everything so deleted data returns its space.
   virtual Status Compact() = 0;
-  // Adds every run at once, atomically across columns (RocksDB: one SST per
-  // run, ingested together). REQUIRES: no key of a run exists in the store.
-  virtual Status Ingest(const std::vector<SortedRun>& runs) = 0;
+  // Writes `runs` out without adding them: the costly half of an ingestion,
+  // which any number of threads may do at once.
+  virtual Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) = 0;
+  // Adds every staged set at once, atomically across columns and sets
+  // (RocksDB: one ingestion, one MANIFEST record). REQUIRES: the sets were
+  // staged by this store; no key of theirs exists in the store or in two sets.
+  virtual Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) = 0;
+  // Stage, then IngestStaged of that one set.
+  Status Ingest(const std::vector<SortedRun>& runs);
 };
 
 struct RocksStoreOptions {
@@ -154,10 +167,13 @@ class FaultStore : public NodeStore {
   }
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
   Status Compact() override { return base_->Compact(); }
-  Status Ingest(const std::vector<SortedRun>& runs) override {
+  Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
+    return base_->Stage(runs);
+  }
+  Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
     ++writes_;
     if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected ingest failure");
-    return base_->Ingest(runs);
+    return base_->IngestStaged(std::move(sets));
   }
 
  private:

@@ -3,6 +3,8 @@
 // Memory is bounded by a fixed block cache that also holds index and filter
 // blocks, so it does not grow with the database (DESIGN §5).
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
@@ -48,6 +50,48 @@ bool IsLockHeld(const rocksdb::Status& s) {
 }
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+
+// Table files staged for ingestion; removed unless ingestion moved them in
+// (a crash leaves them to the next open, which clears ingest-tmp).
+struct RocksStaged : public StagedRuns {
+  std::vector<std::pair<Column, std::string>> files;
+  ~RocksStaged() override {
+    for (const auto& f : files) ::unlink(f.second.c_str());
+  }
+};
+
+// Writes without syncing. Only for staged table files: ingestion syncs each
+// one itself before naming it in the MANIFEST (ExternalSstFileIngestionJob::
+// Prepare), so a sync here would only wait for the disk twice.
+class UnsyncedFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&, rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
+                              rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+};
+
+class UnsyncedFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  static const char* kClassName() { return "UnsyncedFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
+    if (s.ok()) result->reset(new UnsyncedFile(std::move(file)));
+    return s;
+  }
+};
 
 class RocksSnapshot : public StoreSnapshot {
  public:
@@ -165,38 +209,46 @@ class RocksStore : public NodeStore {
     return Status::OK();
   }
 
-  Status Ingest(const std::vector<SortedRun>& runs) override {
+  Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
     if (read_only_) return Status::NotSupported("database is open read-only");
     // Table files are written inside the database directory (same file
-    // system: ingestion links them) and removed whatever happens.
+    // system: ingestion links them), unsynced: ingestion syncs each file
+    // before the MANIFEST names it, so the wait falls on the ingesting thread.
     const std::string tmp = dir_ + "/ingest-tmp";
     std::error_code ec;
     std::filesystem::create_directories(tmp, ec);
     if (ec) return Status::IOError("cannot create " + tmp + ": " + ec.message());
-    std::vector<std::string> files;
-    struct Cleanup {
-      std::vector<std::string>* files;
-      ~Cleanup() {
-        for (const auto& f : *files) ::unlink(f.c_str());
-      }
-    } cleanup{&files};
-    std::vector<rocksdb::IngestExternalFileArg> args;
+    auto staged = std::make_unique<RocksStaged>();
     static std::atomic<uint64_t> counter{0};
     for (const SortedRun& run : runs) {
       if (run.entries.empty()) continue;
       const std::string file = tmp + "/" + std::to_string(::getpid()) + "-" +
                                std::to_string(counter.fetch_add(1)) + ".sst";
       rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options_for_sst_,
-                                    handles_[static_cast<int>(run.column)]);
+                                    handles_[static_cast<int>(run.column)],
+                                    /*invalidate_page_cache=*/false);
       CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Open(file), "table file"));
-      files.push_back(file);
+      staged->files.push_back({run.column, file});
       for (const auto& [k, v] : run.entries) {
         CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Put(ToSlice(k), ToSlice(v)), "table file"));
       }
       CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Finish(), "table file"));
+    }
+    return std::unique_ptr<StagedRuns>(std::move(staged));
+  }
+
+  Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
+    if (read_only_) return Status::NotSupported("database is open read-only");
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    for (int c = 0; c < kColumnCount; ++c) {
       rocksdb::IngestExternalFileArg arg;
-      arg.column_family = handles_[static_cast<int>(run.column)];
-      arg.external_files = {file};
+      arg.column_family = handles_[c];
+      for (const auto& set : sets) {
+        for (const auto& [column, file] : static_cast<const RocksStaged&>(*set).files) {
+          if (static_cast<int>(column) == c) arg.external_files.push_back(file);
+        }
+      }
+      if (arg.external_files.empty()) continue;
       arg.options.move_files = true;
       arg.options.snapshot_consistency = true;
       arg.options.allow_global_seqno = true;
@@ -212,6 +264,7 @@ class RocksStore : public NodeStore {
 
  private:
   std::string dir_;
+  std::unique_ptr<rocksdb::Env> unsynced_env_;  // table files' (see Stage)
   rocksdb::Options options_for_sst_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -339,6 +392,9 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   auto store = std::make_unique<RocksStore>();
   store->dir_ = dir;
   store->options_for_sst_ = rocksdb::Options(db, ColumnOptions(cache));
+  store->unsynced_env_ = rocksdb::NewCompositeEnv(
+      std::make_shared<UnsyncedFileSystem>(rocksdb::FileSystem::Default()));
+  store->options_for_sst_.env = store->unsynced_env_.get();
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {
