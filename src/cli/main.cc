@@ -1,4 +1,6 @@
 // checkpoint: the command-line tool. Dispatches to one file per subcommand.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -33,6 +35,13 @@ int Main(int argc, char** argv) {
   // A closed pipe (`state dump | head`) must not kill us mid-write; writes
   // then fail with EPIPE and the command stops quietly.
   std::signal(SIGPIPE, SIG_IGN);
+  // Chunk-sized buffers (a chunk file, its decompressed bytes, its records)
+  // come and go per chunk. By default glibc maps each from the kernel and
+  // returns it on free, so every chunk pays fresh zeroed pages — 8 % of a
+  // restore's cpu in page faults. Kept in the heap, they are reused: memory
+  // stays bounded by the chunks in flight (bench/RESULTS.md, "Restore's costs").
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   Args args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
       (args[0] == "help" && args.size() == 1)) {
