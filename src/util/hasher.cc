@@ -1,52 +1,47 @@
+// OpenSSL 3 marks the SHA-2 block functions deprecated in favour of EVP,
+// whose per-call dispatch is what this file avoids (see hasher.h). They
+// remain exported and tested (hasher_test compares every length with EVP).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "util/hasher.h"
 
-#include <openssl/evp.h>
-
-#include <cassert>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 namespace checkpoint {
 namespace {
-
-// Fetched once: with OpenSSL 3, passing EVP_sha256() makes every init look
-// the algorithm up again under a global lock, which dominated verification.
-const EVP_MD* Digest(HashKind kind) {
-  static EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
-  static EVP_MD* sha512_256 = EVP_MD_fetch(nullptr, "SHA2-512/256", nullptr);
-  return kind == HashKind::kSha512_256 ? sha512_256 : sha256;
-}
-
-// One reusable context per thread: EVP_MD_CTX_new per message would cost an
-// allocation per trie node.
-EVP_MD_CTX* ThreadContext() {
-  struct Holder {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Holder() { EVP_MD_CTX_free(ctx); }
-  };
-  thread_local Holder holder;
-  return holder.ctx;
-}
-
-// Whether a Hasher of this thread holds ThreadContext(): the rule in hasher.h.
-thread_local bool context_in_use = false;
 
 [[noreturn]] void Die(const char* what) {
   std::fprintf(stderr, "checkpoint: OpenSSL %s failed\n", what);
   std::abort();
 }
 
+// FIPS 180-4, 5.3.6.2: SHA-512/256's initial hash value.
+constexpr uint64_t kSha512_256Iv[8] = {
+    0x22312194FC2BF72CULL, 0x9F555FA3C84C64C2ULL, 0x2393B86B6F53B151ULL, 0x963877195940EABDULL,
+    0x96283EE2A88EFFE3ULL, 0xBE5E1E2553863992ULL, 0x2B0199FC2C85B8AAULL, 0x0EB72DDC81C52CA2ULL};
+
 }  // namespace
 
-Hasher::Hasher(HashKind kind) {
-  assert(!context_in_use && "two Hashers open at once on one thread (see hasher.h)");
-  context_in_use = true;
-  if (EVP_DigestInit_ex2(ThreadContext(), Digest(kind), nullptr) != 1) Die("digest init");
+Hasher::Hasher(HashKind kind) : kind_(kind) {
+  if (kind_ == HashKind::kSha256) {
+    if (SHA256_Init(&sha256_) != 1) Die("SHA-256 init");
+    return;
+  }
+  // SHA512_Final emits md_len bytes of the state (28 and 32 are the
+  // truncated variants it knows), so SHA-512 with this IV and md_len 32 is
+  // SHA-512/256: OpenSSL's own sha512_256_init, which it does not export.
+  if (SHA512_Init(&sha512_) != 1) Die("SHA-512/256 init");
+  std::memcpy(sha512_.h, kSha512_256Iv, sizeof(kSha512_256Iv));
+  sha512_.md_len = SHA256_DIGEST_LENGTH;
 }
 
 void Hasher::Update(const void* data, size_t size) {
-  if (size != 0 && EVP_DigestUpdate(ThreadContext(), data, size) != 1) Die("digest update");
+  if (size == 0) return;
+  const int ok = kind_ == HashKind::kSha256 ? SHA256_Update(&sha256_, data, size)
+                                            : SHA512_Update(&sha512_, data, size);
+  if (ok != 1) Die("digest update");
 }
 
 void Hasher::UpdateU16(uint16_t v) {
@@ -62,18 +57,10 @@ void Hasher::UpdateU32(uint32_t v) {
 
 Hash Hasher::Final() {
   Hash out{};
-  unsigned int len = 0;
-  if (EVP_DigestFinal_ex(ThreadContext(), out.data(), &len) != 1 || len != out.size()) {
-    Die("digest final");
-  }
-  assert(open_ && "Hasher::Final called twice");
-  open_ = false;
-  context_in_use = false;
+  const int ok = kind_ == HashKind::kSha256 ? SHA256_Final(out.data(), &sha256_)
+                                            : SHA512_Final(out.data(), &sha512_);
+  if (ok != 1) Die("digest final");
   return out;
-}
-
-Hasher::~Hasher() {
-  if (open_) context_in_use = false;  // abandoned before Final()
 }
 
 std::string HashKindName(HashKind kind) {
