@@ -85,6 +85,11 @@ Status CheckAnchors(std::string_view bytes, const Anchors& a, uint64_t max_chunk
   return Status::OK();
 }
 
+std::string& ChunkBuffer() {
+  thread_local std::string buffer;
+  return buffer;
+}
+
 Result<std::string> ReadChunkFile(const std::string& dir, const Manifest& m, size_t index) {
   std::string file;
   CHECKPOINT_RETURN_IF_ERROR(ReadFileBounded(dir + "/" + ChunkFileName(index),
@@ -127,8 +132,7 @@ ChunkCheck CheckChainedInterval(const Manifest& m, size_t index, const std::stri
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
                       ChunkEnv* env, const LeafFn& on_leaf, std::string* kept) {
   const ManifestChunk& mc = m.chunks[index];
-  std::string local;
-  std::string& canonical = kept ? *kept : local;
+  std::string& canonical = kept ? *kept : ChunkBuffer();
   ChunkCheck decoded = DecodeChunkAsListed(m, index, file, kChunkFormatVersion, &canonical);
   if (decoded.cls != ChunkClass::kOk) return decoded;
   ChunkInfo info;

@@ -48,9 +48,14 @@ ChunkCheck DecodeChunkAsListed(const Manifest& m, size_t index, std::string_view
 ChunkCheck CheckChainedInterval(const Manifest& m, size_t index, const std::string& lo, bool has_hi,
                                 const std::string& hi);
 
+// This thread's buffer for decompressed chunks. Reused, it is resized from
+// the last chunk's size, not from zero: no fresh pages, little zero-filling.
+std::string& ChunkBuffer();
+
 // `root` is the trusted root; `env` sees the rebuilt nodes (valid only when
 // the result is kOk), `on_leaf` every leaf, with views into *canonical (the
-// decompressed chunk, kept by the caller; may be null when nothing is kept).
+// decompressed chunk, kept by the caller; null: ChunkBuffer(), valid until
+// this thread's next chunk).
 ChunkCheck CheckChunk(const Manifest& m, const Hash& root, size_t index, std::string_view file,
                       ChunkEnv* env, const LeafFn& on_leaf = {}, std::string* canonical = nullptr);
 

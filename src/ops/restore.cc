@@ -157,11 +157,10 @@ Status RestoreSessionImpl::Start(const RestoreOptions& options) {
 Status RestoreSessionImpl::Add(size_t index, std::string_view chunk_file, ChunkCheck* check) {
   return gate_.Add(index, check, [&]() -> Status {
     CollectEnv env(m_.height);
-    std::string canonical;  // the leaf values' home until the ingestion
+    // ChunkBuffer() is the leaf values' home until the ingestion.
     *check = CheckChunk(
         m_, m_.root, index, chunk_file, &env,
-        [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); },
-        &canonical);
+        [&env](uint64_t item, std::string_view k, std::string_view v) { env.Leaf(item, k, v); });
     if (check->cls != ChunkClass::kOk) return Status::OK();
     std::sort(env.boundaries.begin(), env.boundaries.end(), ByPath);
     return target_->Ingest(index, env.TakeSorted(), env.boundaries);

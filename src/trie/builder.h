@@ -107,7 +107,11 @@ class TrieBuilder {
   HashKind kind_;
   uint64_t height_;
   BuilderEnv* env_;
-  std::vector<Open> stack_;
+  Open& Top() { return stack_[open_ - 1]; }
+  void PushOpen(uint32_t depth);  // an Open as new, on top
+
+  std::vector<Open> stack_;  // [0, open_) are open; those above wait for reuse
+  size_t open_ = 0;
   Pending pending_;
   BitString last_path_;  // the last item's path
   bool has_pending_ = false;
