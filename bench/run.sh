@@ -3,15 +3,16 @@
 # 2 threads, and baselines measured in the same run on the same data,
 # reported as ratios. Appends a markdown section (to bench/RESULTS.md by default).
 #
-#   bench/run.sh [--quick | --xl] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
+#   bench/run.sh [--quick | --xl | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
 #
 # Workloads (gen-state, fixed seeds, cached in --cache): S 100 k keys, M 1 M,
 # L 10 M (≈1.9 GB of keys and values), L+h (L plus 20 heights at 1% churn),
 # XL 50 M. --quick runs S only (CI runs it so the harness never rots; its
 # numbers are not asserted). --xl runs M, L and XL and adds how the cost
 # per key grows; XL needs ~55 GB free where --cache and the temporary
-# directory are (checked first) and hours, and skips the hash-keyed row. Each figure is the median of --runs runs (default 3), with
-# min–max; times are wall seconds unless marked cpu.
+# directory are (checked first) and hours, and skips the hash-keyed row.
+# --only W runs workload W alone. Each figure is the median of --runs runs
+# (default 3), with min–max; times are wall seconds unless marked cpu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0 runs=3 build=build cache=${XDG_CACHE_HOME:-$HOME/.cache}/checkpoint-bench out=bench/RESULTS.md
@@ -19,11 +20,12 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --xl) quick=xl ;;
+    --only) quick=only only=$2; shift ;;
     --runs) runs=$2; shift ;;
     --build) build=$2; shift ;;
     --cache) cache=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick | --xl] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick | --xl | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -59,6 +61,7 @@ cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
 case $quick in
   1) workloads="S" ;;
   xl) workloads="M L XL" ;;
+  only) workloads=$only ;;
   *) workloads="S M L L+h" ;;
 esac
 # Disk, in bytes a key at most: the database ~260, its tar.zst ~170, the
@@ -115,6 +118,10 @@ for w in $workloads; do
   measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
   before="rm -rf $work/u && mkdir $work/u"
   measure untar sh -c "zstd -d -q -c '$work/db.tar.zst' | tar -x -C '$work/u'"
+  # Writing the restored database's files, synced as restore syncs them: with
+  # hashing on 2 cores, the floor of a restore.
+  before="rm -rf $work/w"
+  measure writefiles sh -c "cp -r '$work/r' '$work/w' && sync '$work/w'/*"
   before=""
   measure pointcreate "$tool" point-create --db "$db" --height "$h" --chunk-size 8388608
   # The layout of the systems checkpoint replaces: nodes keyed by their hash
@@ -145,7 +152,10 @@ for w in $workloads; do
   measure zstd "$tool" zstd --checkpoint "$ckpt"
   measure seqread sh -c "cat '$db'/* >/dev/null"
   # The in-process tools also print their own timing of the work alone.
-  hash_s=$("$tool" hash --checkpoint "$ckpt" | awk '{print $NF}')
+  # Node messages, then chunk digests: a verifier hashes both.
+  read -r hash_s digest_s < <("$tool" hash --checkpoint "$ckpt" | awk '{print $7, $NF}')
+  hashing_s=$(awk -v a="$hash_s" -v b="$digest_s" 'BEGIN { printf "%.3f", a + b }')
+  floor_s=$(awk -v h="$hashing_s" -v w="$(get writefiles 1)" 'BEGIN { printf "%.2f", h / 2 + w }')
   pc_id=$("$tool" point-create --db "$db" --height "$h" --chunk-size 8388608 | awk '{print $3}')
   [ "$(basename "$ckpt" | cut -d- -f2)" = "${pc_id:0:12}" ] || { echo "bench: point-create made other chunks" >&2; exit 1; }
   db_bytes=$(du -sb "$db" | cut -f1)
@@ -171,7 +181,8 @@ for w in $workloads; do
 | walk in key order: point lookups | $(cell point) | $(get point 4) | $(get point 5) |
 | every record, raw iterator (floor of a scan) | $(cell raw) | $(get raw 4) | $(get raw 5) |
 | RocksDB iterator dump through zstd | $(cell dump) | $(get dump 4) | $(get dump 5) |
-| hashing the node messages (1 thread, in-process: ${hash_s} s of work) | $(cell hash) | $(get hash 4) | $(get hash 5) |
+| hashing the node messages, then the chunk digests (1 thread, in-process: ${hash_s} + ${digest_s} s of work) | $(cell hash) | $(get hash 4) | $(get hash 5) |
+| writing the restored database's files, synced (\`cp -r\`, \`sync\`) | $(cell writefiles) | $(get writefiles 4) | $(get writefiles 5) |
 | zstd over the chunk bytes (1 thread, in-process) | $(cell zstd) | $(get zstd 4) | $(get zstd 5) |
 | sequential read of the database files | $(cell seqread) | $(get seqread 4) | $(get seqread 5) |
 
@@ -182,7 +193,9 @@ for w in $workloads; do
 | point-lookup walk / scan walk | $(ratio point scan) | ≥ 10 |
 | create speed-up 1 → 2 threads | $(ratio create1 create2) | ≥ 1.8 |
 | restore (2 threads) / untar | $(ratio restore2 untar) | ≤ 2 |
-| verify speed (2 threads) / hashing speed | $(awk -v h="$hash_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | ≥ 0.85 |
+| restore (2 threads) / floor: all hashing on 2 cores + writing the files (${floor_s} s) | $(awk -v r="$(get restore2 1)" -v f="$floor_s" 'BEGIN { printf "%.2f", r / f }') | ≤ 1.3 |
+| verify speed (2 threads) / speed of all its hashing, node messages and chunk digests (1 thread) | $(awk -v h="$hashing_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | ≥ 0.85 |
+| verify speed (2 threads) / speed of hashing the node messages alone (1 thread) | $(awk -v h="$hash_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | (the ratio before) |
 | peak RSS create / restore (MiB) | $(get create2 5) / $(get restore2 5) | ≤ 256 at every size |
 TABLE
   for m in create2 verify2 restore2; do cp "$work/$m" "$work/$w.$m"; done
