@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -142,25 +143,16 @@ Result<std::unique_ptr<NodeStore>> OpenRocksStore(const std::string& dir,
 // For unit tests only: everything in memory.
 std::unique_ptr<NodeStore> NewMemStore();
 
-// Wraps `base`; the n-th call to Write or Ingest (counting from 1) and every
-// later one fail with IOError, without applying, once armed. For
-// deterministic crash tests.
-class FaultStore : public NodeStore {
+// Forwards every call to `base`: a base for stores that change a few.
+class StoreWrapper : public NodeStore {
  public:
-  explicit FaultStore(NodeStore* base) : base_(base) {}
-  void FailAtWrite(uint64_t n) { fail_at_ = n; }
-  void Disarm() { fail_at_ = 0; }
-  uint64_t writes() const { return writes_; }
+  explicit StoreWrapper(NodeStore* base) : base_(base) {}
 
   Status Get(Column c, std::string_view key, std::string* value,
              const StoreSnapshot* snapshot) override {
     return base_->Get(c, key, value, snapshot);
   }
-  Status Write(const WriteBatch& batch, bool sync) override {
-    ++writes_;
-    if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected write failure");
-    return base_->Write(batch, sync);
-  }
+  Status Write(const WriteBatch& batch, bool sync) override { return base_->Write(batch, sync); }
   std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
                                              size_t readahead_bytes) override {
     return base_->NewIterator(c, snapshot, readahead_bytes);
@@ -171,15 +163,41 @@ class FaultStore : public NodeStore {
     return base_->Stage(runs);
   }
   Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
-    ++writes_;
-    if (fail_at_ != 0 && writes_ >= fail_at_) return Status::IOError("injected ingest failure");
+    return base_->IngestStaged(std::move(sets));
+  }
+
+ protected:
+  NodeStore* const base_;
+};
+
+// Wraps `base`; the n-th call to Write or IngestStaged (counting from 1) and
+// every later one fail with IOError, without applying, once armed. For
+// deterministic crash tests.
+class FaultStore : public StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  void FailAtWrite(uint64_t n) { fail_at_ = n; }
+  void Disarm() { fail_at_ = 0; }
+  uint64_t writes() const { return writes_; }
+
+  Status Write(const WriteBatch& batch, bool sync) override {
+    if (Fails()) return Status::IOError("injected write failure");
+    return base_->Write(batch, sync);
+  }
+  Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
+    if (Fails()) return Status::IOError("injected ingest failure");
     return base_->IngestStaged(std::move(sets));
   }
 
  private:
-  NodeStore* base_;
-  uint64_t fail_at_ = 0;
-  uint64_t writes_ = 0;
+  // Counted atomically: a restore ingests on a thread of its own.
+  bool Fails() {
+    const uint64_t n = ++writes_;
+    const uint64_t at = fail_at_;
+    return at != 0 && n >= at;
+  }
+  std::atomic<uint64_t> fail_at_{0};
+  std::atomic<uint64_t> writes_{0};
 };
 
 }  // namespace checkpoint

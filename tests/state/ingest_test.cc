@@ -47,9 +47,9 @@ size_t FilesIn(const std::string& dir) {
 }
 
 // Holds every IngestStaged until released, and counts calls and sets.
-class GatedStore : public NodeStore {
+class GatedStore : public StoreWrapper {
  public:
-  explicit GatedStore(NodeStore* base) : base_(base) {}
+  using StoreWrapper::StoreWrapper;
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
     open_ = true;
@@ -65,20 +65,6 @@ class GatedStore : public NodeStore {
   }
   Status fail_with;
 
-  Status Get(Column c, std::string_view key, std::string* value,
-             const StoreSnapshot* snapshot) override {
-    return base_->Get(c, key, value, snapshot);
-  }
-  Status Write(const WriteBatch& batch, bool sync) override { return base_->Write(batch, sync); }
-  std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
-                                             size_t readahead) override {
-    return base_->NewIterator(c, snapshot, readahead);
-  }
-  std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
-  Status Compact() override { return base_->Compact(); }
-  Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
-    return base_->Stage(runs);
-  }
   Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) override {
     std::unique_lock<std::mutex> lock(mu_);
     ++calls_;
@@ -90,7 +76,6 @@ class GatedStore : public NodeStore {
   }
 
  private:
-  NodeStore* base_;
   std::mutex mu_;
   std::condition_variable changed_;
   bool open_ = false;
