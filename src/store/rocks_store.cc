@@ -11,12 +11,14 @@
 #include <rocksdb/utilities/options_util.h>
 #include <rocksdb/write_buffer_manager.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -92,6 +94,26 @@ class UnsyncedFileSystem : public rocksdb::FileSystemWrapper {
     return s;
   }
 };
+
+// `dir` as a directory only this user may enter, made if missing; refused
+// when it is a link or anything else. Staged table files are written there
+// by name, so a link swapped in for it would send them elsewhere (the open
+// removed whatever stood there before; a swap after this check needs this
+// user's rights).
+Status PrivateDir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return Status::IOError("cannot create " + dir + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    return Status::IOError("cannot stat " + dir + ": " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
+    return Status::IOError(dir + " is not this database's staging directory (a link, or not " +
+                           "private to this user): remove it");
+  }
+  return Status::OK();
+}
 
 class RocksSnapshot : public StoreSnapshot {
  public:
@@ -215,9 +237,7 @@ class RocksStore : public NodeStore {
     // system: ingestion links them), unsynced: ingestion syncs each file
     // before the MANIFEST names it, so the wait falls on the ingesting thread.
     const std::string tmp = dir_ + "/ingest-tmp";
-    std::error_code ec;
-    std::filesystem::create_directories(tmp, ec);
-    if (ec) return Status::IOError("cannot create " + tmp + ": " + ec.message());
+    CHECKPOINT_RETURN_IF_ERROR(PrivateDir(tmp));
     auto staged = std::make_unique<RocksStaged>();
     static std::atomic<uint64_t> counter{0};
     for (const SortedRun& run : runs) {

@@ -178,5 +178,35 @@ TEST_CASE("RocksDB: staged table files go in together, or go away", "[unit][inge
   REQUIRE(Has(store->get(), Column::kNodes, "k-b"));
 }
 
+TEST_CASE("RocksDB: staging refuses a staging directory that is a link or open to others",
+          "[unit][ingest][rocksdb]") {
+  test::TempDir dir;
+  RocksStoreOptions o;
+  o.create_if_missing = true;
+  auto store = OpenRocksStore(dir.Sub("db"), o);
+  REQUIRE(store.ok());
+  NodeStore* s = store->get();
+  const std::string tmp = dir.Sub("db") + "/ingest-tmp";
+  const std::string elsewhere = dir.Sub("elsewhere");
+  std::filesystem::create_directory(elsewhere);
+  std::vector<std::string> keep;
+  keep.reserve(64);
+  // Swapped in after the open removed what stood there: refused, nothing written through it.
+  std::filesystem::create_directory_symlink(elsewhere, tmp);
+  auto through_link = s->Stage(Runs("a", &keep));
+  REQUIRE(through_link.status().IsIOError());
+  REQUIRE(through_link.status().message().find("not this database's staging directory") !=
+          std::string::npos);
+  REQUIRE(FilesIn(elsewhere) == 0);
+  std::filesystem::remove(tmp);
+  std::filesystem::create_directory(tmp);
+  std::filesystem::permissions(tmp, std::filesystem::perms::all);
+  REQUIRE(s->Stage(Runs("b", &keep)).status().IsIOError());
+  std::filesystem::remove(tmp);
+  REQUIRE(s->Stage(Runs("c", &keep)).ok());  // made again, private
+  REQUIRE((std::filesystem::status(tmp).permissions() & std::filesystem::perms::group_all) ==
+          std::filesystem::perms::none);
+}
+
 }  // namespace
 }  // namespace checkpoint
