@@ -2,13 +2,6 @@
 
 namespace checkpoint {
 
-Status NodeStore::Ingest(const std::vector<SortedRun>& runs) {
-  CHECKPOINT_ASSIGN_OR_RETURN(std::unique_ptr<StagedRuns> set, Stage(runs));
-  std::vector<std::unique_ptr<StagedRuns>> sets;
-  sets.push_back(std::move(set));
-  return IngestStaged(std::move(sets));
-}
-
 Ingester::Ingester(NodeStore* store, size_t max_queued) : store_(store), max_queued_(max_queued) {
   if (max_queued_ > 0) thread_ = std::thread([this] { Run(); });
 }

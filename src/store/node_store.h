@@ -83,7 +83,7 @@ class StoreIterator {
 };
 
 // Sorted key/value pairs for one column, to be ingested as a table file.
-// Views: the caller keeps the bytes alive until Stage (or Ingest) returns.
+// Views: the caller keeps the bytes alive until Stage returns.
 struct SortedRun {
   Column column;
   std::vector<std::pair<std::string_view, std::string_view>> entries;  // strictly increasing keys
@@ -119,8 +119,6 @@ class NodeStore {
   // (RocksDB: one ingestion, one MANIFEST record). REQUIRES: the sets were
   // staged by this store; no key of theirs exists in the store or in two sets.
   virtual Status IngestStaged(std::vector<std::unique_ptr<StagedRuns>> sets) = 0;
-  // Stage, then IngestStaged of that one set.
-  Status Ingest(const std::vector<SortedRun>& runs);
 };
 
 struct RocksStoreOptions {

@@ -25,6 +25,13 @@ std::vector<SortedRun> Runs(const std::string& tag, std::vector<std::string>* ke
   return runs;
 }
 
+// Room for every test's strings: Runs' views must not move.
+std::vector<std::string> Keep() {
+  std::vector<std::string> keep;
+  keep.reserve(64);
+  return keep;
+}
+
 std::unique_ptr<StagedRuns> Staged(NodeStore* store, const std::string& tag,
                                    std::vector<std::string>* keep) {
   auto staged = store->Stage(Runs(tag, keep));
@@ -44,6 +51,14 @@ size_t FilesIn(const std::string& dir) {
        !ec && it != std::filesystem::directory_iterator(); ++it)
     ++n;
   return n;
+}
+
+std::unique_ptr<NodeStore> OpenStore(const std::string& path, bool create) {
+  RocksStoreOptions o;
+  o.create_if_missing = create;
+  auto store = OpenRocksStore(path, o);
+  REQUIRE(store.ok());
+  return std::move(store).value();
 }
 
 // Holds every IngestStaged until released, and counts calls and sets.
@@ -86,8 +101,7 @@ class GatedStore : public StoreWrapper {
 TEST_CASE("the ingester batches what queues while an ingestion waits", "[unit][ingest]") {
   auto mem = NewMemStore();
   GatedStore gated(mem.get());
-  std::vector<std::string> keep;
-  keep.reserve(64);
+  std::vector<std::string> keep = Keep();
   {
     Ingester ingester(&gated, 8);
     REQUIRE(ingester.Add(Staged(&gated, "a", &keep)).ok());
@@ -111,8 +125,7 @@ TEST_CASE("after a failed ingestion nothing more goes in", "[unit][ingest]") {
   auto mem = NewMemStore();
   GatedStore gated(mem.get());
   gated.fail_with = Status::IOError("disk full");
-  std::vector<std::string> keep;
-  keep.reserve(64);
+  std::vector<std::string> keep = Keep();
   Ingester ingester(&gated, 2);
   REQUIRE(ingester.Add(Staged(&gated, "a", &keep)).ok());
   gated.WaitForCalls(1);
@@ -132,8 +145,7 @@ TEST_CASE("after a failed ingestion nothing more goes in", "[unit][ingest]") {
 TEST_CASE("without a queue, Add ingests before it returns", "[unit][ingest]") {
   auto mem = NewMemStore();
   FaultStore faulty(mem.get());
-  std::vector<std::string> keep;
-  keep.reserve(64);
+  std::vector<std::string> keep = Keep();
   Ingester ingester(&faulty, 0);
   REQUIRE(ingester.Add(Staged(&faulty, "a", &keep)).ok());
   REQUIRE(Has(mem.get(), Column::kNodes, "k-a"));
@@ -146,14 +158,10 @@ TEST_CASE("without a queue, Add ingests before it returns", "[unit][ingest]") {
 
 TEST_CASE("RocksDB: staged table files go in together, or go away", "[unit][ingest][rocksdb]") {
   test::TempDir dir;
-  RocksStoreOptions o;
-  o.create_if_missing = true;
-  auto store = OpenRocksStore(dir.Sub("db"), o);
-  REQUIRE(store.ok());
-  NodeStore* s = store->get();
+  std::unique_ptr<NodeStore> store = OpenStore(dir.Sub("db"), true);
+  NodeStore* s = store.get();
   const std::string tmp = dir.Sub("db") + "/ingest-tmp";
-  std::vector<std::string> keep;
-  keep.reserve(64);
+  std::vector<std::string> keep = Keep();
   {
     auto dropped = s->Stage(Runs("x", &keep));
     REQUIRE(dropped.ok());
@@ -171,26 +179,20 @@ TEST_CASE("RocksDB: staged table files go in together, or go away", "[unit][inge
   }
   REQUIRE_FALSE(Has(s, Column::kNodes, "k-x"));
   // And they survive a reopen (ingestion synced what staging did not).
-  store->reset();
-  o.create_if_missing = false;
-  store = OpenRocksStore(dir.Sub("db"), o);
-  REQUIRE(store.ok());
-  REQUIRE(Has(store->get(), Column::kNodes, "k-b"));
+  store.reset();
+  store = OpenStore(dir.Sub("db"), false);
+  REQUIRE(Has(store.get(), Column::kNodes, "k-b"));
 }
 
 TEST_CASE("RocksDB: staging refuses a staging directory that is a link or open to others",
           "[unit][ingest][rocksdb]") {
   test::TempDir dir;
-  RocksStoreOptions o;
-  o.create_if_missing = true;
-  auto store = OpenRocksStore(dir.Sub("db"), o);
-  REQUIRE(store.ok());
-  NodeStore* s = store->get();
+  std::unique_ptr<NodeStore> store = OpenStore(dir.Sub("db"), true);
+  NodeStore* s = store.get();
   const std::string tmp = dir.Sub("db") + "/ingest-tmp";
   const std::string elsewhere = dir.Sub("elsewhere");
   std::filesystem::create_directory(elsewhere);
-  std::vector<std::string> keep;
-  keep.reserve(64);
+  std::vector<std::string> keep = Keep();
   // Swapped in after the open removed what stood there: refused, nothing written through it.
   std::filesystem::create_directory_symlink(elsewhere, tmp);
   auto through_link = s->Stage(Runs("a", &keep));
