@@ -3,7 +3,7 @@
 # 2 threads, and baselines measured in the same run on the same data,
 # reported as ratios. Appends a markdown section (to bench/RESULTS.md by default).
 #
-#   bench/run.sh [--quick | --xl | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
+#   bench/run.sh [--quick | --xl | --growth | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
 #
 # Workloads (gen-state, fixed seeds, cached in --cache): S 100 k keys, M 1 M,
 # L 10 M (≈1.9 GB of keys and values), L+h (L plus 20 heights at 1% churn),
@@ -11,6 +11,9 @@
 # numbers are not asserted). --xl runs M, L and XL and adds how the cost
 # per key grows; XL needs ~55 GB free where --cache and the temporary
 # directory are (checked first) and hours, and skips the hash-keyed row.
+# --growth runs M, L and XL too, but only checkpoint's own commands (create,
+# verify, restore with 1 and 2 threads): the growth table and every
+# command's peak RSS, in about an hour and ~45 GB.
 # --only W runs workload W alone. Each figure is the median of --runs runs
 # (default 3), with min–max; times are wall seconds unless marked cpu.
 set -euo pipefail
@@ -20,12 +23,13 @@ while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --xl) quick=xl ;;
+    --growth) quick=growth ;;
     --only) quick=only only=$2; shift ;;
     --runs) runs=$2; shift ;;
     --build) build=$2; shift ;;
     --cache) cache=$2; shift ;;
     --out) out=$2; shift ;;
-    *) echo "usage: bench/run.sh [--quick | --xl | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--quick | --xl | --growth | --only W] [--runs N] [--build DIR] [--cache DIR] [--out FILE]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -60,15 +64,16 @@ cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
 
 case $quick in
   1) workloads="S" ;;
-  xl) workloads="M L XL" ;;
+  xl | growth) workloads="M L XL" ;;
   only) workloads=$only ;;
   *) workloads="S M L L+h" ;;
 esac
 # Disk, in bytes a key at most: the database ~260, its tar.zst ~170, the
 # checkpoint ~160, a restored and an untarred copy ~260 each, the
-# hash-keyed copy ~330 (not for XL).
+# hash-keyed copy ~330 (not for XL). --growth needs the database, the
+# checkpoint, a created copy and a restored one.
 for w in $workloads; do
-  case $w in XL) need=$((50000000 * 1110)) ;; *) need=0 ;; esac
+  case $w.$quick in XL.growth) need=$((50000000 * 850)) ;; XL.*) need=$((50000000 * 1110)) ;; *) need=0 ;; esac
   [ "$need" = 0 ] && continue
   mkdir -p "$cache"
   have=$(df -B1 --output=avail "$cache" | tail -1)
@@ -104,6 +109,35 @@ for w in $workloads; do
   store=$work/store
   rm -rf "$store"
   ckpt=$("$cp_bin" create --db "$db" --out "$store" --height "$h" | tail -1)
+  if [ "$quick" = growth ]; then
+    # Each copy is removed once measured: XL's copies are 8–14 GB each.
+    before="rm -rf $work/c"
+    measure create1 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 1
+    measure create2 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 2
+    before=""
+    rm -rf "$work/c"
+    measure verify1 "$cp_bin" verify "$ckpt" --root "$root" --threads 1
+    measure verify2 "$cp_bin" verify "$ckpt" --root "$root" --threads 2
+    before="rm -rf $work/r"
+    measure restore1 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 1
+    measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
+    before=""
+    db_bytes=$(du -sb "$db" | cut -f1)
+    ck_bytes=$(du -sb "$ckpt" | cut -f1)
+    rm -rf "$work/r" "$store"
+    {
+      echo
+      echo "### $w: $keys keys; database $((db_bytes / 1048576)) MiB, checkpoint $((ck_bytes / 1048576)) MiB"
+      echo
+      echo "| measure | seconds | cpu s | RSS MiB |"
+      echo "| --- | --- | --- | --- |"
+      for m in create1 create2 verify1 verify2 restore1 restore2; do
+        echo "| ${m%?}, ${m: -1} thread(s) | $(cell $m) | $(get $m 4) | $(get $m 5) |"
+        cp "$work/$m" "$work/$w.$m"
+      done
+    } >>"$work/results.md"
+    continue
+  fi
   tar -cf - -C "$(dirname "$db")" "$(basename "$db")" | zstd -1 -T2 -q -o "$work/db.tar.zst" -f
 
   before="rm -rf $work/c"
@@ -207,14 +241,14 @@ TABLE
   for m in create2 verify2 restore2; do cp "$work/$m" "$work/$w.$m"; done
 done
 
-if [ "$quick" = xl ]; then
+if [ "$quick" = xl ] || [ "$quick" = growth ]; then
   # Growth: seconds per million keys (2 threads) and peak RSS, by size.
   per_m() { awk -v s="$(get "$1" 1)" -v k="$2" 'BEGIN { printf "%.3f", s / (k / 1e6) }'; }
   {
     echo
     echo "### Growth: seconds per million keys (2 threads); goal XL within 1.2× of L per key, RSS ≤ 256 MiB at every size"
     echo
-    echo "| workload | create s/M keys | verify s/M keys | restore s/M keys | peak RSS create / verify / restore MiB |"
+    echo "| workload | create s/M keys | verify s/M keys | restore s/M keys | peak RSS create / verify / restore MiB (2 threads) |"
     echo "| --- | --- | --- | --- | --- |"
     for w in M L XL; do
       case $w in M) k=1000000 ;; L) k=10000000 ;; XL) k=50000000 ;; esac

@@ -6,6 +6,8 @@
 #include "delta/delta_check.h"
 #include "ops/chunk_gate.h"
 #include "state/delta_stage.h"
+#include "state/state_db_internal.h"
+#include "store/node_store.h"
 
 namespace checkpoint {
 namespace {
@@ -47,6 +49,8 @@ class StagedUpdates : public UpdateSource {
   std::optional<ChunkDecoder> decoder_;
   Status status_;
 };
+
+constexpr size_t kRecordCacheBytes = 64 << 20;
 
 class DeltaSession : public RestoreSession {
  public:
@@ -92,7 +96,7 @@ class DeltaSession : public RestoreSession {
   Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override {
     return gate_.Add(index, check, [&]() -> Status {
       std::string canonical;
-      *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical);
+      *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical, &cache_);
       return check->cls == ChunkClass::kOk ? stage_->Stage(index, canonical) : Status::OK();
     });
   }
@@ -108,7 +112,7 @@ class DeltaSession : public RestoreSession {
     if (m_.height != m_.base->height) {
       pin_ = PinnedHeight{};  // the commit needs no snapshot of the base
       StagedUpdates updates(stage_.get(), m_.chunks.size());
-      CHECKPOINT_RETURN_IF_ERROR(db_->Commit(m_.height, &updates));
+      CHECKPOINT_RETURN_IF_ERROR(CommitThroughCache(db_.get(), m_.height, &updates, &cache_));
     }
     auto view = db_->View(m_.height);
     if (!view.ok()) return view.status();
@@ -130,6 +134,9 @@ class DeltaSession : public RestoreSession {
   Manifest m_;
   Hash id_;
   PinnedHeight pin_;
+  // The checks read the base's nodes on every changed path; the commit reads
+  // the same ones again. Measured on 10 M keys and 3,000 changes: ... 
+  RecordCache cache_{kRecordCacheBytes};
   bool applied_ = false;
   ChunkGate gate_;
 };
@@ -149,10 +156,20 @@ Status CheckDeltaHeightAnchored(const Manifest& m, const RestoreOptions& options
 std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir) {
   std::error_code ec;
   if (!std::filesystem::exists(db_dir, ec)) return std::nullopt;
+  // Root records are in the meta column. Opening the others would open and
+  // index every node table file: a cost of the database's size, paid by an
+  // apply that should cost the delta's.
+  RocksStoreOptions ro;
+  ro.read_only = true;
+  ro.meta_only = true;
+  ro.block_cache_bytes = 1 << 20;
+  Result<std::unique_ptr<NodeStore>> store = OpenRocksStore(db_dir, ro);
+  if (!store.ok()) return std::nullopt;  // the session says what is wrong with it
   StateDbOptions o;
   o.read_only = true;
-  Result<std::unique_ptr<StateDb>> db = StateDb::Open(db_dir, o);
-  if (!db.ok()) return std::nullopt;  // the session says what is wrong with it
+  Result<std::unique_ptr<StateDb>> db =
+      OpenOnSharedStore(std::shared_ptr<NodeStore>(std::move(store).value()), o);
+  if (!db.ok()) return std::nullopt;
   const std::optional<uint64_t> latest = (*db)->LatestHeight();
   if (!latest) return std::nullopt;
   Result<std::unique_ptr<StateView>> view = (*db)->View(*latest);

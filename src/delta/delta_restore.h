@@ -21,7 +21,7 @@ namespace checkpoint {
 Status CheckDeltaHeightAnchored(const Manifest& m, const RestoreOptions& options);
 
 // The newest height and root of the state database in `db_dir`, if it
-// exists and holds any (opened read-only); nullopt otherwise.
+// exists and holds any (its meta column opened read-only); nullopt otherwise.
 std::optional<std::pair<uint64_t, Hash>> NewestState(const std::string& db_dir);
 
 // REQUIRES: m.is_delta(). Refuses (InvalidArgument, naming both) a database

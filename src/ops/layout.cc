@@ -131,8 +131,10 @@ bool IsCrashLeftover(std::string_view name) {
 Result<StoredCheckpoint> ReadCompleteCheckpoint(const std::string& path, bool staging) {
   namespace fs = std::filesystem;
   StoredCheckpoint c;
-  c.path = fs::absolute(path).lexically_normal().string();
-  c.name = fs::path(c.path).filename().string();
+  fs::path normal = fs::absolute(path).lexically_normal();
+  if (!normal.has_filename()) normal = normal.parent_path();  // "CKPT/"
+  c.path = normal.string();
+  c.name = normal.filename().string();
   std::string bytes;
   CHECKPOINT_RETURN_IF_ERROR(ReadManifestFile(path, &bytes));
   CHECKPOINT_RETURN_IF_ERROR(ParseManifest(bytes, &c.manifest));

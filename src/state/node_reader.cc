@@ -11,6 +11,10 @@ constexpr int kMaxSteps = 8;
 }  // namespace
 
 Status NodeReader::Read(const std::string& record_key, std::string_view* value) {
+  if (cache_ && cache_->Get(record_key, &buf_)) {
+    *value = buf_;
+    return Status::OK();
+  }
   if (mode_ == Mode::kPointLookup || mode_ == Mode::kByHash) {
     Status s = store_->Get(Column::kNodes, record_key, &buf_, snapshot_.get());
     if (s.IsNotFound()) return Status::Corruption("missing node record");
@@ -41,6 +45,7 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
     return Status::Corruption("missing node record");
   }
   *value = it_->value();
+  if (cache_) cache_->Put(record_key, *value);
   return Status::OK();
 }
 

@@ -9,12 +9,14 @@
 // kPointLookup does one Get per record: what one-lookup-per-node systems
 // do, kept for measurement; kByHash does one Get per record from a store
 // keyed by the node's hash, the layout those systems use (bench/ builds
-// one; only ReadInternal and ReadLeaf work there). Not thread-safe.
+// one; only ReadInternal and ReadLeaf work there). With a RecordCache, reads
+// look there first and leave what they read there. Not thread-safe.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "state/record_cache.h"
 #include "store/node_store.h"
 #include "trie/node.h"
 
@@ -26,8 +28,8 @@ class NodeReader {
 
   // Holds the store: a reader (and what owns it) may outlive its StateDb.
   NodeReader(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
-             Mode mode)
-      : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode) {}
+             Mode mode, RecordCache* cache = nullptr)
+      : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode), cache_(cache) {}
 
   // Reads the node `ref` names (its height; its label must match the
   // record's); `path` is the node's full bit path.
@@ -47,6 +49,7 @@ class NodeReader {
   std::shared_ptr<NodeStore> store_;
   std::shared_ptr<const StoreSnapshot> snapshot_;
   Mode mode_;
+  RecordCache* cache_;  // may be null
   std::unique_ptr<StoreIterator> it_;
   std::string key_;
   std::string buf_;

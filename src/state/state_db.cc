@@ -240,7 +240,7 @@ Status StateDbImpl::Commit(uint64_t height, const WriteLog& log) {
   return Commit(height, source.get());
 }
 
-Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates) {
+Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates, RecordCache* cache) {
   if (options_.read_only) return Status::NotSupported("database is open read-only");
   if (height == UINT64_MAX) return Status::InvalidArgument("height 2^64-1 is reserved");
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -264,7 +264,7 @@ Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates) {
     base_empty = roots_.empty();
     if (!base_empty) old_root = roots_.rbegin()->second;
   }
-  Status s = RunCommit(this, height, old_root, base_empty, updates);
+  Status s = RunCommit(this, height, old_root, base_empty, updates, cache);
   if (!s.ok()) {
     // Undo what the partial commit wrote; if even that fails, the next open will.
     Status undo = RollBackInterruptedCommit();
@@ -320,6 +320,12 @@ Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, Node
   auto* impl = dynamic_cast<StateDbImpl*>(db);
   if (!impl) return Status::InvalidArgument("not a StateDb of this library");
   return impl->Pin(height, base, base_root);
+}
+
+Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates, RecordCache* cache) {
+  auto* impl = dynamic_cast<StateDbImpl*>(db);
+  if (!impl) return Status::InvalidArgument("not a StateDb of this library");
+  return impl->Commit(height, updates, cache);
 }
 
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height) {

@@ -23,7 +23,11 @@ class StateDbImpl : public StateDb {
 
   HashKind hash_kind() const override { return hash_; }
   Status Commit(uint64_t height, const WriteLog& log) override;
-  Status Commit(uint64_t height, UpdateSource* updates) override;
+  Status Commit(uint64_t height, UpdateSource* updates) override {
+    return Commit(height, updates, nullptr);
+  }
+  // Reads the latest height's nodes through `cache` (may be null).
+  Status Commit(uint64_t height, UpdateSource* updates, RecordCache* cache);
   std::vector<HeightInfo> Heights() const override;
   std::optional<uint64_t> LatestHeight() const override;
   Result<std::unique_ptr<StateView>> View(uint64_t height) override;
@@ -62,7 +66,7 @@ class StateDbImpl : public StateDb {
 
 // Runs one commit; defined in commit.cc.
 Status RunCommit(StateDbImpl* db, uint64_t height, const NodeRef& old_root, bool base_empty,
-                 UpdateSource* updates);
+                 UpdateSource* updates, RecordCache* cache);
 
 // A view of one height; defined in state_view.cc.
 std::unique_ptr<StateView> NewStateView(std::shared_ptr<NodeStore> store,

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "checkpoint/state_db.h"
+#include "state/record_cache.h"
 #include "store/node_store.h"
 #include "trie/node.h"
 
@@ -26,6 +27,11 @@ struct PinnedHeight {
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height);
 // The same, also holding `base` in the same snapshot (its root in *base_root).
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, NodeRef* base_root);
+
+// StateDb::Commit(height, updates), reading the latest height's nodes from
+// `cache` where it holds them (and leaving there what it reads).
+// InvalidArgument when `db` is not a StateDb this library made.
+Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates, RecordCache* cache);
 
 // A StateDb on `store`, which it shares (StateDb::OpenOnStore does not own
 // its store): for callers that opened the store themselves.

@@ -127,6 +127,11 @@ struct RocksStoreOptions {
   // keep writing; every table file is held open, so the view cannot be
   // pulled away by the writer's compactions. Default: false (primary).
   bool read_only = false;
+  // With read_only: open the meta column alone. The view then reads root
+  // records without opening (and reading the index of) any of the nodes'
+  // table files, which an open of all columns does for every file; reads of
+  // the other columns fail with NotSupported. Default: false.
+  bool meta_only = false;
   // Block cache for data, index and filter blocks. Default: 64 MiB.
   size_t block_cache_bytes = 64 << 20;
   // Memtables of all columns together; a flush starts near it. Default: 64 MiB.

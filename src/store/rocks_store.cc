@@ -34,6 +34,7 @@ Status FromRocks(const rocksdb::Status& s, const std::string& context) {
   if (s.IsNotFound()) return Status::NotFound(context + ": " + s.ToString());
   if (s.IsCorruption()) return Status::Corruption(context + ": " + s.ToString());
   if (s.IsInvalidArgument()) return Status::InvalidArgument(context + ": " + s.ToString());
+  if (s.IsNotSupported()) return Status::NotSupported(context + ": " + s.ToString());
   return Status::IOError(context + ": " + s.ToString());
 }
 
@@ -172,7 +173,9 @@ class RocksStore : public NodeStore {
     rocksdb::ReadOptions ro;
     ro.snapshot = Raw(snapshot);
     rocksdb::PinnableSlice v;
-    rocksdb::Status s = db_->Get(ro, handles_[static_cast<int>(c)], ToSlice(key), &v);
+    rocksdb::ColumnFamilyHandle* h = Handle(c);
+    if (!h) return NotOpened(c);
+    rocksdb::Status s = db_->Get(ro, h, ToSlice(key), &v);
     if (s.IsNotFound()) return Status::NotFound("not found");
     if (!s.ok()) return FromRocks(s, "read");
     value->assign(v.data(), v.size());
@@ -211,7 +214,11 @@ class RocksStore : public NodeStore {
       ro.readahead_size = readahead_bytes;
       ro.fill_cache = false;  // a walk would only evict what others need
     }
-    return std::make_unique<RocksIterator>(db_->NewIterator(ro, handles_[static_cast<int>(c)]));
+    rocksdb::ColumnFamilyHandle* h = Handle(c);
+    if (!h)
+      return std::make_unique<RocksIterator>(
+          rocksdb::NewErrorIterator(rocksdb::Status::NotSupported(NotOpened(c).message())));
+    return std::make_unique<RocksIterator>(db_->NewIterator(ro, h));
   }
 
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override {
@@ -283,6 +290,16 @@ class RocksStore : public NodeStore {
                                                  const RocksStoreOptions& options);
 
  private:
+  // Null for a column a meta-only open left closed (writers never are).
+  rocksdb::ColumnFamilyHandle* Handle(Column c) const {
+    const size_t i = static_cast<size_t>(c);
+    return i < handles_.size() ? handles_[i] : nullptr;
+  }
+  static Status NotOpened(Column c) {
+    return Status::NotSupported(std::string("column ") + kColumnNames[static_cast<int>(c)] +
+                                " is not open (a meta-only view)");
+  }
+
   std::string dir_;
   std::unique_ptr<rocksdb::Env> unsynced_env_;  // table files' (see Stage)
   rocksdb::Options options_for_sst_;
@@ -405,8 +422,12 @@ Result<std::unique_ptr<NodeStore>> RocksStore::Open(const std::string& dir,
   db.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.memtable_budget_bytes);
 
+  if (options.meta_only && !options.read_only) {
+    return Status::InvalidArgument("a meta-only open is read-only");
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (int i = 0; i < kColumnCount; ++i) {
+  // The meta column is the first: a meta-only view opens it alone.
+  for (int i = 0; i < (options.meta_only ? 1 : kColumnCount); ++i) {
     cfs.emplace_back(kColumnNames[i], ColumnOptions(cache));
   }
   auto store = std::make_unique<RocksStore>();

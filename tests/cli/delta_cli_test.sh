@@ -30,6 +30,13 @@ assert j["base_height"] == 2, j
 assert m["format_version"] == 2 and m["base"]["height"] == 2, m["base"]
 assert m["base"]["id"].startswith(os.path.basename(sys.argv[2]).split("-")[1]), m["base"]
 PY
+# A path with a trailing slash names the same checkpoint, and gives the same delta.
+mkdir -p "$work/store4" && cp -r "$full" "$work/store4/"
+"$cp_bin" create --db "$work/src" --out "$work/store4" --height 6 --base "$work/store4/$(basename "$full")/" "${cs[@]}" >/dev/null ||
+  fail "create --base CKPT/"
+cmp -s "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["path"])' "$work/out")/manifest.json" \
+  "$work/store4/$(basename "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["path"])' "$work/out")")/manifest.json" ||
+  fail "create --base CKPT/ made another delta"
 # Deterministic: the same F→H delta, made again elsewhere, is byte-identical.
 "$cp_bin" create --db "$work/src" --out "$work/store3" --height 6 --base 2 "${cs[@]}" --threads 1 >/dev/null ||
   fail "create again"

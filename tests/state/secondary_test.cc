@@ -10,11 +10,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <thread>
 
 #include "../test_util.h"
+#include "delta/delta_restore.h"
 #include "store/node_store.h"
 
 namespace checkpoint {
@@ -143,6 +145,68 @@ TEST_CASE("a read-only open refuses a view whose root records lack their nodes",
   CHECK(db.status().message().find("no consistent read-only view in 4 tries") != std::string::npos);
   CHECK(db.status().message().find("height 1: internal node at path") != std::string::npos);
   CHECK(db.status().message().find("missing node record") != std::string::npos);
+}
+
+// Table files this process holds open under `dir`.
+int OpenTableFiles(const std::string& dir) {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.rfind(dir, 0) == 0 && target.size() > 4 &&
+        target.compare(target.size() - 4, 4, ".sst") == 0)
+      ++n;
+  }
+  return n;
+}
+
+// What a restore asks before it starts (the database's newest height) costs
+// the meta column's files, not every node table file: a delta apply's cost
+// must not grow with the database.
+TEST_CASE("a meta-only view reads root records and opens no node table file",
+          "[integration][state]") {
+  test::TempDir dir;
+  const std::string path = std::filesystem::canonical(dir.path()).string() + "/db";
+  Hash newest{};
+  std::mt19937_64 rng(9);
+  for (uint64_t h = 1; h <= 3; ++h) {  // each close flushes: table files in every column
+    StateDbOptions o;
+    o.create_if_missing = true;
+    auto db = StateDb::Open(path, o);
+    REQUIRE(db.ok());
+    WriteLog log;
+    for (int i = 0; i < 3000; ++i)
+      REQUIRE(log.Put(test::RandomKey(rng, 32), test::RandomValue(rng, 100)).ok());
+    REQUIRE((*db)->Commit(h, log).ok());
+    newest = (*(*db)->View(h))->root();
+  }
+  CHECK(NewestState(path) == std::make_pair(uint64_t{3}, newest));
+  CHECK(NewestState(path + "-absent") == std::nullopt);
+
+  RocksStoreOptions all;
+  all.read_only = true;
+  auto full = OpenRocksStore(path, all);
+  REQUIRE(full.ok());
+  const int every_table = OpenTableFiles(path);
+  full->reset();
+  RocksStoreOptions meta = all;
+  meta.meta_only = true;
+  auto view = OpenRocksStore(path, meta);
+  REQUIRE(view.ok());
+  const int meta_tables = OpenTableFiles(path);
+  INFO(every_table << " table files open for a full view, " << meta_tables << " for meta only");
+  CHECK(meta_tables < every_table);
+  std::string v;
+  CHECK((*view)->Get(Column::kMeta, std::string(1, '\x01'), &v, nullptr).IsNotFound());
+  CHECK((*view)->Get(Column::kNodes, "a", &v, nullptr).code() == Status::Code::kNotSupported);
+  auto it = (*view)->NewIterator(Column::kStale);
+  it->Seek("");
+  CHECK_FALSE(it->Valid());
+  CHECK(it->status().code() == Status::Code::kNotSupported);
+
+  RocksStoreOptions writer;
+  writer.meta_only = true;
+  CHECK(OpenRocksStore(path, writer).status().IsInvalidArgument());
 }
 
 }  // namespace
