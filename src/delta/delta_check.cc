@@ -73,7 +73,7 @@ ChunkCheck CheckDecoding(const Manifest& m, size_t index, std::string_view canon
 }  // namespace
 
 ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view file,
-                           const PinnedHeight* base, std::string* kept, RecordCache* cache) {
+                           const PinnedHeight* base, std::string* kept, RecordLog* log) {
   std::string local;
   std::string& canonical = kept ? *kept : local;
   ChunkCheck decoded = DecodeChunkAsListed(m, index, file, kDeltaChunkFormatVersion, &canonical);
@@ -81,7 +81,8 @@ ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view fil
   if (!base) return CheckDecoding(m, index, canonical);
   // The rebuild walks the base trie forward in key order, skipping what no
   // change reaches: a sparse scan.
-  NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kSparse, cache);
+  NodeReader reader(base->store, base->snapshot, NodeReader::Mode::kSparse);
+  reader.LogInto(log);
   DeltaChunkInfo info;
   Status s = VerifyDeltaChunk(canonical, m.hash, m.root, &reader, base->root, &info);
   if (s.IsIOError()) return {ChunkClass::kCorrupt, "the base state: " + s.message()};

@@ -30,11 +30,11 @@ Result<std::unique_ptr<DeltaBase>> OpenDeltaBase(const std::string& db_dir, cons
 // the manifest says, and — with `base` — rebuilt from the base and folded
 // to the manifest's root, its interval the one the manifest chains, its
 // change count the manifest's. Without `base` the proof is not checked (the
-// caller says so). `canonical`, when given, keeps the decoded bytes; the
-// base's nodes are read through `cache` when one is given.
+// caller says so). `canonical`, when given, keeps the decoded bytes; `log`,
+// the base's node records the check read.
 ChunkCheck CheckDeltaChunk(const Manifest& m, size_t index, std::string_view file,
                            const PinnedHeight* base, std::string* canonical = nullptr,
-                           RecordCache* cache = nullptr);
+                           RecordLog* log = nullptr);
 
 // Whether checking a delta without its base proves nothing under `a`: a
 // --root alone vouches for no manifest digest, so only the proofs could.

@@ -25,14 +25,16 @@ namespace {
 
 class CommitJob : public BuilderEnv {
  public:
-  CommitJob(StateDbImpl* db, uint64_t height, bool base_empty, RecordCache* cache)
+  CommitJob(StateDbImpl* db, uint64_t height, bool base_empty, const RecordCache* cache)
       : db_(db),
         store_(db->store()),
         kind_(db->hash_kind()),
         height_(height),
         base_empty_(base_empty),
-        reader_(db->shared_store(), store_->GetSnapshot(), NodeReader::Mode::kSparse, cache),
-        builder_(kind_, height, this) {}
+        reader_(db->shared_store(), store_->GetSnapshot(), NodeReader::Mode::kSparse),
+        builder_(kind_, height, this) {
+    reader_.ReadThrough(cache);
+  }
 
   Status Run(const NodeRef& old_root, UpdateSource* updates);
 
@@ -255,7 +257,7 @@ Status CommitJob::Run(const NodeRef& old_root, UpdateSource* updates) {
 }  // namespace
 
 Status RunCommit(StateDbImpl* db, uint64_t height, const NodeRef& old_root, bool base_empty,
-                 UpdateSource* updates, RecordCache* cache) {
+                 UpdateSource* updates, const RecordCache* cache) {
   CommitJob job(db, height, base_empty, cache);
   return job.Run(old_root, updates);
 }

@@ -11,10 +11,7 @@ constexpr int kMaxSteps = 8;
 }  // namespace
 
 Status NodeReader::Read(const std::string& record_key, std::string_view* value) {
-  if (cache_ && cache_->Get(record_key, &buf_)) {
-    *value = buf_;
-    return Status::OK();
-  }
+  if (cache_ && cache_->Find(record_key, &cache_cursor_, value)) return Status::OK();
   if (mode_ == Mode::kPointLookup || mode_ == Mode::kByHash) {
     Status s = store_->Get(Column::kNodes, record_key, &buf_, snapshot_.get());
     if (s.IsNotFound()) return Status::Corruption("missing node record");
@@ -45,7 +42,7 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
     return Status::Corruption("missing node record");
   }
   *value = it_->value();
-  if (cache_) cache_->Put(record_key, *value);
+  if (log_) log_->Add(record_key, *value);
   return Status::OK();
 }
 

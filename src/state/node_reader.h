@@ -9,8 +9,9 @@
 // kPointLookup does one Get per record: what one-lookup-per-node systems
 // do, kept for measurement; kByHash does one Get per record from a store
 // keyed by the node's hash, the layout those systems use (bench/ builds
-// one; only ReadInternal and ReadLeaf work there). With a RecordCache, reads
-// look there first and leave what they read there. Not thread-safe.
+// one; only ReadInternal and ReadLeaf work there). A reader may log what it
+// reads from the store, and look in a sealed RecordCache first (kScan and
+// kSparse only). Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -28,8 +29,12 @@ class NodeReader {
 
   // Holds the store: a reader (and what owns it) may outlive its StateDb.
   NodeReader(std::shared_ptr<NodeStore> store, std::shared_ptr<const StoreSnapshot> snapshot,
-             Mode mode, RecordCache* cache = nullptr)
-      : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode), cache_(cache) {}
+             Mode mode)
+      : store_(std::move(store)), snapshot_(std::move(snapshot)), mode_(mode) {}
+
+  // Both may be null; each must outlive the reader.
+  void LogInto(RecordLog* log) { log_ = log; }
+  void ReadThrough(const RecordCache* cache) { cache_ = cache; }
 
   // Reads the node `ref` names (its height; its label must match the
   // record's); `path` is the node's full bit path.
@@ -49,7 +54,9 @@ class NodeReader {
   std::shared_ptr<NodeStore> store_;
   std::shared_ptr<const StoreSnapshot> snapshot_;
   Mode mode_;
-  RecordCache* cache_;  // may be null
+  RecordLog* log_ = nullptr;
+  const RecordCache* cache_ = nullptr;
+  size_t cache_cursor_ = 0;
   std::unique_ptr<StoreIterator> it_;
   std::string key_;
   std::string buf_;

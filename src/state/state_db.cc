@@ -240,7 +240,7 @@ Status StateDbImpl::Commit(uint64_t height, const WriteLog& log) {
   return Commit(height, source.get());
 }
 
-Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates, RecordCache* cache) {
+Status StateDbImpl::Commit(uint64_t height, UpdateSource* updates, const RecordCache* cache) {
   if (options_.read_only) return Status::NotSupported("database is open read-only");
   if (height == UINT64_MAX) return Status::InvalidArgument("height 2^64-1 is reserved");
   std::lock_guard<std::mutex> lock(write_mu_);
@@ -322,7 +322,8 @@ Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, Node
   return impl->Pin(height, base, base_root);
 }
 
-Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates, RecordCache* cache) {
+Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates,
+                          const RecordCache* cache) {
   auto* impl = dynamic_cast<StateDbImpl*>(db);
   if (!impl) return Status::InvalidArgument("not a StateDb of this library");
   return impl->Commit(height, updates, cache);

@@ -27,7 +27,7 @@ class StateDbImpl : public StateDb {
     return Commit(height, updates, nullptr);
   }
   // Reads the latest height's nodes through `cache` (may be null).
-  Status Commit(uint64_t height, UpdateSource* updates, RecordCache* cache);
+  Status Commit(uint64_t height, UpdateSource* updates, const RecordCache* cache);
   std::vector<HeightInfo> Heights() const override;
   std::optional<uint64_t> LatestHeight() const override;
   Result<std::unique_ptr<StateView>> View(uint64_t height) override;
@@ -66,7 +66,7 @@ class StateDbImpl : public StateDb {
 
 // Runs one commit; defined in commit.cc.
 Status RunCommit(StateDbImpl* db, uint64_t height, const NodeRef& old_root, bool base_empty,
-                 UpdateSource* updates, RecordCache* cache);
+                 UpdateSource* updates, const RecordCache* cache);
 
 // A view of one height; defined in state_view.cc.
 std::unique_ptr<StateView> NewStateView(std::shared_ptr<NodeStore> store,

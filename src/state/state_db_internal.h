@@ -29,9 +29,10 @@ Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height);
 Result<PinnedHeight> PinHeight(StateDb* db, uint64_t height, uint64_t base, NodeRef* base_root);
 
 // StateDb::Commit(height, updates), reading the latest height's nodes from
-// `cache` where it holds them (and leaving there what it reads).
+// `cache` (sealed) where it holds them.
 // InvalidArgument when `db` is not a StateDb this library made.
-Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates, RecordCache* cache);
+Status CommitThroughCache(StateDb* db, uint64_t height, UpdateSource* updates,
+                          const RecordCache* cache);
 
 // A StateDb on `store`, which it shares (StateDb::OpenOnStore does not own
 // its store): for callers that opened the store themselves.
