@@ -96,11 +96,12 @@ class DeltaSession : public RestoreSession {
   Status Add(size_t index, std::string_view chunk_file, ChunkCheck* check) override {
     return gate_.Add(index, check, [&]() -> Status {
       std::string canonical;
-      RecordLog log(cache_.Remaining());
+      RecordLog log(&cache_);
       *check = CheckDeltaChunk(m_, index, chunk_file, &pin_, &canonical, &log);
       if (check->cls != ChunkClass::kOk) return Status::OK();
-      cache_.Keep(std::move(log));
-      return stage_->Stage(index, canonical);
+      CHECKPOINT_RETURN_IF_ERROR(stage_->Stage(index, canonical));
+      cache_.Keep(&log);
+      return Status::OK();
     });
   }
 

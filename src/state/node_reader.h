@@ -10,8 +10,8 @@
 // do, kept for measurement; kByHash does one Get per record from a store
 // keyed by the node's hash, the layout those systems use (bench/ builds
 // one; only ReadInternal and ReadLeaf work there). A reader may log what it
-// reads from the store, and look in a sealed RecordCache first (kScan and
-// kSparse only). Not thread-safe.
+// reads from the store (kScan and kSparse), and look in a sealed RecordCache
+// first. Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -34,7 +34,10 @@ class NodeReader {
 
   // Both may be null; each must outlive the reader.
   void LogInto(RecordLog* log) { log_ = log; }
-  void ReadThrough(const RecordCache* cache) { cache_ = cache; }
+  void ReadThrough(const RecordCache* cache) {
+    cache_ = cache;
+    cache_cursor_ = 0;
+  }
 
   // Reads the node `ref` names (its height; its label must match the
   // record's); `path` is the node's full bit path.

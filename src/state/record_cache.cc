@@ -3,14 +3,30 @@
 #include <algorithm>
 
 namespace checkpoint {
+namespace {
+constexpr size_t kClaimStep = 1 << 20;
+}  // namespace
+
+RecordLog::~RecordLog() { Drop(); }
+
+void RecordLog::Drop() {
+  cache_->Release(claimed_);
+  claimed_ = 0;
+  std::string().swap(arena_);
+  std::vector<Entry>().swap(entries_);
+}
 
 void RecordLog::Add(std::string_view record_key, std::string_view value) {
   if (overflowed_) return;
-  if (bytes() + record_key.size() + value.size() + sizeof(Entry) > limit_) {
-    overflowed_ = true;
-    std::string().swap(arena_);
-    std::vector<Entry>().swap(entries_);
-    return;
+  const size_t need = 2 * (bytes() + record_key.size() + value.size() + sizeof(Entry));
+  if (need > claimed_) {
+    const size_t more = std::max(need - claimed_, kClaimStep);
+    if (!cache_->Claim(more)) {
+      overflowed_ = true;
+      Drop();
+      return;
+    }
+    claimed_ += more;
   }
   entries_.push_back({arena_.size(), static_cast<uint32_t>(record_key.size()),
                       static_cast<uint32_t>(value.size())});
@@ -18,20 +34,34 @@ void RecordLog::Add(std::string_view record_key, std::string_view value) {
   arena_.append(value);
 }
 
+bool RecordCache::Claim(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // Once one log outgrew the budget the delta is too large for the cache to
+  // matter: later logs stop at once instead of copying and then dropping.
+  if (sealed_ || full_ || claimed_ + bytes > budget_) {
+    full_ = true;
+    return false;
+  }
+  claimed_ += bytes;
+  return true;
+}
+
+void RecordCache::Release(size_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  claimed_ -= bytes;
+}
+
 std::string_view RecordCache::Ref::key() const {
-  return {log->arena_.data() + entry->key_offset, entry->key_size};
+  return {log->arena.data() + entry->key_offset, entry->key_size};
 }
 
-void RecordCache::Keep(RecordLog&& log) {
+void RecordCache::Keep(RecordLog* log) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (sealed_ || log.overflowed() || bytes_ + log.bytes() > budget_) return;
-  bytes_ += log.bytes();
-  logs_.push_back(std::move(log));
-}
-
-size_t RecordCache::Remaining() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return budget_ - bytes_;
+  if (sealed_ || log->overflowed_ || log->entries_.empty()) return;  // its destructor releases
+  kept_.push_back({std::move(log->arena_), std::move(log->entries_)});
+  log->claimed_ = 0;  // the cache holds the claim now
+  log->arena_.clear();
+  log->entries_.clear();
 }
 
 void RecordCache::Seal() {
@@ -39,10 +69,10 @@ void RecordCache::Seal() {
   if (sealed_) return;
   sealed_ = true;
   size_t n = 0;
-  for (const RecordLog& log : logs_) n += log.entries_.size();
+  for (const Kept& log : kept_) n += log.entries.size();
   sorted_.reserve(n);
-  for (const RecordLog& log : logs_) {
-    for (const RecordLog::Entry& e : log.entries_) sorted_.push_back({&log, &e});
+  for (const Kept& log : kept_) {
+    for (const RecordLog::Entry& e : log.entries) sorted_.push_back({&log, &e});
   }
   auto less = [](const Ref& a, const Ref& b) { return a.key() < b.key(); };
   std::sort(sorted_.begin(), sorted_.end(), less);
@@ -54,7 +84,7 @@ void RecordCache::Seal() {
 
 bool RecordCache::Find(std::string_view record_key, size_t* cursor, std::string_view* value) const {
   size_t i = *cursor;
-  if (i > 0 && i <= sorted_.size() && sorted_[i - 1].key() >= record_key) i = 0;  // went back
+  if (i > sorted_.size() || (i > 0 && sorted_[i - 1].key() >= record_key)) i = 0;  // went back
   // A few steps forward, else a binary search over the rest.
   for (int step = 0; step < 8 && i < sorted_.size() && sorted_[i].key() < record_key; ++step) ++i;
   if (i < sorted_.size() && sorted_[i].key() < record_key) {
@@ -65,7 +95,7 @@ bool RecordCache::Find(std::string_view record_key, size_t* cursor, std::string_
   *cursor = i;
   if (i == sorted_.size() || sorted_[i].key() != record_key) return false;
   const RecordLog::Entry& e = *sorted_[i].entry;
-  *value = {sorted_[i].log->arena_.data() + e.key_offset + e.key_size, e.value_size};
+  *value = {sorted_[i].log->arena.data() + e.key_offset + e.key_size, e.value_size};
   *cursor = i + 1;
   return true;
 }

@@ -5,9 +5,15 @@
 //
 // A record never changes once written (its key holds its height), so a value
 // read once stays true for as long as the record exists. Each check logs its
-// reads alone (no lock a read); the cache keeps whole logs while they fit its
-// budget, then sorts them once. Lookups in ascending key order, as a pre-order
-// walk makes them, cost a step of a cursor each.
+// reads alone (no lock a read); the cache keeps whole logs, then sorts them
+// once. Lookups in ascending key order, as a pre-order walk makes them, cost a
+// step of a cursor each.
+//
+// Memory: logs claim their memory from the cache's budget as they grow (in
+// steps, twice what they hold: buffers grow by doubling), so logs being
+// written and logs kept together stay within it, whatever the number of
+// threads; a log refused more stops and empties, and so does every log after
+// it. Sealing adds an index of 16 bytes a record.
 #pragma once
 
 #include <cstddef>
@@ -19,11 +25,15 @@
 
 namespace checkpoint {
 
+class RecordCache;
+
 class RecordLog {
  public:
-  // A log that would pass `limit` bytes empties and stops: no cache would
-  // keep it, so it costs no more copying.
-  explicit RecordLog(size_t limit = SIZE_MAX) : limit_(limit) {}
+  explicit RecordLog(RecordCache* cache) : cache_(cache) {}
+  ~RecordLog();  // returns its claim, unless the cache kept it
+  RecordLog(const RecordLog&) = delete;
+  RecordLog& operator=(const RecordLog&) = delete;
+
   void Add(std::string_view record_key, std::string_view value);
   size_t bytes() const { return arena_.size() + entries_.size() * sizeof(Entry); }
   bool overflowed() const { return overflowed_; }
@@ -34,7 +44,10 @@ class RecordLog {
     uint64_t key_offset;
     uint32_t key_size, value_size;  // the value follows the key in arena_
   };
-  size_t limit_;
+  void Drop();
+
+  RecordCache* cache_;
+  size_t claimed_ = 0;
   bool overflowed_ = false;
   std::string arena_;
   std::vector<Entry> entries_;
@@ -46,28 +59,36 @@ class RecordCache {
   RecordCache(const RecordCache&) = delete;
   RecordCache& operator=(const RecordCache&) = delete;
 
-  // Keeps `log` whole if it fits what is left of the budget (and the cache
-  // is not sealed), else drops it. Thread-safe.
-  void Keep(RecordLog&& log);
-  // What is left of the budget: a limit for the next log.
-  size_t Remaining();
-  // Sorts what was kept, once; Find needs it. Not concurrent with Keep.
+  // Keeps what `log` holds (dropped once the cache is sealed, or when the log
+  // overflowed). Thread-safe.
+  void Keep(RecordLog* log);
+  // Sorts what was kept, once; Find needs it. Thread-safe.
   void Seal();
   // The value of `record_key`, valid while the cache lives. *cursor (start
   // at 0) makes ascending lookups cheap; any order is correct.
   bool Find(std::string_view record_key, size_t* cursor, std::string_view* value) const;
 
  private:
+  friend class RecordLog;
+  struct Kept {
+    std::string arena;
+    std::vector<RecordLog::Entry> entries;
+  };
   struct Ref {
-    const RecordLog* log;
+    const Kept* log;
     const RecordLog::Entry* entry;
     std::string_view key() const;
   };
+  // Grants `bytes` more of the budget, or nothing.
+  bool Claim(size_t bytes);
+  void Release(size_t bytes);
+
   std::mutex mu_;
-  std::vector<RecordLog> logs_;
-  size_t bytes_ = 0;
+  size_t claimed_ = 0;
   const size_t budget_;
   bool sealed_ = false;
+  bool full_ = false;  // a claim was refused: refuse every later one
+  std::vector<Kept> kept_;
   std::vector<Ref> sorted_;  // by key, one per key
 };
 

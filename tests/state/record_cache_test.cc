@@ -18,9 +18,9 @@ namespace {
 TEST_CASE("a record cache finds what the logs it kept read, in any order", "[unit][state]") {
   std::mt19937_64 rng(3);
   std::map<std::string, std::string> want;
-  RecordCache cache(1 << 20);
+  RecordCache cache(1 << 30);
   for (int l = 0; l < 4; ++l) {
-    RecordLog log;
+    RecordLog log(&cache);
     for (int i = 0; i < 300; ++i) {
       // Logs overlap (shared ancestors), and a key's value is the same in all.
       std::string k = test::RandomKey(rng, 3);
@@ -28,12 +28,12 @@ TEST_CASE("a record cache finds what the logs it kept read, in any order", "[uni
       want[k] = v;
       log.Add(k, v);
     }
-    cache.Keep(std::move(log));
+    cache.Keep(&log);
   }
-  RecordLog late;
+  RecordLog late(&cache);
   late.Add("late", "x");
   cache.Seal();
-  cache.Keep(std::move(late));  // sealed: dropped
+  cache.Keep(&late);  // sealed: dropped
   std::vector<std::string> keys;
   for (const auto& [k, v] : want) keys.push_back(k);
   for (const std::string absent : {"late", "\xff\xff\xff\xff", ""}) keys.push_back(absent);
@@ -50,30 +50,37 @@ TEST_CASE("a record cache finds what the logs it kept read, in any order", "[uni
   }
 }
 
-TEST_CASE("a record cache keeps whole logs while they fit its budget", "[unit][state]") {
-  RecordLog a, b;
+TEST_CASE("record logs claim their memory from the cache's budget", "[unit][state]") {
+  RecordCache cache(3 << 20);  // three claim steps of 1 MiB
+  RecordLog a(&cache), b(&cache), c(&cache);
   a.Add("a", std::string(100, 'a'));
   b.Add("b", std::string(100, 'b'));
-  RecordCache cache(a.bytes() + b.bytes() / 2);
-  cache.Keep(std::move(a));
-  cache.Keep(std::move(b));
+  c.Add("c", std::string(100, 'c'));
+  {
+    RecordLog d(&cache);  // the budget is spoken for: d stops at once
+    d.Add("d", "d");
+    CHECK(d.overflowed());
+    CHECK(d.bytes() == 0);
+  }
+  c.Add("c2", std::string(1 << 20, 'c'));  // more than c's step, and none is left
+  CHECK(c.overflowed());
+  // c gave its step back, but the cache, once full, grants no more.
+  b.Add("b2", std::string(600 << 10, 'b'));  // needs a second step
+  CHECK(b.overflowed());
+  a.Add("a2", std::string(100 << 10, 'a'));  // within its first step
+  CHECK_FALSE(a.overflowed());
+  cache.Keep(&a);
+  cache.Keep(&b);  // overflowed: dropped
+  cache.Keep(&c);
   cache.Seal();
   size_t cursor = 0;
   std::string_view v;
   CHECK(cache.Find("a", &cursor, &v));
-  CHECK_FALSE(cache.Find("b", &cursor, &v));
-
-  RecordLog capped(150);
-  capped.Add("c", std::string(100, 'c'));
-  CHECK_FALSE(capped.overflowed());
-  capped.Add("d", std::string(100, 'd'));
-  CHECK(capped.overflowed());
-  CHECK(capped.bytes() == 0);
-  RecordCache roomy(1 << 20);
-  roomy.Keep(std::move(capped));
-  roomy.Seal();
+  CHECK(cache.Find("a2", &cursor, &v));
+  CHECK(v.size() == 100 << 10);
   cursor = 0;
-  CHECK_FALSE(roomy.Find("c", &cursor, &v));
+  CHECK_FALSE(cache.Find("b", &cursor, &v));
+  CHECK_FALSE(cache.Find("c", &cursor, &v));
 }
 
 // Counts the iterators opened on the nodes column: a NodeReader opens one at
@@ -148,7 +155,8 @@ TEST_CASE("a commit through a cache of the base's nodes reads none from the stor
     }
   }
   // The cache: every node of a's height 2, logged by a reader of a.
-  RecordLog log;
+  RecordCache cache(64 << 20);
+  RecordLog log(&cache);
   {
     PinnedHeight pin = PinHeight(a.db.get(), 2).value();
     NodeReader reader(pin.store, pin.snapshot, NodeReader::Mode::kSparse);
@@ -157,8 +165,9 @@ TEST_CASE("a commit through a cache of the base's nodes reads none from the stor
     if (pin.root.kind == NodeKind::kInternal) path = pin.root.bits;
     ReadAll(&reader, path, pin.root);
   }
-  RecordCache cache(fits ? log.bytes() : log.bytes() - 1);
-  cache.Keep(std::move(log));
+  if (!fits) log.Add("\xff", std::string(64 << 20, 'x'));  // over the budget: dropped
+  CHECK(log.overflowed() == !fits);
+  cache.Keep(&log);
   cache.Seal();
   a.store->node_iterators = 0;
   REQUIRE(a.db->Commit(3, top).ok());
