@@ -58,6 +58,22 @@ measure() {
     END { m = int((n + 1) / 2); printf "%.2f %.2f %.2f %.2f %.0f\n", wall[m], wall[1], wall[n], cpu[m], rss[m] / 1024 }' \
     >"$work/$name"
 }
+# checkpoint's own commands, 1 and 2 threads each, on workload $w; the
+# created copy is removed once measured (XL's are 8–14 GB), the restored one
+# is left for the rows that copy it.
+measure_own() {
+  before="rm -rf $work/c"
+  measure create1 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 1
+  measure create2 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 2
+  before=""
+  rm -rf "$work/c"
+  measure verify1 "$cp_bin" verify "$ckpt" --root "$root" --threads 1
+  measure verify2 "$cp_bin" verify "$ckpt" --root "$root" --threads 2
+  before="rm -rf $work/r"
+  measure restore1 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 1
+  measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
+  before=""
+}
 get() { awk -v f="$2" '{print $f}' "$work/$1"; }  # get NAME FIELD: 1 median 2 min 3 max 4 cpu 5 MiB
 ratio() { awk -v a="$(get "$1" 1)" -v b="$(get "$2" 1)" 'BEGIN { printf "%.2f", a / b }'; }
 cell() { echo "$(get "$1" 1) ($(get "$1" 2)–$(get "$1" 3))"; }
@@ -109,19 +125,8 @@ for w in $workloads; do
   store=$work/store
   rm -rf "$store"
   ckpt=$("$cp_bin" create --db "$db" --out "$store" --height "$h" | tail -1)
+  measure_own
   if [ "$quick" = growth ]; then
-    # Each copy is removed once measured: XL's copies are 8–14 GB each.
-    before="rm -rf $work/c"
-    measure create1 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 1
-    measure create2 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 2
-    before=""
-    rm -rf "$work/c"
-    measure verify1 "$cp_bin" verify "$ckpt" --root "$root" --threads 1
-    measure verify2 "$cp_bin" verify "$ckpt" --root "$root" --threads 2
-    before="rm -rf $work/r"
-    measure restore1 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 1
-    measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
-    before=""
     db_bytes=$(du -sb "$db" | cut -f1)
     ck_bytes=$(du -sb "$ckpt" | cut -f1)
     rm -rf "$work/r" "$store"
@@ -139,21 +144,10 @@ for w in $workloads; do
     continue
   fi
   tar -cf - -C "$(dirname "$db")" "$(basename "$db")" | zstd -1 -T2 -q -o "$work/db.tar.zst" -f
-
-  before="rm -rf $work/c"
-  measure create1 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 1
-  measure create2 "$cp_bin" create --db "$db" --out "$work/c" --height "$h" --threads 2
-  before=""
   measure tarzstd sh -c "tar -cf - -C '$(dirname "$db")' '$(basename "$db")' | zstd -1 -T2 -q >/dev/null"
   # The same, its archive written and synced as create writes and syncs its chunks.
   before="rm -f $work/db2.tar.zst"
   measure tarzstdfile sh -c "tar -cf - -C '$(dirname "$db")' '$(basename "$db")' | zstd -1 -T2 -q -o '$work/db2.tar.zst' && sync '$work/db2.tar.zst'"
-  before=""
-  measure verify1 "$cp_bin" verify "$ckpt" --root "$root" --threads 1
-  measure verify2 "$cp_bin" verify "$ckpt" --root "$root" --threads 2
-  before="rm -rf $work/r"
-  measure restore1 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 1
-  measure restore2 "$cp_bin" restore "$ckpt" --db "$work/r" --root "$root" --threads 2
   before="rm -rf $work/u && mkdir $work/u"
   measure untar sh -c "zstd -d -q -c '$work/db.tar.zst' | tar -x -C '$work/u'"
   # Writing the restored database's files, synced as restore syncs them: with
