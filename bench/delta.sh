@@ -14,6 +14,9 @@
 # alternate, and each row says how much cpu the rest of the machine used.
 # Default chunk size and threads. An apply runs on a fresh copy (cp -a, not
 # timed) of a template database restored once from the base's full checkpoint.
+# Its baseline is the node's own work for the same heights: `state apply` of
+# each height's write log (gen-state --write-logs), one commit a height, on
+# another such copy: what a node that replays the heights' changes does.
 # Needs a release build (--build DIR; made if missing, as run.sh does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +61,7 @@ for w in $wl; do
   [ "$(cat "$cache/$w.stamp" 2>/dev/null)" = "$keys $heights $churn 1" ] ||
     need_cache=$((need_cache + keys * (heights > 2 ? 600 : 280)))
 done
-need_work=$((keys * 1050))
+need_work=$((keys * 1250))  # with the write logs (~170 bytes a key)
 free_of() { df -B1 --output=avail "$1" | tail -1; }
 if [ "$(stat -c %d "$cache")" = "$(stat -c %d "$work")" ]; then
   checks="$cache:$((need_cache + need_work))"
@@ -113,6 +116,7 @@ root_of() { awk -v h="$2" '$1 == "height" && $2 == h { print $4 }' "$cache/$1.ro
 # last run; ckpt NAME: the checkpoint it made (the last line).
 field() { tail -2 "$work/$1.out" | head -1 | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 ckpt() { tail -1 "$work/$1.out"; }
+heights_label() { if [ "$1" = "$2" ]; then echo "height $1"; else echo "heights $1..$2"; fi; }
 
 rows="" ratios=""
 for w in $wl; do
@@ -128,6 +132,9 @@ for w in $wl; do
       once "$w.$base.create" "$cp_bin" create --db "$db" --out "$work/delta.$base" --height "$top" --base "$base"
     done
   done
+  # The write logs of every height above the lowest base, for the commit baseline.
+  mkdir -p "$work/logs.$w"
+  "$gen_bin" --write-logs "$work/logs.$w" --keys "$keys" --heights "$heights" --churn "$churn" --seed 1 2>/dev/null
   # The bases: a template per base, restored once from the base's full checkpoint.
   for base in $bases; do
     [ "$(field "$w.$base.create" base)" = "$base" ] ||
@@ -146,6 +153,10 @@ for w in $wl; do
       once "$w.$base.apply" "$cp_bin" restore "$(ckpt "$w.$base.create")" --db "$work/a" --root "$root" --height "$top"
       "$cp_bin" state info --db "$work/a" | grep -q "^height $top root $root " ||
         { echo "bench: $w: state info after applying the delta from $base lacks height $top with root $root" >&2; exit 1; }
+      once "$w.$base.commit" bash -c 'for ((h = $2 + 1; h <= $3; h++)); do "$0" state apply "$1/$h.log" --db "$4" --height $h >/dev/null || exit 1; done' \
+        "$cp_bin" "$work/logs.$w" "$base" "$top" "$work/a"
+      "$cp_bin" state info --db "$work/a" | grep -q "^height $top root $root " ||
+        { echo "bench: $w: state info after committing the write logs from $base lacks height $top with root $root" >&2; exit 1; }
     done
   done
 
@@ -158,12 +169,14 @@ for w in $wl; do
     n=$w.$base
     summarize "$n.create"
     summarize "$n.apply"
+    summarize "$n.commit"
     disk=$(du -sb "$(ckpt "$n.create")" | cut -f1) raw=$(field "$n.create" raw_bytes)
     rows+="| $w: delta create $base→$top ($(field "$n.create" changes) changes) | $(cell "$n.create") | $(mib "$disk") ($(mib "$raw")) |"$'\n'
     rows+="| $w: apply $base→$top onto the database at $base | $(cell "$n.apply") | |"$'\n'
-    ratios+="| $w $base→$top | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
+    rows+="| $w: the node's own commits of $(heights_label $((base + 1)) "$top") from their write logs (baseline) | $(cell "$n.commit") | |"$'\n'
+    ratios+="| $w $base→$top | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(awk -v a="$(get "$n.apply" 1)" -v b="$(get "$n.commit" 1)" 'BEGIN { printf "%.2f", a / b }') | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
   done
-  rm -rf "$work/full" "$work"/delta.* "$work"/tmpl.* "$work/r" "$work/a"
+  rm -rf "$work/full" "$work"/delta.* "$work"/tmpl.* "$work/r" "$work/a" "$work/logs.$w"
 done
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -174,14 +187,14 @@ section=$(cat <<SECTION
 $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $commit; \`bench/delta.sh${args[*]:+ ${args[*]}}\`.
 Workloads (gen-state, seed 1): $(for w in $wl; do set_wl "$w"; printf '%s %s keys, %s heights at churn %s (database %s MiB); ' "$w" "$keys" "$heights" "$churn" "$(($(du -sb "$cache/$w" | cut -f1) >> 20))"; done | sed 's/; $/./')
 Default chunk size (8 MiB) and threads. Median of $runs runs (min–max), creates alternating, restores and applies alternating; wall seconds; cpu = user+sys; RSS = peak MiB; others = cpu seconds the rest of the machine used during the run (it is shared).
-An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after each, \`state info\` shows the top height with gen-state's root.
+An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after each, \`state info\` shows the top height with gen-state's root. The commits baseline does the same from the heights' write logs (\`gen-state --write-logs\`, \`state apply\` a height at a time): a node's own work for those heights, verifying nothing.
 
 | measure | seconds | cpu s | RSS MiB | others cpu s | MiB on disk (raw) |
 | --- | --- | --- | --- | --- | --- |
 ${rows%$'\n'}
 
-| delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | peak RSS create / apply MiB (≤ 512) |
-| --- | --- | --- | --- | --- |
+| delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | apply / the node's own commits of the same heights | peak RSS create / apply MiB (≤ 512) |
+| --- | --- | --- | --- | --- | --- |
 $ratios
 SECTION
 )

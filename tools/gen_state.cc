@@ -1,6 +1,7 @@
 // gen-state: a seeded, deterministic state shaped like a real chain's.
 //
 //   gen-state --db DIR --keys N [--heights H] [--churn F] [--seed S] [--hash H]
+//             [--write-logs DIR]
 //
 // Shape (docs/GEN_STATE.md): 75% storage slots (a one-byte prefix 0x01..0x04
 // and a 32-byte hash), 20% account-like keys (0x10 and 19..51 random bytes),
@@ -11,12 +12,16 @@
 // holds N keys; each later height updates, inserts and deletes F·N keys.
 // Keys and values are functions of (seed, key index, version), so nothing but
 // the keys is ever held in memory and any run with the same flags gives the
-// same roots.
+// same roots. --write-logs also writes each later height's changes as the
+// write log `checkpoint state apply` reads (without --db, only the logs): what
+// a node commits a height from, the baseline a delta's apply is measured by.
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <numeric>
 
 #include "checkpoint/state_db.h"
@@ -115,6 +120,23 @@ class GenSource : public UpdateSource {
   std::string value_;
 };
 
+// Writes one height's ops as write-log text (docs/FORMAT.md §2).
+bool WriteHeightLog(const std::string& path, const std::vector<Op>& ops, uint64_t seed,
+              const std::vector<uint32_t>& versions) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  std::string value;
+  for (const Op& op : ops) {
+    if (op.is_delete) {
+      out << "del " << ToHex(op.key) << '\n';
+      continue;
+    }
+    MakeValue(seed, op.index, versions[op.index], &value);
+    out << "put " << ToHex(op.key) << ' ' << ToHex(value) << '\n';
+  }
+  out.close();
+  return !out.fail();
+}
+
 int Fail(const std::string& msg, int code = 1) {
   std::fprintf(stderr, "gen-state: %s\n", msg.c_str());
   return code;
@@ -130,7 +152,9 @@ int main(int argc, char** argv) {
       "churn", po::value<double>()->default_value(0.01),
       "fraction of keys updated, inserted and deleted per later height")(
       "seed", po::value<uint64_t>()->default_value(1), "seed")(
-      "hash", po::value<std::string>()->default_value("sha256"), "sha256 | sha512_256");
+      "hash", po::value<std::string>()->default_value("sha256"), "sha256 | sha512_256")(
+      "write-logs", po::value<std::string>(),
+      "also write heights 2..H's changes as write logs DIR/H.log (without --db: only those)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, d), vm);
@@ -141,7 +165,9 @@ int main(int argc, char** argv) {
     std::cout << d;
     return 0;
   }
-  if (!vm.count("db") || !vm.count("keys")) return Fail("--db and --keys are required", 2);
+  if ((!vm.count("db") && !vm.count("write-logs")) || !vm.count("keys"))
+    return Fail("--keys and --db or --write-logs are required", 2);
+  const std::string log_dir = vm.count("write-logs") ? vm["write-logs"].as<std::string>() : "";
   const uint64_t keys = vm["keys"].as<uint64_t>();
   const uint64_t heights = vm["heights"].as<uint64_t>();
   const double churn = vm["churn"].as<double>();
@@ -150,12 +176,16 @@ int main(int argc, char** argv) {
   if (!hash || heights == 0 || churn < 0 || churn > 0.5)
     return Fail("bad --hash, --heights or --churn", 2);
 
-  StateDbOptions options;
-  options.create_if_missing = true;
-  options.hash = *hash;
-  auto db = StateDb::Open(vm["db"].as<std::string>(), options);
-  if (!db.ok()) return Fail(db.status().message());
-  if ((*db)->LatestHeight()) return Fail("the database already has heights");
+  std::unique_ptr<StateDb> db;
+  if (vm.count("db")) {
+    StateDbOptions options;
+    options.create_if_missing = true;
+    options.hash = *hash;
+    auto opened = StateDb::Open(vm["db"].as<std::string>(), options);
+    if (!opened.ok()) return Fail(opened.status().message());
+    db = std::move(*opened);
+    if (db->LatestHeight()) return Fail("the database already has heights");
+  }
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<uint32_t> versions(keys, 1);
@@ -195,10 +225,15 @@ int main(int argc, char** argv) {
     ops.erase(std::unique(ops.begin(), ops.end(),
                           [](const Op& a, const Op& b) { return a.key == b.key; }),
               ops.end());
+    if (!log_dir.empty() && h > 1) {
+      const std::string path = log_dir + "/" + std::to_string(h) + ".log";
+      if (!WriteHeightLog(path, ops, seed, versions)) return Fail("cannot write " + path);
+    }
+    if (!db) continue;
     GenSource source(&ops, seed, &versions);
-    Status s = (*db)->Commit(h, &source);
+    Status s = db->Commit(h, &source);
     if (!s.ok()) return Fail(s.message());
-    const HeightInfo info = (*db)->Heights().back();
+    const HeightInfo info = db->Heights().back();
     std::printf("height %llu root %s keys %llu\n", static_cast<unsigned long long>(info.height),
                 ToHex(info.root).c_str(), static_cast<unsigned long long>(info.leaves));
   }

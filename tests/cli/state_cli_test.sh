@@ -58,6 +58,17 @@ for h in 1 3; do
   got=$(awk '{print $4}' "$work/a$h")
   [ "$want" = "$got" ] || fail "dump|apply of height $h: root $got, want $want"
 done
+# gen-state's write logs (the node-commit baseline of bench/delta.sh): height
+# 1's dump, then heights 2 and 3 committed from the logs, give gen-state's roots.
+mkdir "$work/logs"
+"$gen_bin" --write-logs "$work/logs" --keys 3000 --heights 3 --churn 0.05 --seed 7 2>/dev/null || fail "gen-state --write-logs"
+[ -e "$work/logs/1.log" ] && fail "gen-state wrote a log for height 1"
+"$cp_bin" state apply --db "$work/replay" --height 1 "$work/d1" >/dev/null || fail "apply height 1"
+for h in 2 3; do
+  "$cp_bin" state apply --db "$work/replay" --height $h "$work/logs/$h.log" >"$work/l$h" || fail "apply $h.log"
+  want=$(grep "^height $h " "$work/gen.out" | awk '{print $4}')
+  [ "$(awk '{print $4}' "$work/l$h")" = "$want" ] || fail "write log of height $h: $(cat "$work/l$h"), want root $want"
+done
 expect 0 "" -- "$cp_bin" state prune --db "$work/gen" --below 3
 expect 1 "height 2 was pruned" -- "$cp_bin" state dump --db "$work/gen" --height 2
 expect 1 "the latest height 3 must stay" -- "$cp_bin" state prune --db "$work/gen" --below 4
