@@ -122,7 +122,7 @@ class GenSource : public UpdateSource {
 
 // Writes one height's ops as write-log text (docs/FORMAT.md §2).
 bool WriteHeightLog(const std::string& path, const std::vector<Op>& ops, uint64_t seed,
-              const std::vector<uint32_t>& versions) {
+                    const std::vector<uint32_t>& versions) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   std::string value;
   for (const Op& op : ops) {

@@ -135,7 +135,7 @@ class ChunkPipeline {
       const bool failed = !error_.ok();
       lock.unlock();
       if (!failed) {
-        Status s = WriteFileStartSync(dir_ + "/" + ChunkFileName(p.index), p.file);
+        Status s = WriteFileUncached(dir_ + "/" + ChunkFileName(p.index), p.file);
         if (!s.ok()) Fail(s);
         digests_[p.index] = p.digest;
         sizes_[p.index] = p.file.size();
@@ -189,7 +189,7 @@ Status WriteDeltaChunks(const PinnedHeight& pin, const NodeRef& base, const std:
         const std::string file =
             EncodeChunkFile(canonical, options.zstd_level, kDeltaChunkFormatVersion);
         CHECKPOINT_RETURN_IF_ERROR(
-            WriteFileStartSync(dir + "/" + ChunkFileName(chunks->size()), file));
+            WriteFileUncached(dir + "/" + ChunkFileName(chunks->size()), file));
         chunks->push_back(
             {iv.lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), changes});
         sizes->push_back(file.size());

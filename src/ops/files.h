@@ -45,6 +45,10 @@ Status FsyncDir(const std::string& dir);
 // back without waiting (many files then reach the disk in parallel);
 // FsyncFile later makes it durable.
 Status WriteFileStartSync(const std::string& path, std::string_view data);
+// The same, past the page cache (O_DIRECT, where the file system allows it),
+// for files this process will not read again: copying them into the page
+// cache cost create's writer thread most of a core on this host.
+Status WriteFileUncached(const std::string& path, std::string_view data);
 Status FsyncFile(const std::string& path);
 // Reads a whole regular file, failing if it is larger than `max_bytes`:
 // NotFound when absent, Corruption when too large, IOError when it cannot be

@@ -114,6 +114,36 @@ TEST_CASE("layout names round-trip and reject near misses", "[unit][store]") {
   REQUIRE_FALSE(IsCrashLeftover(PartialName(id)));
 }
 
+TEST_CASE("uncached writes give back exactly the bytes, on disk and on tmpfs", "[unit][store]") {
+  test::TempDir disk;
+  std::vector<std::string> dirs = {disk.path()};
+  std::error_code ec;
+  std::string shm = "/dev/shm/checkpoint-test-XXXXXX";  // tmpfs: O_DIRECT may be refused
+  const bool have_shm = fs::is_directory("/dev/shm", ec) && mkdtemp(shm.data()) != nullptr;
+  if (have_shm) dirs.push_back(shm);
+  std::string data;
+  for (size_t i = 0; i < 3 * 4096 + 7; ++i) data.push_back(static_cast<char>(i * 131 + 7));
+  for (const std::string& dir : dirs) {
+    for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097},
+                        size_t{3 * 4096 + 7}, size_t{2}}) {
+      const std::string path = dir + "/f" + std::to_string(size);
+      REQUIRE(WriteFileUncached(path, std::string_view(data).substr(0, size)).ok());
+      REQUIRE(FsyncFile(path).ok());
+      std::string back;
+      REQUIRE(ReadFileBounded(path, 1 << 20, &back).ok());
+      REQUIRE(back == data.substr(0, size));
+      // Made exclusively, never through what is already there.
+      REQUIRE_FALSE(WriteFileUncached(path, "x").ok());
+    }
+    fs::create_symlink(dir + "/f1", dir + "/link");
+    REQUIRE_FALSE(WriteFileUncached(dir + "/link", "x").ok());
+    std::string back;
+    REQUIRE(ReadFileBounded(dir + "/f1", 1 << 20, &back).ok());
+    REQUIRE(back == data.substr(0, 1));
+  }
+  if (have_shm) fs::remove_all(shm, ec);
+}
+
 TEST_CASE("a partial download is listed as a leftover and survives the lock's clean-up",
           "[unit][store]") {
   test::TempDir dir;
