@@ -99,13 +99,15 @@ class StagedRuns {
 class NodeStore {
  public:
   virtual ~NodeStore() = default;
+  static constexpr size_t kGrowingReadahead = ~size_t{0};
   // NotFound when absent. `snapshot` may be null (latest).
   virtual Status Get(Column c, std::string_view key, std::string* value,
                      const StoreSnapshot* snapshot = nullptr) = 0;
   // Atomic across columns; `sync` makes it durable before returning.
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
   // `readahead_bytes` > 0: a forward walk that reads files ahead that far
-  // on its own and does not fill the block cache.
+  // on its own and does not fill the block cache; kGrowingReadahead: the
+  // same, reading ahead more the longer the reads of a file stay sequential.
   virtual std::unique_ptr<StoreIterator> NewIterator(Column c,
                                                      const StoreSnapshot* snapshot = nullptr,
                                                      size_t readahead_bytes = 0) = 0;
