@@ -49,7 +49,7 @@ measure() {
   : >"$work/$name.runs"
   for _ in $(seq 1 "$runs"); do
     [ -n "${before:-}" ] && eval "$before"
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/$name.err" ||
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
       { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
     tail -1 "$work/time" >>"$work/$name.runs"
   done
@@ -169,7 +169,7 @@ for w in $workloads; do
     case $w in S | M) ;; *) runs=1 ;; esac
     measure hashcreate "$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash
     runs=$all_runs
-    hc_id=$("$tool" point-create --db "$hs" --height "$h" --chunk-size 8388608 --by-hash | awk '{print $3}')
+    hc_id=$(awk '{print $3}' "$work/hashcreate.out")  # the timed run's chunks
     [ "$(basename "$ckpt" | cut -d- -f2)" = "${hc_id:0:12}" ] || { echo "bench: point-create --by-hash made other chunks" >&2; exit 1; }
     hash_row="
 | one lookup per node in a store keyed by node hash, same chunks (1 thread; $(wc -l <"$work/hashcreate.runs") run(s)) | $(cell hashcreate) | $(get hashcreate 4) | $(get hashcreate 5) |"
@@ -188,7 +188,7 @@ for w in $workloads; do
   read -r hash_s digest_s < <("$tool" hash --checkpoint "$ckpt" | awk '{print $7, $NF}')
   hashing_s=$(awk -v a="$hash_s" -v b="$digest_s" 'BEGIN { printf "%.3f", a + b }')
   floor_s=$(awk -v h="$hashing_s" -v w="$(get writefiles 1)" 'BEGIN { printf "%.2f", h / 2 + w }')
-  pc_id=$("$tool" point-create --db "$db" --height "$h" --chunk-size 8388608 | awk '{print $3}')
+  pc_id=$(awk '{print $3}' "$work/pointcreate.out")
   [ "$(basename "$ckpt" | cut -d- -f2)" = "${pc_id:0:12}" ] || { echo "bench: point-create made other chunks" >&2; exit 1; }
   db_bytes=$(du -sb "$db" | cut -f1)
   ck_bytes=$(du -sb "$ckpt" | cut -f1)
