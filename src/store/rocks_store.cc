@@ -350,8 +350,8 @@ rocksdb::ColumnFamilyOptions ColumnOptions(const std::shared_ptr<rocksdb::Cache>
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.block_size = 16 << 10;
   // A full walk's first read of each file is small (most files hold little
-  // of the walk's range: a fixed 2 MiB per file and Seek copied ~3 GB more
-  // than L's create needed), its later ones large.
+  // of a chunk's range, and a fixed 2 MiB was read from each at every
+  // chunk's Seek), its later ones large: node_reader.cc.
   t.max_auto_readahead_size = 2 << 20;
   // No bloom filters: every node read names a record that exists (parents
   // name children exactly), so a filter could only cost cache space.
