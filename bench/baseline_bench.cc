@@ -11,6 +11,9 @@
 //       then the chunk digests (seconds of each)
 //   bench-tool zstd  --checkpoint DIR   compress the chunks' canonical bytes as create does
 //   bench-tool dump  --db DIR           every record through a RocksDB iterator, into zstd -1
+//   bench-tool stale --db DIR --height N
+//       how many node records left the trie at height N (its stale index):
+//       those a delta from N-1 to N reads on the base's side
 #include <zstd.h>
 
 #include <boost/program_options.hpp>
@@ -182,10 +185,25 @@ int Dump(const std::string& db_dir) {
   return 0;
 }
 
+int CountStale(const std::string& db_dir, uint64_t height) {
+  RocksStoreOptions ro;
+  ro.read_only = true;
+  auto store = OpenRocksStore(db_dir, ro);
+  if (!store.ok()) Die(store.status().message());
+  const std::string prefix = HeightPrefix(height);
+  uint64_t records = 0;
+  auto it = (*store)->NewIterator(Column::kStale, nullptr, /*readahead_bytes=*/2 << 20);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++records;
+  if (!it->status().ok()) Die(it->status().message());
+  std::printf("stale height %llu records %llu\n", static_cast<unsigned long long>(height),
+              static_cast<unsigned long long>(records));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: bench-tool point-create|hash-store|hash|zstd|dump [options]");
+  if (argc < 2) Die("usage: bench-tool point-create|hash-store|hash|zstd|dump|stale [options]");
   const std::string mode = argv[1];
   po::options_description d("bench-tool");
   d.add_options()("db", po::value<std::string>())("checkpoint", po::value<std::string>())(
@@ -216,6 +234,10 @@ int main(int argc, char** argv) {
     return HashMessages(vm["checkpoint"].as<std::string>());
   if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
   if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
+  if (mode == "stale" && vm.count("db"))
+    return CountStale(vm["db"].as<std::string>(), vm["height"].as<uint64_t>());
   Die("usage: bench-tool point-create --db D [--height N --chunk-size S --by-hash] | hash-store "
-      "--db D --height N --out D2 | hash --checkpoint C | zstd --checkpoint C | dump --db D");
+      "--db D --height N --out D2 | hash --checkpoint C | zstd --checkpoint C | dump --db D | "
+      "stale "
+      "--db D --height N");
 }

@@ -6,9 +6,11 @@
 #   bench/delta.sh [--quick] [--runs N] [--build DIR] [--cache DIR] [--out FILE]
 #
 # Workloads (gen-state, seed 1, cached in --cache and shared with run.sh):
-#   L+h  10 M keys, 21 heights at 1 % churn a height: deltas 20→21 and 11→21
-#   L+q  10 M keys, 2 heights at 0.01 % churn: delta 1→2
-# --quick uses 200 k keys instead (Q+h, Q+q) so it runs in seconds.
+#   L+h  10 M keys, 21 heights at churn 0.01 (1 % of the keys updated, 1 %
+#        deleted, 1 % inserted a height: 3 % changed): deltas 20→21, 11→21
+#   L+p  10 M keys, 2 heights, 1 % of the keys changed (churn 0.003334): 1→2
+#   L+q  10 M keys, 2 heights at churn 0.0001 (0.03 % changed): delta 1→2
+# --quick uses 200 k keys instead (Q+h, Q+p, Q+q) so it runs in seconds.
 # Each figure is the median of --runs runs (default 3) with min–max; wall
 # seconds; RSS = peak MiB (/usr/bin/time); the runs of the commands compared
 # alternate, and each row says how much cpu the rest of the machine used.
@@ -36,6 +38,7 @@ done
 [ -x "$build/src/cli/checkpoint" ] || { [ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null; ninja -C "$build" >/dev/null; }
 cp_bin=$(realpath "$build/src/cli/checkpoint")
 gen_bin=$(realpath "$build/tools/gen-state")
+tool_bin=$(realpath "$build/bench/bench-tool")
 mkdir -p "$cache"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -43,16 +46,16 @@ trap 'rm -rf "$work"' EXIT
 # Workloads: set_wl NAME sets heights and churn; the deltas as NAME:BASE:TOP
 # (TOP is the workload's top height).
 if [ "$quick" = 1 ]; then
-  keys=200000 wl="Q+h Q+q"
-  set_wl() { case $1 in Q+h) heights=21 churn=0.01 ;; Q+q) heights=2 churn=0.0001 ;; esac; }
-  deltas="Q+h:20:21 Q+h:11:21 Q+q:1:2"
+  keys=200000 wl="Q+h Q+p Q+q"
+  set_wl() { case $1 in Q+h) heights=21 churn=0.01 ;; Q+p) heights=2 churn=0.003334 ;; Q+q) heights=2 churn=0.0001 ;; esac; }
+  deltas="Q+h:20:21 Q+h:11:21 Q+p:1:2 Q+q:1:2"
 else
-  keys=10000000 wl="L+h L+q"
-  set_wl() { case $1 in L+h) heights=21 churn=0.01 ;; L+q) heights=2 churn=0.0001 ;; esac; }
-  deltas="L+h:20:21 L+h:11:21 L+q:1:2"
+  keys=10000000 wl="L+h L+p L+q"
+  set_wl() { case $1 in L+h) heights=21 churn=0.01 ;; L+p) heights=2 churn=0.003334 ;; L+q) heights=2 churn=0.0001 ;; esac; }
+  deltas="L+h:20:21 L+h:11:21 L+p:1:2 L+q:1:2"
 fi
 
-# Disk, in bytes a key: the databases L+h ~590 (5.5 GiB), L+q ~270 (2.5 GiB);
+# Disk, in bytes a key: the databases L+h ~590 (5.5 GiB), L+p and L+q ~270 (2.5 GiB);
 # the work directory at once a full checkpoint (~160), the deltas (~40), a
 # template database per base and a copy (~270 each).
 need_cache=0
@@ -116,6 +119,17 @@ root_of() { awk -v h="$2" '$1 == "height" && $2 == h { print $4 }' "$cache/$1.ro
 # last run; ckpt NAME: the checkpoint it made (the last line).
 field() { tail -2 "$work/$1.out" | head -1 | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 ckpt() { tail -1 "$work/$1.out"; }
+# lost W BASE TOP: node records that left W's trie at heights BASE+1..TOP
+# (stale index), as a share of TOP's 2 × keys − 1 records: what the diff
+# reads on the base's side (the top's side reads about as many). Over
+# several heights an upper bound: it counts records born and lost between.
+lost() {
+  local n=0 h
+  for ((h = $2 + 1; h <= $3; h++)); do
+    n=$((n + $("$tool_bin" stale --db "$cache/$1" --height "$h" | awk '{print $5}')))
+  done
+  echo "$n ($(pct "$n" $((2 * keys - 1))))"
+}
 heights_label() { if [ "$1" = "$2" ]; then echo "height $1"; else echo "heights $1..$2"; fi; }
 
 rows="" ratios=""
@@ -174,7 +188,7 @@ for w in $wl; do
     rows+="| $w: delta create $base→$top ($(field "$n.create" changes) changes) | $(cell "$n.create") | $(mib "$disk") ($(mib "$raw")) |"$'\n'
     rows+="| $w: apply $base→$top onto the database at $base | $(cell "$n.apply") | |"$'\n'
     rows+="| $w: the node's own commits of $(heights_label $((base + 1)) "$top") from their write logs (baseline) | $(cell "$n.commit") | |"$'\n'
-    ratios+="| $w $base→$top | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(awk -v a="$(get "$n.apply" 1)" -v b="$(get "$n.commit" 1)" 'BEGIN { printf "%.2f", a / b }') | $(get "$n.create" 5) / $(get "$n.apply" 5) |"$'\n'
+    ratios+="| $w $base→$top | $(pct "$(get "$n.create" 1)" "$(get "$w.create" 1)") | $(pct "$disk" "$full_disk") / $(pct "$raw" "$full_raw") | $(pct "$(get "$n.apply" 1)" "$(get "$w.restore" 1)") | $(awk -v a="$(get "$n.apply" 1)" -v b="$(get "$n.commit" 1)" 'BEGIN { printf "%.2f", a / b }') | $(get "$n.create" 5) / $(get "$n.apply" 5) | $(lost "$w" "$base" "$top") |"$'\n'
   done
   rm -rf "$work/full" "$work"/delta.* "$work"/tmpl.* "$work/r" "$work/a" "$work/logs.$w"
 done
@@ -188,13 +202,14 @@ $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1
 Workloads (gen-state, seed 1): $(for w in $wl; do set_wl "$w"; printf '%s %s keys, %s heights at churn %s (database %s MiB); ' "$w" "$keys" "$heights" "$churn" "$(($(du -sb "$cache/$w" | cut -f1) >> 20))"; done | sed 's/; $/./')
 Default chunk size (8 MiB) and threads. Median of $runs runs (min–max), creates alternating, restores and applies alternating; wall seconds; cpu = user+sys; RSS = peak MiB; others = cpu seconds the rest of the machine used during the run (it is shared).
 An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after each, \`state info\` shows the top height with gen-state's root. The commits baseline does the same from the heights' write logs (\`gen-state --write-logs\`, \`state apply\` a height at a time): a node's own work for those heights, verifying nothing.
+The last column counts the node records that left the trie above the base (\`bench-tool stale\`; over several heights an upper bound): a diff reads those on the base's side and about as many on the top's, scattered over the whole key space, where a full create reads the top's 2 × keys − 1 records in order.
 
 | measure | seconds | cpu s | RSS MiB | others cpu s | MiB on disk (raw) |
 | --- | --- | --- | --- | --- | --- |
 ${rows%$'\n'}
 
-| delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | apply / the node's own commits of the same heights | peak RSS create / apply MiB (≤ 512) |
-| --- | --- | --- | --- | --- | --- |
+| delta | create / full create (≤ 5 %) | bytes / full: disk / raw (≤ 3 %, 1 height at 1 %) | apply / full restore (≤ 5 %) | apply / the node's own commits of the same heights | peak RSS create / apply MiB (≤ 512) | records the base lost (stale index) / records of the top |
+| --- | --- | --- | --- | --- | --- | --- |
 $ratios
 SECTION
 )

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -156,9 +157,9 @@ struct CheckpointPick {
   bool latest = false;  // the highest height (matching the anchors)
   // The destination's newest height and root (64 hex), when it holds state:
   // a store's entries the destination can take come first — a delta whose
-  // base this is, or, for an empty destination, a full checkpoint.
-  std::optional<uint64_t> have_height;
-  std::string have_root;
+  // base this is, or, for an empty destination, a full checkpoint. Asked
+  // only when a store is read: it opens the database, a cost of its size.
+  std::function<std::optional<std::pair<uint64_t, std::string>>()> destination_state;
 };
 
 // What the user named on the command line, opened: each of `sources` is a

@@ -48,10 +48,15 @@ int RunRestore(const Args& args) {
   const std::string db_dir = vm["db"].as<std::string>();
   if (!options.force) {
     // A store's entry this destination can take: a delta from its newest height.
-    if (auto have = NewestState(db_dir)) {
-      a.pick.have_height = have->first;
-      a.pick.have_root = ToHex(have->second);
-    }
+    // Read once, when the first store is read (one per source otherwise).
+    using Held = std::optional<std::pair<uint64_t, std::string>>;
+    a.pick.destination_state = [&db_dir, read = false, held = Held()]() mutable {
+      if (!read) {
+        if (const auto have = NewestState(db_dir)) held.emplace(have->first, ToHex(have->second));
+        read = true;
+      }
+      return held;
+    };
   }
   std::string dir;
   std::unique_ptr<ChunkSource> source;

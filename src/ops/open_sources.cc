@@ -34,10 +34,11 @@ Result<IndexEntry> Pick(const std::vector<IndexEntry>& entries, const Checkpoint
                                    "--root / --id)");
   }
   // What the destination can take first: a delta from its newest height,
-  // a full checkpoint when it is empty (CheckpointPick::have_height).
-  auto fits = [&pick](const IndexEntry& e) {
-    if (!e.base_height) return !pick.have_height;
-    return pick.have_height && *pick.have_height == *e.base_height && pick.have_root == e.base_root;
+  // a full checkpoint when it is empty (CheckpointPick::destination_state).
+  const auto have = pick.destination_state ? pick.destination_state() : std::nullopt;
+  auto fits = [&have](const IndexEntry& e) {
+    if (!e.base_height) return !have;
+    return have && have->first == *e.base_height && have->second == e.base_root;
   };
   const IndexEntry* best = nullptr;
   for (const IndexEntry& e : entries) {

@@ -41,6 +41,7 @@ Result<bool> VerifyBeforeClearing(ChunkSource* source, const RestoreOptions& opt
 // destination can take go first — a delta whose base is its newest height
 // (or that it already holds), else full ones for an empty destination.
 void PreferWhatFits(const std::string& db_dir, std::vector<AnchoredOffer>* offers) {
+  if (offers->size() < 2) return;  // nothing to order: spare opening the database
   const std::optional<std::pair<uint64_t, Hash>> have = NewestState(db_dir);
   auto fits = [&](const AnchoredOffer& o) {
     const Manifest& m = o.manifest;

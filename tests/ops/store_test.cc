@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "../chunk/chunk_util.h"
+#include "checkpoint/source.h"
 #include "checkpoint/verify.h"
 #include "ops/files.h"
 #include "ops/layout.h"
@@ -402,6 +403,38 @@ TEST_CASE("the library's CreateCheckpoint takes the store lock: busy names the h
   REQUIRE(CreateCheckpoint(f.db.get(), 4, f.store(), o).status().IsBusy());  // held by this caller
   auto other = StoreLock::Acquire(f.dir.Sub("other"), 0);
   REQUIRE(CreateCheckpoint(f.db.get(), 4, f.store(), *other, o).status().IsInvalidArgument());
+}
+
+// Reading the destination's newest state opens its database (a cost of its
+// size), so only a store, which must choose between entries, asks.
+TEST_CASE("a store asks for the destination's state and picks what it can take; a directory never",
+          "[unit][store]") {
+  StoreFixture f;
+  CreateOptions o;
+  o.format_version = 2;
+  auto full = CreateCheckpoint(f.db.get(), 4, f.store(), o);
+  REQUIRE(full.ok());
+  o.base_height = 2;
+  auto delta = CreateCheckpoint(f.db.get(), 4, f.store(), o);
+  REQUIRE(delta.ok());
+  int asked = 0;
+  std::optional<std::pair<uint64_t, std::string>> held;
+  CheckpointPick pick;
+  pick.latest = true;
+  pick.destination_state = [&] {
+    ++asked;
+    return held;
+  };
+  std::string dir;
+  REQUIRE(OpenSources({full->path}, pick, HttpOptions{}, &dir).ok());
+  REQUIRE(dir == full->path);
+  REQUIRE(asked == 0);
+  REQUIRE(OpenSources({f.store()}, pick, HttpOptions{}, &dir).ok());
+  REQUIRE(asked == 1);
+  REQUIRE(dir == full->path);  // an empty destination takes the full checkpoint
+  held.emplace(2, ToHex(f.roots[2]));
+  REQUIRE(OpenSources({f.store()}, pick, HttpOptions{}, &dir).ok());
+  REQUIRE(dir == delta->path);  // one at the base, the delta
 }
 
 }  // namespace
