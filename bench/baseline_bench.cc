@@ -14,6 +14,9 @@
 //   bench-tool stale --db DIR --height N
 //       how many node records left the trie at height N (its stale index):
 //       those a delta from N-1 to N reads on the base's side
+//   bench-tool blocks --db DIR          RocksDB's table properties of the
+//       nodes column (data blocks, entries, sizes)
+#include <rocksdb/db.h>
 #include <zstd.h>
 
 #include <boost/program_options.hpp>
@@ -200,10 +203,30 @@ int CountStale(const std::string& db_dir, uint64_t height) {
   return 0;
 }
 
+// Straight from RocksDB: how many data blocks hold the node records.
+int NodeTableProperties(const std::string& db_dir) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* name : {"default", "nodes", "stale"})
+    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), db_dir, cfs, &handles, &raw);
+  if (!s.ok()) Die(s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string props;
+  if (!db->GetProperty(handles[1], "rocksdb.aggregated-table-properties", &props))
+    Die("no table properties");
+  std::printf("nodes %s\n", props.c_str());
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: bench-tool point-create|hash-store|hash|zstd|dump|stale [options]");
+  if (argc < 2)
+    Die("usage: bench-tool point-create|hash-store|hash|zstd|dump|stale|blocks [options]");
   const std::string mode = argv[1];
   po::options_description d("bench-tool");
   d.add_options()("db", po::value<std::string>())("checkpoint", po::value<std::string>())(
@@ -234,6 +257,7 @@ int main(int argc, char** argv) {
     return HashMessages(vm["checkpoint"].as<std::string>());
   if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
   if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
+  if (mode == "blocks" && vm.count("db")) return NodeTableProperties(vm["db"].as<std::string>());
   if (mode == "stale" && vm.count("db"))
     return CountStale(vm["db"].as<std::string>(), vm["height"].as<uint64_t>());
   Die("usage: bench-tool point-create --db D [--height N --chunk-size S --by-hash] | hash-store "

@@ -77,7 +77,7 @@ Status BuildHashStore(const std::string& db_dir, uint64_t height, const std::str
   CHECKPOINT_RETURN_IF_ERROR(dst->Write(batch, /*sync=*/true));
   // One sorted run per level, as a long-lived node's database would have:
   // lookups then pay for the layout, not for a pile of level-0 files.
-  return dst->Compact();
+  return dst->CompactAll();
 }
 
 }  // namespace checkpoint

@@ -56,7 +56,7 @@ Result<std::unique_ptr<StateDb>> OpenClearing(const std::string& dir,
   }
   WriteBatch sync;  // one synced write makes the clearing durable
   CHECKPOINT_RETURN_IF_ERROR(store->Write(sync, /*sync=*/true));
-  CHECKPOINT_RETURN_IF_ERROR(store->Compact());  // give the space back now
+  CHECKPOINT_RETURN_IF_ERROR(store->CompactAll());  // give the space back now
   // An empty database: new schema and hash.
   auto db = OpenOnSharedStore(std::move(store), options);
   if (!db.ok()) return db.status().WithContext(dir);

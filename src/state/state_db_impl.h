@@ -32,7 +32,7 @@ class StateDbImpl : public StateDb {
   std::optional<uint64_t> LatestHeight() const override;
   Result<std::unique_ptr<StateView>> View(uint64_t height) override;
   Status Prune(uint64_t below) override;
-  Status Compact() override { return store_->Compact(); }
+  Status Compact() override { return store_->CompactAll(); }
 
   NodeStore* store() { return store_.get(); }
   const std::shared_ptr<NodeStore>& shared_store() { return store_; }

@@ -79,7 +79,7 @@ class MemStore : public NodeStore {
     return std::make_shared<MemSnapshot>(View(nullptr));
   }
 
-  Status Compact() override { return Status::OK(); }
+  Status Compact(Column) override { return Status::OK(); }
 
   Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
     auto staged = std::make_unique<MemStaged>();

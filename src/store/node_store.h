@@ -112,8 +112,14 @@ class NodeStore {
                                                      const StoreSnapshot* snapshot = nullptr,
                                                      size_t readahead_bytes = 0) = 0;
   virtual std::shared_ptr<const StoreSnapshot> GetSnapshot() = 0;
-  // Rewrites everything so deleted data returns its space.
-  virtual Status Compact() = 0;
+  // Rewrites column `c` so that deleted data returns its space and its table
+  // files merge.
+  virtual Status Compact(Column c) = 0;
+  Status CompactAll() {
+    for (int c = 0; c < kColumnCount; ++c)
+      CHECKPOINT_RETURN_IF_ERROR(Compact(static_cast<Column>(c)));
+    return Status::OK();
+  }
   // Writes `runs` out without adding them: the costly half of an ingestion,
   // which any number of threads may do at once.
   virtual Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) = 0;
@@ -163,7 +169,7 @@ class StoreWrapper : public NodeStore {
     return base_->NewIterator(c, snapshot, readahead_bytes);
   }
   std::shared_ptr<const StoreSnapshot> GetSnapshot() override { return base_->GetSnapshot(); }
-  Status Compact() override { return base_->Compact(); }
+  Status Compact(Column c) override { return base_->Compact(c); }
   Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
     return base_->Stage(runs);
   }

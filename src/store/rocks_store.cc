@@ -229,14 +229,13 @@ class RocksStore : public NodeStore {
     return std::make_shared<RocksSnapshot>(db_.get(), db_->GetSnapshot());
   }
 
-  Status Compact() override {
+  Status Compact(Column c) override {
     if (read_only_) return Status::NotSupported("database is open read-only");
+    rocksdb::ColumnFamilyHandle* h = Handle(c);
+    if (!h) return NotOpened(c);
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    for (auto* h : handles_) {
-      CHECKPOINT_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
-    }
-    return Status::OK();
+    return FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact");
   }
 
   Result<std::unique_ptr<StagedRuns>> Stage(const std::vector<SortedRun>& runs) override {
