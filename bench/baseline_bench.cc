@@ -203,7 +203,9 @@ int CountStale(const std::string& db_dir, uint64_t height) {
   return 0;
 }
 
-// Straight from RocksDB: how many data blocks hold the node records.
+// Straight from RocksDB, past NodeStore (which does not expose table
+// properties): how many data blocks hold the node records. Default options
+// read it: the store uses RocksDB's default comparator.
 int NodeTableProperties(const std::string& db_dir) {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (const char* name : {"default", "nodes", "stale"})
@@ -258,10 +260,9 @@ int main(int argc, char** argv) {
   if (mode == "zstd" && vm.count("checkpoint")) return Zstd(vm["checkpoint"].as<std::string>());
   if (mode == "dump" && vm.count("db")) return Dump(vm["db"].as<std::string>());
   if (mode == "blocks" && vm.count("db")) return NodeTableProperties(vm["db"].as<std::string>());
-  if (mode == "stale" && vm.count("db"))
+  if (mode == "stale" && vm.count("db") && !vm["height"].defaulted())
     return CountStale(vm["db"].as<std::string>(), vm["height"].as<uint64_t>());
   Die("usage: bench-tool point-create --db D [--height N --chunk-size S --by-hash] | hash-store "
       "--db D --height N --out D2 | hash --checkpoint C | zstd --checkpoint C | dump --db D | "
-      "stale "
-      "--db D --height N");
+      "stale --db D --height N | blocks --db D");
 }

@@ -35,7 +35,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -x "$build/src/cli/checkpoint" ] || { [ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null; ninja -C "$build" >/dev/null; }
+# Always brought up to date (a no-op when it is): the binaries must be this commit's.
+[ -d "$build" ] || meson setup "$build" --buildtype=release >/dev/null
+ninja -C "$build" >/dev/null
 cp_bin=$(realpath "$build/src/cli/checkpoint")
 gen_bin=$(realpath "$build/tools/gen-state")
 tool_bin=$(realpath "$build/bench/bench-tool")
@@ -124,12 +126,16 @@ ckpt() { tail -1 "$work/$1.out"; }
 # reads on the base's side (the top's side reads about as many). Over
 # several heights an upper bound: it counts records born and lost between.
 lost() {
-  local n=0 h
+  local n=0 h c
   for ((h = $2 + 1; h <= $3; h++)); do
-    n=$((n + $("$tool_bin" stale --db "$cache/$1" --height "$h" | awk '{print $5}')))
+    c=$("$tool_bin" stale --db "$cache/$1" --height "$h" | awk '{print $5}') && [ -n "$c" ] ||
+      { echo "?"; return; }  # never lose the runs over a count
+    n=$((n + c))
   done
   echo "$n ($(pct "$n" $((2 * keys - 1))))"
 }
+# blocks W: how many data blocks hold W's node records (RocksDB's table properties).
+blocks() { "$tool_bin" blocks --db "$cache/$1" | grep -o '# data blocks=[0-9]*' | cut -d= -f2 || echo "?"; }
 heights_label() { if [ "$1" = "$2" ]; then echo "height $1"; else echo "heights $1..$2"; fi; }
 
 rows="" ratios=""
@@ -199,7 +205,7 @@ section=$(cat <<SECTION
 ## Delta checkpoints (bench/delta.sh), commit $commit
 
 $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), commit $commit; \`bench/delta.sh${args[*]:+ ${args[*]}}\`.
-Workloads (gen-state, seed 1): $(for w in $wl; do set_wl "$w"; printf '%s %s keys, %s heights at churn %s (database %s MiB); ' "$w" "$keys" "$heights" "$churn" "$(($(du -sb "$cache/$w" | cut -f1) >> 20))"; done | sed 's/; $/./')
+Workloads (gen-state, seed 1): $(for w in $wl; do set_wl "$w"; printf '%s %s keys, %s heights at churn %s (database %s MiB, %s data blocks of node records); ' "$w" "$keys" "$heights" "$churn" "$(($(du -sb "$cache/$w" | cut -f1) >> 20))" "$(blocks "$w")"; done | sed 's/; $/./')
 Default chunk size (8 MiB) and threads. Median of $runs runs (min–max), creates alternating, restores and applies alternating; wall seconds; cpu = user+sys; RSS = peak MiB; others = cpu seconds the rest of the machine used during the run (it is shared).
 An apply runs on a copy (\`cp -a\`, not timed) of a database restored from the base height's full checkpoint; after each, \`state info\` shows the top height with gen-state's root. The commits baseline does the same from the heights' write logs (\`gen-state --write-logs\`, \`state apply\` a height at a time): a node's own work for those heights, verifying nothing.
 The last column counts the node records that left the trie above the base (\`bench-tool stale\`; over several heights an upper bound): a diff reads those on the base's side and about as many on the top's, scattered over the whole key space, where a full create reads the top's 2 × keys − 1 records in order.

@@ -155,10 +155,12 @@ Result<std::vector<IndexEntry>> ReadStoreIndex(const std::string& url, const Htt
 struct CheckpointPick {
   Anchors anchors;      // an entry matching --root / --id / --height
   bool latest = false;  // the highest height (matching the anchors)
-  // The destination's newest height and root (64 hex), when it holds state:
-  // a store's entries the destination can take come first — a delta whose
-  // base this is, or, for an empty destination, a full checkpoint. Asked
-  // only when a store is read: it opens the database, a cost of its size.
+  // The destination's newest height and root (64 lowercase hex), when it
+  // holds state: a store's entries the destination can take come first — a
+  // delta whose base this is, or, for an empty destination, a full
+  // checkpoint. Asked only when a store's matching entries differ in base,
+  // once per such store: it opens the destination's database, so a caller
+  // with several sources caches the answer.
   std::function<std::optional<std::pair<uint64_t, std::string>>()> destination_state;
 };
 

@@ -50,7 +50,7 @@ int RunRestore(const Args& args) {
     // A store's entry this destination can take: a delta from its newest height.
     // Read once, when the first store is read (one per source otherwise).
     using Held = std::optional<std::pair<uint64_t, std::string>>;
-    a.pick.destination_state = [&db_dir, read = false, held = Held()]() mutable {
+    a.pick.destination_state = [db_dir, read = false, held = Held()]() mutable {
       if (!read) {
         if (const auto have = NewestState(db_dir)) held.emplace(have->first, ToHex(have->second));
         read = true;

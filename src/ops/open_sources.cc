@@ -33,22 +33,31 @@ Result<IndexEntry> Pick(const std::vector<IndexEntry>& entries, const Checkpoint
                                    " is a store: say which checkpoint (--height N|latest, or "
                                    "--root / --id)");
   }
-  // What the destination can take first: a delta from its newest height,
-  // a full checkpoint when it is empty (CheckpointPick::destination_state).
-  const auto have = pick.destination_state ? pick.destination_state() : std::nullopt;
-  auto fits = [&have](const IndexEntry& e) {
-    if (!e.base_height) return !have;
-    return have && have->first == *e.base_height && have->second == e.base_root;
-  };
-  const IndexEntry* best = nullptr;
+  std::vector<const IndexEntry*> matches;
   for (const IndexEntry& e : entries) {
     if ((a.id && e.id != ToHex(*a.id)) || (a.root && e.root != ToHex(*a.root)) ||
         (a.height && e.height != *a.height)) {
       continue;
     }
-    if (!best || std::make_tuple(fits(e), e.height, e.created) >
+    matches.push_back(&e);
+  }
+  // What the destination can take first: a delta from its newest height,
+  // a full checkpoint when it is empty. Asked only when the matches differ
+  // in base (CheckpointPick::destination_state opens the database).
+  const bool bases_differ = std::any_of(matches.begin(), matches.end(), [&](const IndexEntry* e) {
+    return e->base_height != matches[0]->base_height || e->base_root != matches[0]->base_root;
+  });
+  const auto have =
+      bases_differ && pick.destination_state ? pick.destination_state() : std::nullopt;
+  auto fits = [&have](const IndexEntry& e) {
+    if (!e.base_height) return !have;
+    return have && have->first == *e.base_height && have->second == e.base_root;
+  };
+  const IndexEntry* best = nullptr;
+  for (const IndexEntry* e : matches) {
+    if (!best || std::make_tuple(fits(*e), e->height, e->created) >
                      std::make_tuple(fits(*best), best->height, best->created))
-      best = &e;
+      best = e;
   }
   if (!best) {
     return Status::InvalidArgument(where + ": no checkpoint in the store matches " +

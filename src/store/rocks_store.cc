@@ -235,6 +235,7 @@ class RocksStore : public NodeStore {
     if (!h) return NotOpened(c);
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    co.exclusive_manual_compaction = false;  // other columns' compactions go on
     return FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact");
   }
 

@@ -407,7 +407,7 @@ TEST_CASE("the library's CreateCheckpoint takes the store lock: busy names the h
 
 // Reading the destination's newest state opens its database (a cost of its
 // size), so only a store, which must choose between entries, asks.
-TEST_CASE("a store asks for the destination's state and picks what it can take; a directory never",
+TEST_CASE("a store asks the destination's state to choose between bases; a directory never",
           "[unit][store]") {
   StoreFixture f;
   CreateOptions o;
@@ -434,7 +434,12 @@ TEST_CASE("a store asks for the destination's state and picks what it can take; 
   REQUIRE(dir == full->path);  // an empty destination takes the full checkpoint
   held.emplace(2, ToHex(f.roots[2]));
   REQUIRE(OpenSources({f.store()}, pick, HttpOptions{}, &dir).ok());
+  REQUIRE(asked == 2);
   REQUIRE(dir == delta->path);  // one at the base, the delta
+  pick.anchors.id = full->id;   // one match: nothing to choose
+  REQUIRE(OpenSources({f.store()}, pick, HttpOptions{}, &dir).ok());
+  REQUIRE(asked == 2);
+  REQUIRE(dir == full->path);
 }
 
 }  // namespace
