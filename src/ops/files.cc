@@ -171,8 +171,9 @@ Status WriteNewFileSynced(const std::string& path, std::string_view data, mode_t
 
 namespace {
 
-// Writes `data` past the page cache (O_DIRECT) from an aligned copy (from the
-// heap, reused between calls: cheaper than the kernel's page-by-page copy).
+// Writes `data` past the page cache (O_DIRECT) from an aligned copy: cheaper
+// than the kernel's page-by-page copy, and the CLI's mallopt keeps such
+// chunk-sized blocks in the heap, so they are reused between calls.
 // The last block is padded and the file cut back to size. Where the file
 // system refuses O_DIRECT, the rest is written the usual way.
 Status WriteDirect(int fd, const std::string& path, std::string_view data) {

@@ -405,8 +405,8 @@ TEST_CASE("the library's CreateCheckpoint takes the store lock: busy names the h
   REQUIRE(CreateCheckpoint(f.db.get(), 4, f.store(), *other, o).status().IsInvalidArgument());
 }
 
-// Reading the destination's newest state opens its database (a cost of its
-// size), so only a store, which must choose between entries, asks.
+// Reading the destination's newest state opens its database, so only a store
+// whose matching entries differ in base, which must choose, asks.
 TEST_CASE("a store asks the destination's state to choose between bases; a directory never",
           "[unit][store]") {
   StoreFixture f;
