@@ -28,12 +28,17 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
     it_ = store_->NewIterator(Column::kNodes, snapshot_.get(),
                               mode_ == Mode::kScan ? NodeStore::kGrowingReadahead : 256 << 10);
   }
+  // One three-way comparison a record: a walk in key order mostly finds
+  // the record it wants one Next() away.
   bool found = false;
-  if (it_->Valid() && it_->key() <= record_key) {
-    for (int step = 0; step < kMaxSteps && it_->Valid() && it_->key() < record_key; ++step) {
+  if (it_->Valid()) {
+    int c = it_->key().compare(record_key);
+    for (int step = 0; c < 0 && step < kMaxSteps; ++step) {
       it_->Next();
+      if (!it_->Valid()) break;
+      c = it_->key().compare(record_key);
     }
-    found = it_->Valid() && it_->key() == record_key;
+    found = c == 0 && it_->Valid();
   }
   if (!found) {
     ++seeks_;
