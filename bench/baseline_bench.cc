@@ -22,8 +22,8 @@
 //       dropped unsynced), timing the staging alone (wall, and the thread's
 //       sys and user cpu): the table building a restore does beside its hashing
 #include <malloc.h>
-#include <sys/resource.h>
 #include <rocksdb/db.h>
+#include <sys/resource.h>
 #include <zstd.h>
 
 #include <boost/program_options.hpp>
@@ -298,9 +298,10 @@ int BuildTables(const std::string& db_dir, const std::string& out_dir) {
     sys_seconds += sys1 - sys0;
     if (!staged.ok()) Die(staged.status().message());
   }  // each set's files go when it does: nothing is ingested
-  std::printf("tables records %llu bytes %llu runs %zu seconds %.3f sys_seconds %.3f user_seconds %.3f\n",
-              static_cast<unsigned long long>(records), static_cast<unsigned long long>(bytes),
-              runs.size(), seconds, sys_seconds, user_seconds);
+  std::printf(
+      "tables records %llu bytes %llu runs %zu seconds %.3f sys_seconds %.3f user_seconds %.3f\n",
+      static_cast<unsigned long long>(records), static_cast<unsigned long long>(bytes), runs.size(),
+      seconds, sys_seconds, user_seconds);
   return 0;
 }
 

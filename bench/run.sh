@@ -151,21 +151,6 @@ for w in $workloads; do
   # The same, its archive written and synced as create writes and syncs its chunks.
   before="rm -f $work/db2.tar.zst"
   measure tarzstdfile sh -c "tar -cf - -C '$(dirname "$db")' '$(basename "$db")' | zstd -1 -T2 -q -o '$work/db2.tar.zst' && sync '$work/db2.tar.zst'"
-  # Two 1-thread creates at once, each writing its own copy: what this
-  # machine gives two streams of create's work (shared caches and memory
-  # bandwidth, the host's other guests), so 2 × create1 / this is the
-  # speed-up a perfect split of create over 2 threads would reach here.
-  # Not at XL: two more copies of its checkpoint, and an hour.
-  ceiling_rows="" ceiling_ratio=""
-  if [ "$w" != XL ]; then
-    before="rm -rf $work/p1 $work/p2"
-    measure create1x2 sh -c "'$cp_bin' create --db '$db' --out '$work/p1' --height $h --threads 1 >/dev/null & p=\$!; '$cp_bin' create --db '$db' --out '$work/p2' --height $h --threads 1 >/dev/null; b=\$?; wait \$p && [ \$b -eq 0 ]"
-    rm -rf "$work/p1" "$work/p2"
-    ceiling_rows="
-| two 1-thread creates at once (cpu: both; RSS: the larger) | $(cell create1x2) | $(get create1x2 4) | $(get create1x2 5) |"
-    ceiling_ratio="
-| this machine's ceiling for it: 2 × create (1 thread) / two 1-thread creates at once | $(awk -v a="$(get create1 1)" -v b="$(get create1x2 1)" 'BEGIN { printf "%.2f", 2 * a / b }') | — |"
-  fi
   before="rm -rf $work/u && mkdir $work/u"
   measure untar sh -c "zstd -d -q -c '$work/db.tar.zst' | tar -x -C '$work/u'"
   # Writing the restored database's files, synced as restore syncs them: with
@@ -239,7 +224,7 @@ for w in $workloads; do
 | measure | seconds | cpu s | RSS MiB |
 | --- | --- | --- | --- |
 | create, 1 thread | $(cell create1) | $(get create1 4) | $(get create1 5) |
-| create, 2 threads | $(cell create2) | $(get create2 4) | $(get create2 5) |$ceiling_rows
+| create, 2 threads | $(cell create2) | $(get create2 4) | $(get create2 5) |
 | \`tar -cf - DB \| zstd -1 -T2\` | $(cell tarzstd) | $(get tarzstd 4) | $(get tarzstd 5) |
 | the same into a file, synced | $(cell tarzstdfile) | $(get tarzstdfile 4) | $(get tarzstdfile 5) |
 | one point lookup per node, same chunks (1 thread) | $(cell pointcreate) | $(get pointcreate 4) | $(get pointcreate 5) |$hash_row
@@ -263,7 +248,7 @@ for w in $workloads; do
 | create (2 threads) / tar \| zstd into a file, synced | $(ratio create2 tarzstdfile) | (≤ 1.2) |
 | one-lookup-per-node / create (2 threads) | $(ratio pointcreate create2) | ≥ 5 |$hash_ratio
 | point-lookup walk / scan walk | $(ratio point scan) | ≥ 10 |
-| create speed-up 1 → 2 threads | $(ratio create1 create2) | ≥ 1.8 |$ceiling_ratio
+| create speed-up 1 → 2 threads | $(ratio create1 create2) | ≥ 1.8 |
 | restore (2 threads) / untar | $(ratio restore2 untar) | ≤ 2 |
 | restore (2 threads) / floor: all hashing on 2 cores + writing the files (${floor_s} s) | $(awk -v r="$(get restore2 1)" -v f="$floor_s" 'BEGIN { printf "%.2f", r / f }') | ≤ 1.3 |$floor2_ratio
 | verify speed (2 threads) / speed of all its hashing, node messages and chunk digests (1 thread) | $(awk -v h="$hashing_s" -v v="$(get verify2 1)" 'BEGIN { printf "%.2f", h / v }') | ≥ 0.85 |
