@@ -56,6 +56,13 @@ double Now() {
   std::exit(1);
 }
 
+// The store at `dir`, or the process ends with RocksDB's reason.
+std::unique_ptr<NodeStore> OpenOrDie(const std::string& dir, const RocksStoreOptions& options) {
+  auto opened = OpenRocksStore(dir, options);
+  if (!opened.ok()) Die(opened.status().message());
+  return std::move(opened).value();
+}
+
 std::vector<std::string> LoadCanonical(const std::string& dir, Manifest* m) {
   std::string bytes;
   if (!ReadFileBounded(dir + "/manifest.json", 1 << 30, &bytes).ok() ||
@@ -75,11 +82,7 @@ std::vector<std::string> LoadCanonical(const std::string& dir, Manifest* m) {
 }
 
 int PointCreate(const std::string& db_dir, uint64_t height, uint64_t chunk_size, bool by_hash) {
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto opened = OpenRocksStore(db_dir, ro);
-  if (!opened.ok()) Die(opened.status().message());
-  std::shared_ptr<NodeStore> store(std::move(opened).value());
+  std::shared_ptr<NodeStore> store = OpenOrDie(db_dir, {.read_only = true});
   std::string encoded, hash_name;
   NodeRef root;
   if (!store->Get(Column::kMeta, RootKey(height), &encoded).ok() ||
@@ -160,10 +163,7 @@ int Zstd(const std::string& dir) {
 }
 
 int Dump(const std::string& db_dir) {
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto store = OpenRocksStore(db_dir, ro);
-  if (!store.ok()) Die(store.status().message());
+  auto store = OpenOrDie(db_dir, {.read_only = true});
   const double start = Now();
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, 1);
@@ -181,7 +181,7 @@ int Dump(const std::string& db_dir) {
     buf.clear();
   };
   for (Column c : {Column::kMeta, Column::kNodes, Column::kStale}) {
-    auto it = (*store)->NewIterator(c, nullptr, /*readahead_bytes=*/2 << 20);
+    auto it = store->NewIterator(c, nullptr, /*readahead_bytes=*/2 << 20);
     for (it->Seek({}); it->Valid(); it->Next()) {
       buf.append(it->key()).append(it->value());
       in_bytes += it->key().size() + it->value().size();
@@ -196,13 +196,10 @@ int Dump(const std::string& db_dir) {
 }
 
 int CountStale(const std::string& db_dir, uint64_t height) {
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto store = OpenRocksStore(db_dir, ro);
-  if (!store.ok()) Die(store.status().message());
+  auto store = OpenOrDie(db_dir, {.read_only = true});
   const std::string prefix = HeightPrefix(height);
   uint64_t records = 0;
-  auto it = (*store)->NewIterator(Column::kStale, nullptr, /*readahead_bytes=*/2 << 20);
+  auto it = store->NewIterator(Column::kStale, nullptr, /*readahead_bytes=*/2 << 20);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++records;
   if (!it->status().ok()) Die(it->status().message());
   std::printf("stale height %llu records %llu\n", static_cast<unsigned long long>(height),
@@ -235,10 +232,7 @@ int NodeTableProperties(const std::string& db_dir) {
 // so that the timing holds the table building alone: block building, LZ4,
 // checksums and the copy into the page cache, as in restore's Stage calls.
 int BuildTables(const std::string& db_dir, const std::string& out_dir) {
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto src = OpenRocksStore(db_dir, ro);
-  if (!src.ok()) Die(src.status().message());
+  auto src = OpenOrDie(db_dir, {.read_only = true});
   constexpr size_t kRunBytes = 8 << 20;
   struct Run {
     std::string bytes;
@@ -246,7 +240,7 @@ int BuildTables(const std::string& db_dir, const std::string& out_dir) {
   };
   std::vector<Run> runs(1);
   uint64_t records = 0, bytes = 0;
-  auto it = (*src)->NewIterator(Column::kNodes, nullptr, /*readahead_bytes=*/2 << 20);
+  auto it = src->NewIterator(Column::kNodes, nullptr, /*readahead_bytes=*/2 << 20);
   for (it->Seek({}); it->Valid(); it->Next()) {
     if (runs.back().bytes.size() >= kRunBytes) {
       runs.emplace_back();
@@ -259,11 +253,8 @@ int BuildTables(const std::string& db_dir, const std::string& out_dir) {
   }
   if (!it->status().ok()) Die(it->status().message());
   it.reset();
-  src->reset();
-  RocksStoreOptions wo;
-  wo.create_if_missing = true;
-  auto dst = OpenRocksStore(out_dir, wo);
-  if (!dst.ok()) Die(dst.status().message());
+  src.reset();
+  auto dst = OpenOrDie(out_dir, {.create_if_missing = true});
   // This thread's user and sys cpu: Stage builds the files on the calling
   // thread. Its sys time is mostly the copy into the page cache, which the
   // bench's row for writing the files counts as well; the user time is the
@@ -291,7 +282,7 @@ int BuildTables(const std::string& db_dir, const std::string& out_dir) {
     double user0, sys0, user1, sys1;
     thread_cpu(&user0, &sys0);
     const double start = Now();
-    auto staged = (*dst)->Stage({run});
+    auto staged = dst->Stage({run});
     seconds += Now() - start;
     thread_cpu(&user1, &sys1);
     user_seconds += user1 - user0;

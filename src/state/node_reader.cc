@@ -38,7 +38,7 @@ Status NodeReader::Read(const std::string& record_key, std::string_view* value) 
       if (!it_->Valid()) break;
       c = it_->key().compare(record_key);
     }
-    found = c == 0 && it_->Valid();
+    found = c == 0;  // a step that ran off the end left c < 0
   }
   if (!found) {
     ++seeks_;
