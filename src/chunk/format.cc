@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <cstring>
+#include <new>
 
 #include "checkpoint/chunk.h"
 #include "checkpoint/limits.h"
@@ -220,15 +221,44 @@ Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::strin
   return Status::OK();
 }
 
+namespace {
+
+size_t ChunkFileBound(size_t raw) { return kChunkFileHeaderBytes + ZSTD_compressBound(raw); }
+
+// Magic and version before the frame; `n` is what zstd returned for the frame.
+size_t FrameChunkFile(char* dst, uint32_t version, size_t n) {
+  std::memcpy(dst, kChunkFileMagic, sizeof(kChunkFileMagic));
+  for (int i = 0; i < 4; ++i) {
+    dst[sizeof(kChunkFileMagic) + i] = static_cast<char>(version >> (8 * i));
+  }
+  return kChunkFileHeaderBytes + (ZSTD_isError(n) ? 0 : n);
+}
+
+}  // namespace
+
 std::string EncodeChunkFile(std::string_view canonical, int zstd_level, uint32_t version) {
-  std::string out(kChunkFileMagic, sizeof(kChunkFileMagic));
-  PutFixed32LE(&out, version);
-  const size_t bound = ZSTD_compressBound(canonical.size());
-  out.resize(kChunkFileHeaderBytes + bound);
-  const size_t n = ZSTD_compress(out.data() + kChunkFileHeaderBytes, bound, canonical.data(),
+  std::string out(ChunkFileBound(canonical.size()), '\0');
+  const size_t n = ZSTD_compress(out.data() + kChunkFileHeaderBytes,
+                                 out.size() - kChunkFileHeaderBytes, canonical.data(),
                                  canonical.size(), zstd_level);
-  out.resize(kChunkFileHeaderBytes + (ZSTD_isError(n) ? 0 : n));
+  out.resize(FrameChunkFile(out.data(), version, n));
   return out;
+}
+
+ChunkFileEncoder::ChunkFileEncoder(int zstd_level) : level_(zstd_level), cctx_(ZSTD_createCCtx()) {
+  if (!cctx_) throw std::bad_alloc();
+}
+
+ChunkFileEncoder::~ChunkFileEncoder() { ZSTD_freeCCtx(cctx_); }
+
+void ChunkFileEncoder::Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out) {
+  const size_t bound = ChunkFileBound(canonical.size());
+  if (out->capacity() < bound) *out = AlignedBuffer(bound);
+  const size_t n =
+      ZSTD_compressCCtx(cctx_, out->data() + kChunkFileHeaderBytes,
+                        out->capacity() - kChunkFileHeaderBytes, canonical.data(),
+                        canonical.size(), level_);
+  out->set_size(FrameChunkFile(out->data(), version, n));
 }
 
 }  // namespace checkpoint

@@ -36,7 +36,7 @@ namespace {
 // A finished chunk on its way to the writer.
 struct Produced {
   size_t index;
-  std::string file;
+  AlignedBuffer file;
   Hash digest;
   uint64_t raw_size;
 };
@@ -114,11 +114,29 @@ class ChunkPipeline {
       cv_.notify_all();
       return;
     }
-    Produced p{index, EncodeChunkFile(canonical, options_.zstd_level),
-               HashBytes(HashKind::kSha256, canonical), canonical.size()};
+    std::unique_ptr<ChunkFileEncoder> encoder;
+    Produced p{index, {}, HashBytes(HashKind::kSha256, canonical), canonical.size()};
+    {
+      // As many zstd contexts as chunks are compressed at once, and as many
+      // file buffers as chunks are in flight, reused.
+      std::lock_guard<std::mutex> lock(mu_);
+      encoder = TakeLast(&idle_encoders_);
+      if (!idle_buffers_.empty()) p.file = TakeLast(&idle_buffers_);
+    }
+    if (!encoder) encoder = std::make_unique<ChunkFileEncoder>(options_.zstd_level);
+    encoder->Encode(canonical, kChunkFormatVersion, &p.file);
     std::lock_guard<std::mutex> lock(mu_);
+    idle_encoders_.push_back(std::move(encoder));
     done_.push_back(std::move(p));
     cv_.notify_all();
+  }
+
+  template <typename T>
+  static T TakeLast(std::vector<T>* v) {
+    if (v->empty()) return T{};
+    T last = std::move(v->back());
+    v->pop_back();
+    return last;
   }
 
   void WriteLoop() {
@@ -135,7 +153,7 @@ class ChunkPipeline {
       const bool failed = !error_.ok();
       lock.unlock();
       if (!failed) {
-        Status s = WriteFileUncached(dir_ + "/" + ChunkFileName(p.index), p.file);
+        Status s = WriteFileUncachedSynced(dir_ + "/" + ChunkFileName(p.index), &p.file);
         if (!s.ok()) Fail(s);
         digests_[p.index] = p.digest;
         sizes_[p.index] = p.file.size();
@@ -145,6 +163,7 @@ class ChunkPipeline {
         if (options_.progress && s.ok()) options_.progress(progress);
       }
       lock.lock();
+      idle_buffers_.push_back(std::move(p.file));
       --in_flight_;
       cv_.notify_all();
     }
@@ -162,6 +181,8 @@ class ChunkPipeline {
   size_t in_flight_ = 0;
   bool producers_done_ = false;
   std::deque<Produced> done_;
+  std::vector<std::unique_ptr<ChunkFileEncoder>> idle_encoders_;
+  std::vector<AlignedBuffer> idle_buffers_;
   Status error_;
 
   std::vector<Hash> digests_;  // written by the writer thread only
@@ -182,14 +203,15 @@ Status WriteDeltaChunks(const PinnedHeight& pin, const NodeRef& base, const std:
   // bypasses the cache, made them 6x slower) and a cache of the nodes near
   // the last boundaries (DeltaChunker).
   NodeReader proof_reader(pin.store, pin.snapshot, NodeReader::Mode::kPointLookup);
+  ChunkFileEncoder encoder(options.zstd_level);
+  AlignedBuffer file;
   DeltaChunker chunker(
       &proof_reader, pin.root, options.chunk_size,
       [&](std::string canonical, const KeyInterval& iv, uint64_t changes) -> Status {
         if (options.cancel && options.cancel->load()) return Status::Cancelled("interrupted");
-        const std::string file =
-            EncodeChunkFile(canonical, options.zstd_level, kDeltaChunkFormatVersion);
+        encoder.Encode(canonical, kDeltaChunkFormatVersion, &file);
         CHECKPOINT_RETURN_IF_ERROR(
-            WriteFileUncached(dir + "/" + ChunkFileName(chunks->size()), file));
+            WriteFileUncachedSynced(dir + "/" + ChunkFileName(chunks->size()), &file));
         chunks->push_back(
             {iv.lo, HashBytes(HashKind::kSha256, canonical), canonical.size(), changes});
         sizes->push_back(file.size());
@@ -427,10 +449,8 @@ Result<CreateResult> CreateCheckpoint(StateDb* db, uint64_t height, const std::s
                          {"chunk_file_bytes", file_sizes}};
   if (m.base) info["base_height"] = m.base->height;
   CHECKPOINT_RETURN_IF_ERROR(WriteNewFileSynced(staging + "/" + kInfoFile, info.dump(1) + "\n"));
-  // Chunk files were written back while the pipeline ran; make them durable.
-  for (size_t i = 0; i < m.chunks.size(); ++i) {
-    CHECKPOINT_RETURN_IF_ERROR(FsyncFile(staging + "/" + ChunkFileName(i)));
-  }
+  // Each chunk file was fsynced as it was written, by the writer thread
+  // (not here, after the pipeline: 0.2-0.3 s on L with the cores idle).
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging + "/" + kChunkDir));
   CHECKPOINT_RETURN_IF_ERROR(FsyncDir(staging));
 

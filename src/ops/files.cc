@@ -171,25 +171,22 @@ Status WriteNewFileSynced(const std::string& path, std::string_view data, mode_t
 
 namespace {
 
-// Writes `data` past the page cache (O_DIRECT) from an aligned copy: cheaper
-// than the kernel's page-by-page copy, and the CLI's mallopt keeps such
-// chunk-sized blocks in the heap, so they are reused between calls.
-// The last block is padded and the file cut back to size. Where the file
-// system refuses O_DIRECT, the rest is written the usual way.
-Status WriteDirect(int fd, const std::string& path, std::string_view data) {
-  constexpr size_t kAlign = 4096;
-  const size_t padded = (data.size() + kAlign - 1) / kAlign * kAlign;
-  std::unique_ptr<char, decltype(&std::free)> buf(
-      static_cast<char*>(std::aligned_alloc(kAlign, std::max(padded, kAlign))), &std::free);
+// Writes `buf` past the page cache (O_DIRECT): cheaper than the kernel's
+// page-by-page copy. The last block is padded (inside the buffer's whole
+// blocks) and the file cut back to size. Where the file system refuses
+// O_DIRECT, the rest is written the usual way.
+Status WriteDirect(int fd, const std::string& path, AlignedBuffer* buf) {
+  const size_t size = buf->size();
+  const size_t padded = (size + AlignedBuffer::kAlign - 1) / AlignedBuffer::kAlign *
+                        AlignedBuffer::kAlign;
   const int flags = ::fcntl(fd, F_GETFL);
-  if (!buf || flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) {
-    return WriteAll(fd, path, data);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) {
+    return WriteAll(fd, path, buf->view());
   }
-  if (!data.empty()) std::memcpy(buf.get(), data.data(), data.size());
-  std::memset(buf.get() + data.size(), 0, padded - data.size());
+  std::memset(buf->data() + size, 0, padded - size);
   size_t done = 0;
   while (done < padded) {
-    const ssize_t n = ::pwrite(fd, buf.get() + done, padded - done, static_cast<off_t>(done));
+    const ssize_t n = ::pwrite(fd, buf->data() + done, padded - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EINVAL && (::fcntl(fd, F_GETFL) & O_DIRECT)) {
       ::fcntl(fd, F_SETFL, flags);  // refused (or a short write left us unaligned)
@@ -198,17 +195,17 @@ Status WriteDirect(int fd, const std::string& path, std::string_view data) {
     if (n <= 0) return Errno("cannot write", path);
     done += static_cast<size_t>(n);
   }
-  if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) return Errno("cannot truncate", path);
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return Errno("cannot truncate", path);
   return Status::OK();
 }
 
-Status WriteNewFile(const std::string& path, std::string_view data, bool uncached) {
+// Creates `path` (O_EXCL), writes through `write`, closes.
+template <typename WriteFn>
+Status WriteNewFile(const std::string& path, WriteFn&& write) {
   CHECKPOINT_RETURN_IF_ERROR(Injected("write", path));
   Fd fd(CreateNew(path));
   if (fd.get() < 0) return Errno("cannot create", path);
-  CHECKPOINT_RETURN_IF_ERROR(uncached ? WriteDirect(fd.get(), path, data)
-                                      : WriteAll(fd.get(), path, data));
-  ::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors surface at fsync
+  CHECKPOINT_RETURN_IF_ERROR(write(fd.get()));
   if (::close(fd.release()) != 0) return Errno("cannot close", path);
   return Status::OK();
 }
@@ -216,11 +213,20 @@ Status WriteNewFile(const std::string& path, std::string_view data, bool uncache
 }  // namespace
 
 Status WriteFileStartSync(const std::string& path, std::string_view data) {
-  return WriteNewFile(path, data, /*uncached=*/false);
+  return WriteNewFile(path, [&](int fd) {
+    CHECKPOINT_RETURN_IF_ERROR(WriteAll(fd, path, data));
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // a hint: errors surface at fsync
+    return Status::OK();
+  });
 }
 
-Status WriteFileUncached(const std::string& path, std::string_view data) {
-  return WriteNewFile(path, data, /*uncached=*/true);
+Status WriteFileUncachedSynced(const std::string& path, AlignedBuffer* data) {
+  return WriteNewFile(path, [&](int fd) {
+    CHECKPOINT_RETURN_IF_ERROR(WriteDirect(fd, path, data));
+    CHECKPOINT_RETURN_IF_ERROR(Injected("fsync", path));
+    if (::fsync(fd) != 0) return Errno("cannot fsync", path);
+    return Status::OK();
+  });
 }
 
 Status RequireRegularOrAbsent(const std::string& path) {

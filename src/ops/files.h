@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "checkpoint/status.h"
+#include "util/aligned_buffer.h"
 
 namespace checkpoint {
 
@@ -45,10 +46,12 @@ Status FsyncDir(const std::string& dir);
 // back without waiting (many files then reach the disk in parallel);
 // FsyncFile later makes it durable.
 Status WriteFileStartSync(const std::string& path, std::string_view data);
-// The same, past the page cache (O_DIRECT, where the file system allows it),
-// for files this process will not read again: copying them into the page
-// cache cost create's writer thread most of a core on this host.
-Status WriteFileUncached(const std::string& path, std::string_view data);
+// Creates the new file `path` (O_EXCL) past the page cache (O_DIRECT, where
+// the file system allows it) from the buffer itself, whose last block it
+// pads, and fsyncs it: for files this process will not read again (copying
+// them into the page cache cost create's writer thread most of a core on
+// this host), written on a thread that can wait for the disk.
+Status WriteFileUncachedSynced(const std::string& path, AlignedBuffer* data);
 Status FsyncFile(const std::string& path);
 // Reads a whole regular file, failing if it is larger than `max_bytes`:
 // NotFound when absent, Corruption when too large, IOError when it cannot be

@@ -41,6 +41,28 @@ Model RandomState(std::mt19937_64& rng, size_t n) {
   return m;
 }
 
+TEST_CASE("a reused chunk file encoder writes what EncodeChunkFile writes", "[unit][create]") {
+  std::mt19937_64 rng(7);
+  for (int level : {kMinZstdLevel, kDefaultZstdLevel, 3}) {
+    ChunkFileEncoder encoder(level);
+    AlignedBuffer file;
+    // Sizes up and down: a context and a buffer sized by a large chunk then
+    // take a small one.
+    for (size_t size : {size_t{0}, size_t{1}, size_t{5000}, size_t{1} << 20, size_t{37}}) {
+      std::string canonical(size, '\0');  // a quarter zeros: compressible, as chunks are
+      for (size_t i = size / 4; i < size; ++i) canonical[i] = static_cast<char>(rng());
+      for (uint32_t version : {kChunkFormatVersion, kDeltaChunkFormatVersion}) {
+        encoder.Encode(canonical, version, &file);
+        REQUIRE(file.view() == EncodeChunkFile(canonical, level, version));
+        REQUIRE(reinterpret_cast<uintptr_t>(file.data()) % AlignedBuffer::kAlign == 0);
+        std::string back;
+        REQUIRE(DecodeChunkFile(file.view(), size, &back, version).ok());
+        REQUIRE(back == canonical);
+      }
+    }
+  }
+}
+
 TEST_CASE("thread count never changes a byte", "[integration][create]") {
   test::TempDir dir;
   std::mt19937_64 rng(1);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <thread>
 
 #include "../chunk/chunk_util.h"
@@ -128,16 +129,24 @@ TEST_CASE("uncached writes give back exactly the bytes, on disk and on tmpfs", "
     for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097},
                         size_t{3 * 4096 + 7}, size_t{2}}) {
       const std::string path = dir + "/f" + std::to_string(size);
-      REQUIRE(WriteFileUncached(path, std::string_view(data).substr(0, size)).ok());
+      // Whatever lies in the buffer past its size (here 0xaa, never zeros)
+      // stays out of the file.
+      AlignedBuffer buf(size);
+      std::memset(buf.data(), 0xaa, buf.capacity());
+      std::memcpy(buf.data(), data.data(), size);
+      buf.set_size(size);
+      REQUIRE(WriteFileUncachedSynced(path, &buf).ok());
       REQUIRE(FsyncFile(path).ok());
       std::string back;
       REQUIRE(ReadFileBounded(path, 1 << 20, &back).ok());
       REQUIRE(back == data.substr(0, size));
       // Made exclusively, never through what is already there.
-      REQUIRE_FALSE(WriteFileUncached(path, "x").ok());
+      REQUIRE_FALSE(WriteFileUncachedSynced(path, &buf).ok());
     }
     fs::create_symlink(dir + "/f1", dir + "/link");
-    REQUIRE_FALSE(WriteFileUncached(dir + "/link", "x").ok());
+    AlignedBuffer x(1);
+    x.set_size(1);
+    REQUIRE_FALSE(WriteFileUncachedSynced(dir + "/link", &x).ok());
     std::string back;
     REQUIRE(ReadFileBounded(dir + "/f1", 1 << 20, &back).ok());
     REQUIRE(back == data.substr(0, 1));
