@@ -238,9 +238,9 @@ size_t FrameChunkFile(char* dst, uint32_t version, size_t n) {
 
 std::string EncodeChunkFile(std::string_view canonical, int zstd_level, uint32_t version) {
   std::string out(ChunkFileBound(canonical.size()), '\0');
-  const size_t n = ZSTD_compress(out.data() + kChunkFileHeaderBytes,
-                                 out.size() - kChunkFileHeaderBytes, canonical.data(),
-                                 canonical.size(), zstd_level);
+  const size_t n =
+      ZSTD_compress(out.data() + kChunkFileHeaderBytes, out.size() - kChunkFileHeaderBytes,
+                    canonical.data(), canonical.size(), zstd_level);
   out.resize(FrameChunkFile(out.data(), version, n));
   return out;
 }
@@ -254,10 +254,9 @@ ChunkFileEncoder::~ChunkFileEncoder() { ZSTD_freeCCtx(cctx_); }
 void ChunkFileEncoder::Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out) {
   const size_t bound = ChunkFileBound(canonical.size());
   if (out->capacity() < bound) *out = AlignedBuffer(bound);
-  const size_t n =
-      ZSTD_compressCCtx(cctx_, out->data() + kChunkFileHeaderBytes,
-                        out->capacity() - kChunkFileHeaderBytes, canonical.data(),
-                        canonical.size(), level_);
+  const size_t n = ZSTD_compressCCtx(cctx_, out->data() + kChunkFileHeaderBytes,
+                                     out->capacity() - kChunkFileHeaderBytes, canonical.data(),
+                                     canonical.size(), level_);
   out->set_size(FrameChunkFile(out->data(), version, n));
 }
 

@@ -177,8 +177,8 @@ namespace {
 // O_DIRECT, the rest is written the usual way.
 Status WriteDirect(int fd, const std::string& path, AlignedBuffer* buf) {
   const size_t size = buf->size();
-  const size_t padded = (size + AlignedBuffer::kAlign - 1) / AlignedBuffer::kAlign *
-                        AlignedBuffer::kAlign;
+  const size_t padded =
+      (size + AlignedBuffer::kAlign - 1) / AlignedBuffer::kAlign * AlignedBuffer::kAlign;
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) {
     return WriteAll(fd, path, buf->view());

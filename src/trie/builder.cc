@@ -18,14 +18,14 @@ Result<NodeRef> TrieBuilder::Seal(Pending* p, uint32_t parent_depth) {
   ref.kind = NodeKind::kInternal;
   ref.height = height_;
   ref.bits = BitSlice(p->path.bytes, parent_depth, p->path.bits);
-  InternalNode& node = p->open.node;
+  InternalNode& node = p->open->node;
   node.label_bits = static_cast<uint16_t>(ref.bits.bits);
   ref.hash = InternalHash(kind_, ref.bits, node);
   ref.stats = node.Stats();
   if (p->complete) {
-    CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, node, p->open.first_item));
+    CHECKPOINT_RETURN_IF_ERROR(env_->WriteInternal(p->path, node, p->open->first_item));
   } else {
-    CHECKPOINT_RETURN_IF_ERROR(ReportBoundaries(p->open));
+    CHECKPOINT_RETURN_IF_ERROR(ReportBoundaries(*p->open));
   }
   return ref;
 }
@@ -121,8 +121,8 @@ Status TrieBuilder::Add(BuildItem item) {
 // Opens are reused, not made: zeroing a fresh one (~600 bytes) and moving it
 // into the stack was a quarter of Add's own time.
 void TrieBuilder::PushOpen(uint32_t depth) {
-  if (open_ == stack_.size()) stack_.emplace_back();
-  Open& o = stack_[open_++];
+  if (open_ == stack_.size()) stack_.push_back(std::make_unique<Open>());
+  Open& o = *stack_[open_++];
   o.depth = depth;
   o.node.label_bits = 0;
   for (NodeRef* r : {&o.node.slot, &o.node.left, &o.node.right}) {
@@ -154,7 +154,7 @@ Status TrieBuilder::CloseTop() {
   pending_.complete = top.complete;
   pending_.stub = false;
   pending_.first_item = top.first_item;
-  std::swap(pending_.open, top);  // the slot keeps the old one's storage for reuse
+  std::swap(pending_.open, stack_[open_ - 1]);  // the slot keeps the old one for reuse
   --open_;
   return Status::OK();
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "trie/node.h"
@@ -92,7 +93,7 @@ class TrieBuilder {
     BitString path;
     bool built = false;  // true: `open` is a finished new node; false: `ref` is an item
     NodeRef ref;
-    Open open;
+    std::unique_ptr<Open> open = std::make_unique<Open>();
     bool complete = true;
     bool stub = false;  // an opaque item
     uint64_t first_item = 0;
@@ -107,10 +108,12 @@ class TrieBuilder {
   HashKind kind_;
   uint64_t height_;
   BuilderEnv* env_;
-  Open& Top() { return stack_[open_ - 1]; }
+  Open& Top() { return *stack_[open_ - 1]; }
   void PushOpen(uint32_t depth);  // an Open as new, on top
 
-  std::vector<Open> stack_;  // [0, open_) are open; those above wait for reuse
+  // [0, open_) are open; those above wait for reuse. Closing the top swaps
+  // pointers with pending_: an Open is ~600 bytes and six strings.
+  std::vector<std::unique_ptr<Open>> stack_;
   size_t open_ = 0;
   Pending pending_;
   BitString last_path_;  // the last item's path

@@ -25,7 +25,8 @@ class AlignedBuffer {
   // one). Throws std::bad_alloc when the mapping is refused.
   explicit AlignedBuffer(size_t capacity)
       : capacity_(capacity == 0 ? kAlign : (capacity + kAlign - 1) / kAlign * kAlign) {
-    void* p = ::mmap(nullptr, capacity_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p =
+        ::mmap(nullptr, capacity_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     data_ = static_cast<char*>(p);
   }
