@@ -223,25 +223,22 @@ Status DecodeChunkFile(std::string_view file, uint64_t max_raw_bytes, std::strin
 
 namespace {
 
-size_t ChunkFileBound(size_t raw) { return kChunkFileHeaderBytes + ZSTD_compressBound(raw); }
-
-// Magic and version before the frame; `n` is what zstd returned for the frame.
-size_t FrameChunkFile(char* dst, uint32_t version, size_t n) {
-  std::memcpy(dst, kChunkFileMagic, sizeof(kChunkFileMagic));
-  for (int i = 0; i < 4; ++i) {
-    dst[sizeof(kChunkFileMagic) + i] = static_cast<char>(version >> (8 * i));
-  }
-  return kChunkFileHeaderBytes + (ZSTD_isError(n) ? 0 : n);
+// Magic and version before the frame of `frame_bytes`; returns the file's size.
+size_t FrameChunkFile(char* dst, uint32_t version, size_t frame_bytes) {
+  std::string header(kChunkFileMagic, sizeof(kChunkFileMagic));
+  PutFixed32LE(&header, version);
+  std::memcpy(dst, header.data(), kChunkFileHeaderBytes);
+  return kChunkFileHeaderBytes + frame_bytes;
 }
 
 }  // namespace
 
 std::string EncodeChunkFile(std::string_view canonical, int zstd_level, uint32_t version) {
-  std::string out(ChunkFileBound(canonical.size()), '\0');
+  std::string out(MaxChunkFileBytes(canonical.size()), '\0');
   const size_t n =
       ZSTD_compress(out.data() + kChunkFileHeaderBytes, out.size() - kChunkFileHeaderBytes,
                     canonical.data(), canonical.size(), zstd_level);
-  out.resize(FrameChunkFile(out.data(), version, n));
+  out.resize(FrameChunkFile(out.data(), version, ZSTD_isError(n) ? 0 : n));
   return out;
 }
 
@@ -251,13 +248,15 @@ ChunkFileEncoder::ChunkFileEncoder(int zstd_level) : level_(zstd_level), cctx_(Z
 
 ChunkFileEncoder::~ChunkFileEncoder() { ZSTD_freeCCtx(cctx_); }
 
-void ChunkFileEncoder::Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out) {
-  const size_t bound = ChunkFileBound(canonical.size());
+Status ChunkFileEncoder::Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out) {
+  const size_t bound = MaxChunkFileBytes(canonical.size());
   if (out->capacity() < bound) *out = AlignedBuffer(bound);
   const size_t n = ZSTD_compressCCtx(cctx_, out->data() + kChunkFileHeaderBytes,
                                      out->capacity() - kChunkFileHeaderBytes, canonical.data(),
                                      canonical.size(), level_);
+  if (ZSTD_isError(n)) return Status::IOError(std::string("zstd: ") + ZSTD_getErrorName(n));
   out->set_size(FrameChunkFile(out->data(), version, n));
+  return Status::OK();
 }
 
 }  // namespace checkpoint

@@ -45,8 +45,8 @@ class ChunkFileEncoder {
   ChunkFileEncoder(const ChunkFileEncoder&) = delete;
   ChunkFileEncoder& operator=(const ChunkFileEncoder&) = delete;
   // Into *out, which is reallocated only when too small: a reused buffer
-  // costs neither the heap nor page faults.
-  void Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out);
+  // costs neither the heap nor page faults. Fails only if zstd does.
+  Status Encode(std::string_view canonical, uint32_t version, AlignedBuffer* out);
 
  private:
   int level_;

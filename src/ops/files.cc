@@ -4,13 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 
 #include "checkpoint/checkpoint.h"
 #include "checkpoint/manifest.h"
@@ -177,13 +175,14 @@ namespace {
 // O_DIRECT, the rest is written the usual way.
 Status WriteDirect(int fd, const std::string& path, AlignedBuffer* buf) {
   const size_t size = buf->size();
+  if (size > buf->capacity()) return Status::InvalidArgument(path + ": buffer overrun");
   const size_t padded =
       (size + AlignedBuffer::kAlign - 1) / AlignedBuffer::kAlign * AlignedBuffer::kAlign;
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) {
     return WriteAll(fd, path, buf->view());
   }
-  std::memset(buf->data() + size, 0, padded - size);
+  if (padded > size) std::memset(buf->data() + size, 0, padded - size);
   size_t done = 0;
   while (done < padded) {
     const ssize_t n = ::pwrite(fd, buf->data() + done, padded - done, static_cast<off_t>(done));

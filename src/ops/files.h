@@ -47,10 +47,11 @@ Status FsyncDir(const std::string& dir);
 // FsyncFile later makes it durable.
 Status WriteFileStartSync(const std::string& path, std::string_view data);
 // Creates the new file `path` (O_EXCL) past the page cache (O_DIRECT, where
-// the file system allows it) from the buffer itself, whose last block it
-// pads, and fsyncs it: for files this process will not read again (copying
-// them into the page cache cost create's writer thread most of a core on
-// this host), written on a thread that can wait for the disk.
+// the file system allows it) from the buffer itself, and fsyncs it: for files
+// this process will not read again (copying them into the page cache cost
+// create's writer thread most of a core on this host), written on a thread
+// that can wait for the disk. Zeroes the buffer from size() to the end of its
+// last 4096-byte block. REQUIRES: data->size() <= data->capacity().
 Status WriteFileUncachedSynced(const std::string& path, AlignedBuffer* data);
 Status FsyncFile(const std::string& path);
 // Reads a whole regular file, failing if it is larger than `max_bytes`:

@@ -52,7 +52,7 @@ TEST_CASE("a reused chunk file encoder writes what EncodeChunkFile writes", "[un
       std::string canonical(size, '\0');  // a quarter zeros: compressible, as chunks are
       for (size_t i = size / 4; i < size; ++i) canonical[i] = static_cast<char>(rng());
       for (uint32_t version : {kChunkFormatVersion, kDeltaChunkFormatVersion}) {
-        encoder.Encode(canonical, version, &file);
+        REQUIRE(encoder.Encode(canonical, version, &file).ok());
         REQUIRE(file.view() == EncodeChunkFile(canonical, level, version));
         REQUIRE(reinterpret_cast<uintptr_t>(file.data()) % AlignedBuffer::kAlign == 0);
         std::string back;
