@@ -16,9 +16,13 @@ class TrieIterator : public StateIterator {
 
   void SeekToFirst() override { Seek({}); }
   void Seek(std::string_view target) override {
-    stack_.clear();
+    depth_ = 0;
     status_ = Status::OK();
-    if (root_.present()) stack_.push_back({root_, root_path_});
+    if (root_.present()) {
+      Frame& f = Push();
+      f.ref = root_;
+      f.path = root_path_;
+    }
     Settle(&target);
   }
   bool Valid() const override { return valid_; }
@@ -33,13 +37,22 @@ class TrieIterator : public StateIterator {
     BitString path;  // an internal node's full path (a leaf: empty, see ref.bits)
   };
 
+  // The frames above depth_ are spares: assigning into them, and decoding
+  // into node_, reuses their strings, so a walk allocates nothing per node
+  // once its deepest path has been seen (a leaf key is longer than a
+  // string's inline buffer: one malloc and free a leaf, 2-3 % of a walk).
+  Frame& Push() {
+    if (depth_ == frames_.size()) frames_.emplace_back();
+    return frames_[depth_++];
+  }
+
   // Moves to the next leaf in pre-order, >= *target when given.
   void Settle(const std::string_view* target) {
     valid_ = false;
     const uint32_t tbits = target ? static_cast<uint32_t>(target->size() * 8) : 0;
-    while (!stack_.empty()) {
-      Frame f = std::move(stack_.back());
-      stack_.pop_back();
+    while (depth_ > 0) {
+      std::swap(visit_, frames_[--depth_]);
+      const Frame& f = visit_;
       if (target) {
         // Skip what lies wholly before the target: a subtree's keys all
         // start with its path.
@@ -53,28 +66,42 @@ class TrieIterator : public StateIterator {
       if (f.ref.kind == NodeKind::kLeaf) {
         status_ = reader_.ReadLeaf(f.ref, &value_);
         if (!status_.ok()) break;
-        current_ = std::move(f.ref);
+        std::swap(current_, visit_.ref);
         valid_ = true;
         return;
       }
-      InternalNode node;
-      status_ = reader_.ReadInternal(f.path, f.ref, &node);
+      status_ = reader_.ReadInternal(f.path, f.ref, &node_);
       if (!status_.ok()) break;
-      for (NodeRef* child : {&node.right, &node.left}) {
+      for (const NodeRef* child : {&node_.right, &node_.left}) {
         if (!child->present()) continue;
-        BitString path = ChildPath(f.path, *child);
-        stack_.push_back({std::move(*child), std::move(path)});
+        Frame& c = Push();
+        c.ref = *child;
+        if (child->kind == NodeKind::kInternal) {
+          c.path = f.path;
+          AppendBits(&c.path, child->bits);
+        } else {
+          c.path.bytes.clear();
+          c.path.bits = 0;
+        }
       }
-      if (node.slot.present()) stack_.push_back({std::move(node.slot), {}});
+      if (node_.slot.present()) {
+        Frame& c = Push();
+        c.ref = node_.slot;
+        c.path.bytes.clear();
+        c.path.bits = 0;
+      }
     }
-    stack_.clear();
+    depth_ = 0;
   }
 
   std::unique_ptr<NodeReader> owned_;
   NodeReader& reader_;
   NodeRef root_;
   BitString root_path_;
-  std::vector<Frame> stack_;
+  std::vector<Frame> frames_;  // [0, depth_): the stack of nodes to visit
+  size_t depth_ = 0;
+  Frame visit_;         // the node being visited
+  InternalNode node_;   // its record, when internal
   bool valid_ = false;
   NodeRef current_;         // the leaf at the cursor
   std::string_view value_;  // into the reader: valid until it reads again

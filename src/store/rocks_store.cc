@@ -6,6 +6,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
@@ -170,6 +171,7 @@ class RocksStore : public NodeStore {
 
   Status Get(Column c, std::string_view key, std::string* value,
              const StoreSnapshot* snapshot) override {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);  // see NewIterator
     rocksdb::ReadOptions ro;
     ro.snapshot = Raw(snapshot);
     rocksdb::PinnableSlice v;
@@ -208,6 +210,11 @@ class RocksStore : public NodeStore {
 
   std::unique_ptr<StoreIterator> NewIterator(Column c, const StoreSnapshot* snapshot,
                                              size_t readahead_bytes) override {
+    // RocksDB counts every step into a thread-local perf context unless told
+    // not to; nothing reads it, and a full walk of 10 M keys took 0.96 of
+    // the time without (walk-bench, 6 alternating pairs). Our readers iterate
+    // on the thread that made their iterator.
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
     rocksdb::ReadOptions ro;
     ro.snapshot = Raw(snapshot);
     if (readahead_bytes) {

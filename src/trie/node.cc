@@ -42,25 +42,35 @@ Status DecodeEntry(Reader* r, const std::string* slot_key, NodeRef* ref, bool ro
   uint8_t kind = r->U8();
   if (!r->ok()) return Status::Corruption("node record truncated");
   if (kind > 2 || (slot_key && kind == 2)) return Status::Corruption("node record: bad kind");
+  // Every field is assigned in place: a caller decoding into the same node
+  // again reuses its strings (trie_iterator.cc).
   ref->kind = static_cast<NodeKind>(kind);
-  if (!ref->present()) return Status::OK();
+  if (!ref->present()) {
+    ref->height = 0;
+    ref->hash = {};
+    ref->bits.bytes.clear();
+    ref->bits.bits = 0;
+    ref->stats = {};
+    return Status::OK();
+  }
   ref->height = r->Varint64();
   r->Copy(ref->hash.data(), ref->hash.size());
   if (ref->kind == NodeKind::kLeaf) {
     if (slot_key) {
-      ref->bits = BitString::FromKey(*slot_key);
+      ref->bits.bytes.assign(*slot_key);
     } else {
       uint64_t n = r->Varint64();
       if (!r->ok() || n == 0 || n > kMaxKeyBytes) return Status::Corruption("node record: bad key");
-      ref->bits = BitString::FromKey(r->Bytes(n));
+      ref->bits.bytes.assign(r->Bytes(n));
     }
+    ref->bits.bits = static_cast<uint32_t>(ref->bits.bytes.size() * 8);
     uint64_t value_bytes = r->Varint64();
     if (value_bytes > kMaxValueBytes) return Status::Corruption("node record: bad value size");
     ref->stats = {1, ref->bits.bytes.size(), value_bytes};
   } else {
     uint16_t bits = r->U16LE();
     ref->bits.bits = bits;
-    ref->bits.bytes = std::string(r->Bytes(BytesForBits(bits)));
+    ref->bits.bytes.assign(r->Bytes(BytesForBits(bits)));
     ref->stats.leaves = r->Varint64();
     ref->stats.key_bytes = r->Varint64();
     ref->stats.value_bytes = r->Varint64();
