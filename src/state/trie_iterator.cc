@@ -100,8 +100,8 @@ class TrieIterator : public StateIterator {
   BitString root_path_;
   std::vector<Frame> frames_;  // [0, depth_): the stack of nodes to visit
   size_t depth_ = 0;
-  Frame visit_;         // the node being visited
-  InternalNode node_;   // its record, when internal
+  Frame visit_;        // the node being visited
+  InternalNode node_;  // its record, when internal
   bool valid_ = false;
   NodeRef current_;         // the leaf at the cursor
   std::string_view value_;  // into the reader: valid until it reads again
