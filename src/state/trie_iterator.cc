@@ -37,10 +37,8 @@ class TrieIterator : public StateIterator {
     BitString path;  // an internal node's full path (a leaf: empty, see ref.bits)
   };
 
-  // The frames above depth_ are spares: assigning into them, and decoding
-  // into node_, reuses their strings, so a walk allocates nothing per node
-  // once its deepest path has been seen (a leaf key is longer than a
-  // string's inline buffer: one malloc and free a leaf, 2-3 % of a walk).
+  // Frames above depth_ are spares whose strings keep their capacity; with
+  // node_, a walk stops allocating once its deepest path has been seen.
   Frame& Push() {
     if (depth_ == frames_.size()) frames_.emplace_back();
     return frames_[depth_++];

@@ -3,6 +3,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rocksdb/perf_context.h>
+#include <rocksdb/perf_level.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -79,6 +82,26 @@ TEST_CASE("heights, roots and values survive a reopen", "[integration][rocksdb]"
     REQUIRE(view.ok());
     REQUIRE(test::ReadAll(view->get()) == models[after[i].height]);
   }
+}
+
+// Reads do not pay for RocksDB's perf counting (DECISIONS), yet an embedding
+// program that counts its own reads on the same thread keeps its level.
+TEST_CASE("reads are not counted into the thread's perf context, whose level stays",
+          "[integration][rocksdb]") {
+  test::TempDir dir;
+  std::mt19937_64 rng(5);
+  auto db = Open(dir.Sub("db"), /*create=*/true);
+  const Model model = CommitRandom(db.get(), 1, {}, rng, 2000);
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  auto view = db->View(1);
+  REQUIRE(view.ok());
+  REQUIRE(test::ReadAll(view->get()) == model);
+  std::string value;
+  REQUIRE((*view)->Get(model.begin()->first, &value).ok());
+  CHECK(rocksdb::get_perf_context()->user_key_comparison_count == 0);
+  CHECK(rocksdb::get_perf_context()->get_read_bytes == 0);
+  CHECK(rocksdb::GetPerfLevel() == rocksdb::PerfLevel::kEnableCount);
 }
 
 TEST_CASE("opening what is not a state database fails clearly", "[integration][rocksdb]") {
