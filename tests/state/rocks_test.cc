@@ -1,10 +1,9 @@
 // StateDb on RocksDB: persistence, refusing what is not ours, snapshot
 // isolation across instances, and prune returning space.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <rocksdb/perf_context.h>
 #include <rocksdb/perf_level.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
