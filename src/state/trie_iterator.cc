@@ -70,23 +70,12 @@ class TrieIterator : public StateIterator {
       }
       status_ = reader_.ReadInternal(f.path, f.ref, &node_);
       if (!status_.ok()) break;
-      for (const NodeRef* child : {&node_.right, &node_.left}) {
+      // Pushed in reverse so they pop in key order: slot, left, right.
+      for (const NodeRef* child : {&node_.right, &node_.left, &node_.slot}) {
         if (!child->present()) continue;
         Frame& c = Push();
         c.ref = *child;
-        if (child->kind == NodeKind::kInternal) {
-          c.path = f.path;
-          AppendBits(&c.path, child->bits);
-        } else {
-          c.path.bytes.clear();
-          c.path.bits = 0;
-        }
-      }
-      if (node_.slot.present()) {
-        Frame& c = Push();
-        c.ref = node_.slot;
-        c.path.bytes.clear();
-        c.path.bits = 0;
+        SetChildPath(&c.path, f.path, *child);
       }
     }
     depth_ = 0;

@@ -93,10 +93,19 @@ SubtreeStats InternalNode::Stats() const {
 }
 
 BitString ChildPath(const BitString& parent_path, const NodeRef& child) {
-  if (child.kind != NodeKind::kInternal) return {};
-  BitString p = parent_path;
-  AppendBits(&p, child.bits);
+  BitString p;
+  SetChildPath(&p, parent_path, child);
   return p;
+}
+
+void SetChildPath(BitString* out, const BitString& parent_path, const NodeRef& child) {
+  if (child.kind != NodeKind::kInternal) {
+    out->bytes.clear();
+    out->bits = 0;
+    return;
+  }
+  *out = parent_path;
+  AppendBits(out, child.bits);
 }
 
 Hash LeafHash(HashKind kind, std::string_view key, std::string_view value) {

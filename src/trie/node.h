@@ -60,6 +60,8 @@ struct InternalNode {
 // The full path of `child` below a node at `parent_path`: an internal
 // child's is the parent's path and its label; a leaf needs none (empty).
 BitString ChildPath(const BitString& parent_path, const NodeRef& child);
+// The same into *out, reusing its bytes (a walk's spare frames).
+void SetChildPath(BitString* out, const BitString& parent_path, const NodeRef& child);
 
 Hash LeafHash(HashKind kind, std::string_view key, std::string_view value);
 // `label` is the node's label (bits [parent depth, path end) of its path).
