@@ -49,8 +49,9 @@ class TrieIterator : public StateIterator {
     valid_ = false;
     const uint32_t tbits = target ? static_cast<uint32_t>(target->size() * 8) : 0;
     while (depth_ > 0) {
-      std::swap(visit_, frames_[--depth_]);
-      const Frame& f = visit_;
+      // Visited in place: the popped slot is a spare from here on, and the
+      // first child pushed reuses it, so the path is swapped out first.
+      Frame& f = frames_[--depth_];
       if (target) {
         // Skip what lies wholly before the target: a subtree's keys all
         // start with its path.
@@ -64,18 +65,20 @@ class TrieIterator : public StateIterator {
       if (f.ref.kind == NodeKind::kLeaf) {
         status_ = reader_.ReadLeaf(f.ref, &value_);
         if (!status_.ok()) break;
-        std::swap(current_, visit_.ref);
+        std::swap(current_, f.ref);
         valid_ = true;
         return;
       }
       status_ = reader_.ReadInternal(f.path, f.ref, &node_);
       if (!status_.ok()) break;
-      // Pushed in reverse so they pop in key order: slot, left, right.
-      for (const NodeRef* child : {&node_.right, &node_.left, &node_.slot}) {
+      std::swap(path_, f.path);
+      // Pushed in reverse so they pop in key order: slot, left, right. Each
+      // child is swapped out of node_, which the next decode fills again.
+      for (NodeRef* child : {&node_.right, &node_.left, &node_.slot}) {
         if (!child->present()) continue;
         Frame& c = Push();
-        c.ref = *child;
-        SetChildPath(&c.path, f.path, *child);
+        std::swap(c.ref, *child);
+        SetChildPath(&c.path, path_, c.ref);
       }
     }
     depth_ = 0;
@@ -87,8 +90,8 @@ class TrieIterator : public StateIterator {
   BitString root_path_;
   std::vector<Frame> frames_;  // [0, depth_): the stack of nodes to visit
   size_t depth_ = 0;
-  Frame visit_;        // the node being visited
-  InternalNode node_;  // its record, when internal
+  BitString path_;     // the full path of the internal node being visited
+  InternalNode node_;  // its record
   bool valid_ = false;
   NodeRef current_;         // the leaf at the cursor
   std::string_view value_;  // into the reader: valid until it reads again
