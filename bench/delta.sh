@@ -100,6 +100,7 @@ busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 once() {
   local name=$1 b0 b1; shift
   eval "${before:-:}"
+  sync  # the last run's writes are not this one's
   b0=$(busy)
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
     { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }

@@ -69,6 +69,7 @@ once() {
   local name=$1
   shift
   eval "${before:-:}"
+  sync  # the last run's writes are not this one's
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
     { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
   tail -1 "$work/time" >>"$work/$name.runs"

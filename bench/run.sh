@@ -51,6 +51,9 @@ measure() {
   : >"$work/$name.all"
   for _ in $(seq 1 "$runs"); do
     [ -n "${before:-}" ] && eval "$before"
+    # Nothing of the last run (an untar's dirty pages, a removed copy's freed
+    # blocks) is left for the disk to do while this one is timed.
+    sync
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" ||
       { echo "bench: $name failed: $(tail -3 "$work/$name.err")" >&2; exit 1; }
     tail -1 "$work/time" >>"$work/$name.runs"
