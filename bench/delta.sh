@@ -167,10 +167,10 @@ for w in $wl; do
   echo "bench/delta.sh: $w: full restore and applies, $runs rounds" >&2
   root=$(root_of "$w" "$top")
   for _ in $(seq 1 "$runs"); do
-    before="rm -rf $work/r; sync"
+    before="rm -rf $work/r"
     once "$w.restore" "$cp_bin" restore "$(ckpt "$w.create")" --db "$work/r" --root "$root"
     for base in $bases; do
-      before="rm -rf $work/r $work/a; cp -a $work/tmpl.$base $work/a; sync"
+      before="rm -rf $work/r $work/a; cp -a $work/tmpl.$base $work/a"
       once "$w.$base.apply" "$cp_bin" restore "$(ckpt "$w.$base.create")" --db "$work/a" --root "$root" --height "$top"
       "$cp_bin" state info --db "$work/a" | grep -q "^height $top root $root " ||
         { echo "bench: $w: state info after applying the delta from $base lacks height $top with root $root" >&2; exit 1; }
