@@ -293,7 +293,7 @@ class RocksStore : public NodeStore {
           const auto& [key, value] = entries[i + kAhead];
           __builtin_prefetch(key.data());
           __builtin_prefetch(value.data());
-          __builtin_prefetch(value.data() + 64);
+          if (value.size() > 64) __builtin_prefetch(value.data() + 64);
         }
         const auto& [key, value] = entries[i];
         CHECKPOINT_RETURN_IF_ERROR(
