@@ -283,9 +283,10 @@ class RocksStore : public NodeStore {
                                     /*invalidate_page_cache=*/false);
       CHECKPOINT_RETURN_IF_ERROR(FromRocks(writer.Open(file), "table file"));
       staged->files.push_back({run.column, file});
-      // The records were built a whole chunk ago and are out of the cache:
-      // fetch a few ahead, or each Put waits on its key's first read (the
-      // order check's memcmp) and its value's (the block's copy).
+      // Callers build all their records first (a restore: a whole chunk),
+      // so they are out of the cache by now: fetch a few ahead, or each Put
+      // waits on its key's first read (the order check's memcmp) and its
+      // value's (the block's copy).
       constexpr size_t kAhead = 8;
       const auto& entries = run.entries;
       for (size_t i = 0; i < entries.size(); ++i) {
